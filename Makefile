@@ -1,0 +1,40 @@
+# Thin wrapper over scripts/setup, CMake/Ninja and CTest.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: setup build run test test-asan fault bench clean format
+
+setup:
+	scripts/setup
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: setup $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+# A single member on 127.0.0.1:2379, data in ./default.etcd, WiredTiger.
+run: build
+	$(BUILD)/bin/cairn
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCAIRN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# Long fault runs (more kill -9 rounds, more raft seeds); not part of `make test`.
+fault: build
+	CAIRN_FAULT_ROUNDS=200 CAIRN_RAFT_SEEDS=20000 $(BUILD)/bin/cairn --version >/dev/null
+	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 CAIRN_RAFT_SEEDS=20000 ctest --output-on-failure -L fault
+
+bench: build
+	scripts/bench
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD) build-asan
