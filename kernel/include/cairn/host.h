@@ -26,7 +26,8 @@ using Done = std::function<void(Status, Response&&)>;
 class KvService {
  public:
   virtual ~KvService() = default;
-  virtual void range(const etcdserverpb::RangeRequest& req, Done<etcdserverpb::RangeResponse> done) = 0;
+  virtual void range(const etcdserverpb::RangeRequest& req,
+                     Done<etcdserverpb::RangeResponse> done) = 0;
   virtual void put(const etcdserverpb::PutRequest& req, Done<etcdserverpb::PutResponse> done) = 0;
   virtual void deleteRange(const etcdserverpb::DeleteRangeRequest& req,
                            Done<etcdserverpb::DeleteRangeResponse> done) = 0;

@@ -21,8 +21,8 @@
 namespace cairn::storage {
 
 // Bucket names used by the kernel (plugins may own others, named by them).
-inline constexpr std::string_view kKeyBucket = "key";          // MVCC revisions -> KeyValue
-inline constexpr std::string_view kMetaBucket = "meta";        // consistent_index, compaction marks
+inline constexpr std::string_view kKeyBucket = "key";    // MVCC revisions -> KeyValue
+inline constexpr std::string_view kMetaBucket = "meta";  // consistent_index, compaction marks
 inline constexpr std::string_view kLeaseBucket = "lease";
 inline constexpr std::string_view kAuthBucket = "auth";
 inline constexpr std::string_view kMembersBucket = "members";
@@ -48,7 +48,8 @@ class WriteBatch {
   }
   // Deletes every key in [begin, end).
   void delRange(std::string_view bucket, std::string_view begin, std::string_view end) {
-    ops_.push_back({OpType::DeleteRange, std::string(bucket), std::string(begin), std::string(end)});
+    ops_.push_back(
+        {OpType::DeleteRange, std::string(bucket), std::string(begin), std::string(end)});
   }
 
   const std::vector<Op>& ops() const { return ops_; }
