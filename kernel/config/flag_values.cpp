@@ -1,0 +1,185 @@
+#include "flag_values.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "go_values.h"
+#include "url.h"
+
+namespace cairn::config {
+namespace {
+
+std::vector<std::string> splitComma(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t comma = s.find(',', start);
+    out.emplace_back(s.substr(start, comma - start));
+    if (comma == std::string_view::npos) return out;
+    start = comma + 1;
+  }
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += ',';
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// Plugin names become file names ("<plugin-dir>/<name>.so"), so anything
+// that could walk out of the plugin directory is refused.
+bool validPluginName(const std::string& name) {
+  if (name.empty() || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+std::string normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::string* out) {
+  std::string err;
+  switch (spec.kind) {
+    case FlagKind::String:
+    case FlagKind::Strings:
+    case FlagKind::Ignored:
+      *out = std::string(text);
+      return {};
+    case FlagKind::Bool: {
+      bool b = false;
+      err = parseGoBool(text, &b);
+      if (err.empty()) *out = b ? "true" : "false";
+      return err;
+    }
+    case FlagKind::Uint: {
+      uint64_t v = 0;
+      err = parseGoUint(text, 64, &v);
+      if (err.empty()) *out = std::to_string(v);
+      return err;
+    }
+    case FlagKind::Uint32: {
+      // etcd's own uint32 flag type returns strconv's error unchanged.
+      uint64_t v = 0;
+      err = parseGoUint(text, 32, &v);
+      if (err.empty()) {
+        *out = std::to_string(v);
+        return {};
+      }
+      return "strconv.ParseUint: parsing \"" + std::string(text) +
+             "\": " + (err == "parse error" ? "invalid syntax" : err);
+    }
+    case FlagKind::Int: {
+      int64_t v = 0;
+      err = parseGoInt(text, 64, &v);
+      if (err.empty()) *out = std::to_string(v);
+      return err;
+    }
+    case FlagKind::Duration: {
+      int64_t ns = 0;
+      err = parseGoDuration(text, &ns);
+      if (err.empty()) *out = formatGoDuration(ns);
+      return err;
+    }
+    case FlagKind::CorsOrigins:
+      if (text == "*") {
+        *out = "*";
+        return {};
+      }
+      [[fallthrough]];
+    case FlagKind::Urls: {
+      std::vector<Url> urls;
+      err = parseUrlList(text, &urls);
+      if (err.empty()) *out = joinUrls(urls);
+      return err;
+    }
+    case FlagKind::UniqueStrings: {
+      std::vector<std::string> parts = splitComma(text);
+      std::sort(parts.begin(), parts.end());
+      parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+      *out = join(parts);
+      return {};
+    }
+    case FlagKind::Choice: {
+      for (const std::string& valid : splitComma(spec.choices)) {
+        if (text == valid) {
+          *out = valid;
+          return {};
+        }
+      }
+      // etcd's selective flags say only "invalid value"; Cairn's own flags
+      // name what is allowed.
+      if (spec.group != "Cairn") return "invalid value";
+      std::string allowed;
+      for (const std::string& valid : splitComma(spec.choices)) {
+        allowed += (allowed.empty() ? "\"" : ", \"") + valid + "\"";
+      }
+      return "must be one of " + allowed;
+    }
+    case FlagKind::KeyValue: {
+      size_t eq = text.find('=');
+      if (eq == std::string_view::npos || eq == 0) return "expected key=value";
+      *out = std::string(text);
+      return {};
+    }
+    case FlagKind::PluginList: {
+      std::vector<std::string> names;
+      for (const std::string& part : splitComma(text)) {
+        std::string name = trimmed(part);
+        if (name.empty()) continue;
+        if (!validPluginName(name)) return "invalid plugin name \"" + name + "\"";
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+      *out = join(names);
+      return {};
+    }
+  }
+  return "unsupported flag kind";
+}
+
+FlagValues::FlagValues() {
+  for (const FlagSpec& spec : flagTable()) {
+    values_[std::string(spec.name)].text = std::string(spec.defaultValue);
+  }
+}
+
+std::string FlagValues::set(const FlagSpec& spec, std::string_view text, FlagSource source) {
+  std::string normalized;
+  std::string err = normalizeFlagValue(spec, text, &normalized);
+  if (!err.empty()) return err;
+  FlagValue& value = values_[std::string(spec.name)];
+  if (spec.kind == FlagKind::KeyValue) {
+    // A new source starts a new list: options from the environment are not
+    // merged with options from the command line.
+    if (value.source != source) value.items.clear();
+    value.items.push_back(normalized);
+    value.text = join(value.items);
+  } else {
+    value.text = std::move(normalized);
+  }
+  value.source = source;
+  return {};
+}
+
+const FlagValue& FlagValues::get(std::string_view name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw std::logic_error("unknown flag " + std::string(name));
+  return it->second;
+}
+
+void FlagValues::setDerived(std::string_view name, std::string text) {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw std::logic_error("unknown flag " + std::string(name));
+  it->second.text = std::move(text);
+}
+
+}  // namespace cairn::config

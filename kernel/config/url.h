@@ -1,0 +1,30 @@
+// Member URLs as etcd accepts them: scheme http, https, unix or unixs, an
+// authority of the form host:port, and nothing after it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::config {
+
+struct Url {
+  std::string scheme;  // lower case: "http", "https", "unix", "unixs"
+  std::string host;    // without IPv6 brackets; may be empty ("http://:2379")
+  uint16_t port = 0;
+  std::string raw;  // normalised text: "<scheme>://<authority>"
+};
+
+// Parses one URL; returns an empty string or etcd's error text for it.
+std::string parseUrl(std::string_view text, Url* out);
+// Parses a comma-separated list; sorted by text and de-duplicated the way
+// etcd's URL flags store them. An empty list is an error, as in etcd.
+std::string parseUrlList(std::string_view text, std::vector<Url>* out);
+std::string joinUrls(const std::vector<Url>& urls);
+
+// etcd's binding rule for listen URLs: the host is an IP literal or
+// "localhost" (unix sockets excepted). Empty string when fine.
+std::string checkBindUrl(const Url& url);
+
+}  // namespace cairn::config

@@ -1,0 +1,325 @@
+#include "kv_store.h"
+
+#include <limits>
+
+#include "errors.h"
+#include "read_txn.h"
+#include "write_txn.h"
+
+namespace cairn::mvcc {
+namespace {
+
+std::string uint64ToBytes(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+bool bytesToUint64(std::string_view b, uint64_t* v) {
+  if (b.size() != 8) return false;
+  *v = 0;
+  for (char c : b) *v = (*v << 8) | static_cast<unsigned char>(c);
+  return true;
+}
+
+Status corrupt(const std::string& what) {
+  return Status(StatusCode::DataLoss, "mvcc: corrupt backend state: " + what);
+}
+
+// Reads a compaction mark (a revision key) from meta; 0 if absent.
+Status readCompactMark(storage::ReadTxn& txn, std::string_view name, int64_t* out) {
+  *out = 0;
+  std::optional<std::string> v = txn.get(storage::kMetaBucket, name);
+  if (!v) return Status::ok();
+  Revision rev;
+  if (!bytesToRevision(*v, &rev)) return corrupt(std::string(name));
+  *out = rev.main;
+  return Status::ok();
+}
+
+}  // namespace
+
+KvStore::KvStore(storage::Backend& backend, Config config) : backend_(backend), config_(config) {}
+
+KvStore::~KvStore() = default;
+
+Status KvStore::commitBatch(const storage::WriteBatch& batch) {
+  std::lock_guard lock(commitMu_);
+  Status s = backend_.commit(batch);
+  if (!s) failed_.store(true);
+  return s;
+}
+
+Status KvStore::restore() {
+  std::unique_lock compactGate(compactMu_);
+  std::unique_ptr<storage::ReadTxn> txn = backend_.beginRead();
+
+  int64_t finished = 0;
+  int64_t scheduled = 0;
+  if (Status s = readCompactMark(*txn, kFinishedCompactKey, &finished); !s) return s;
+  if (Status s = readCompactMark(*txn, kScheduledCompactKey, &scheduled); !s) return s;
+  uint64_t ci = 0;
+  if (std::optional<std::string> v = txn->get(storage::kMetaBucket, kConsistentIndexKey)) {
+    if (!bytesToUint64(*v, &ci)) return corrupt("consistent_index");
+  }
+  const int64_t compactRev = finished != 0 ? finished : -1;
+
+  // Replay the key bucket in revision order into a fresh index.
+  TreeIndex index;
+  int64_t current = 1;
+  std::string next = revisionToBytes(Revision{1, 0});
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> chunk;
+    Status s = txn->range(storage::kKeyBucket, next, "", config_.restoreChunk, false,
+                          [&](std::string_view k, std::string_view v) {
+                            chunk.emplace_back(std::string(k), std::string(v));
+                            return true;
+                          });
+    if (!s) return s;
+    for (const auto& [k, v] : chunk) {
+      Revision rev;
+      mvccpb::KeyValue kv;
+      if (!bytesToRevision(k, &rev) || !kv.ParseFromString(v)) return corrupt("key bucket entry");
+      current = rev.main;
+      KeyIndex* ki = index.find(kv.key());
+      if (ki != nullptr) {
+        s = isTombstoneKey(k) ? ki->tombstone(rev) : ki->put(rev);
+        if (!s) return corrupt(s.message());
+      } else if (!isTombstoneKey(k)) {
+        // The oldest surviving revision of the key (compaction may have dropped
+        // older ones): its stored create_revision and version seed the index.
+        Revision created{kv.create_revision(), rev.main == kv.create_revision() ? rev.sub : 0};
+        index.insert(kv.key()).restore(created, rev, kv.version());
+      }
+      // A tombstone of an unknown key: its generation was compacted away.
+    }
+    if (chunk.size() < config_.restoreChunk || config_.restoreChunk == 0) break;
+    Revision last;
+    bytesToRevision(chunk.back().first, &last);
+    next = revisionToBytes(Revision{last.main, last.sub + 1});
+  }
+  txn.reset();
+  if (current < compactRev) current = compactRev;
+
+  {
+    std::unique_lock lock(indexMu_);
+    index_ = std::move(index);
+    currentRev_.store(current, std::memory_order_release);
+    compactMainRev_.store(compactRev, std::memory_order_release);
+    consistentIndex_.store(ci, std::memory_order_release);
+  }
+  {
+    // No runner may hold a job while the queue is reset.
+    std::lock_guard run(compactionRunMu_);
+    std::lock_guard lock(compactionMu_);
+    pendingCompactions_.clear();
+  }
+  failed_.store(false);
+
+  if (scheduled != 0 && scheduled > compactRev) {
+    // A compaction was scheduled but did not finish before the stop: redo it.
+    // A future revision (cannot happen with a consistent backend) is skipped,
+    // as etcd does.
+    Status s = compactLocked(scheduled, 0);
+    if (!s && !isFutureRev(s)) return s;
+    compactGate.unlock();
+    if (s) return runPendingCompactions();
+  }
+  return Status::ok();
+}
+
+std::unique_ptr<ReadTxn> KvStore::read() const {
+  return std::unique_ptr<ReadTxn>(new ReadTxn(*this));
+}
+
+Status KvStore::range(std::string_view key, std::string_view end, const RangeOptions& opts,
+                      RangeResult* out) const {
+  return read()->range(key, end, opts, out);
+}
+
+std::unique_ptr<WriteTxn> KvStore::write() {
+  return std::unique_ptr<WriteTxn>(new WriteTxn(*this, currentRevision()));
+}
+
+Status KvStore::fetch(storage::ReadTxn& snapshot, const std::vector<Revision>& revs,
+                      std::size_t limit, std::vector<mvccpb::KeyValue>* out) {
+  const std::size_t n = std::min(limit, revs.size());
+  out->reserve(out->size() + n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::optional<std::string> v = snapshot.get(storage::kKeyBucket, revisionToBytes(revs[i]));
+    if (!v) {
+      return Status(StatusCode::Internal, "mvcc: range cannot find revision " +
+                                              std::to_string(revs[i].main) + "." +
+                                              std::to_string(revs[i].sub));
+    }
+    mvccpb::KeyValue& kv = out->emplace_back();
+    if (!kv.ParseFromString(*v)) return corrupt("cannot parse a stored KeyValue");
+  }
+  return Status::ok();
+}
+
+Status KvStore::compact(int64_t rev, uint64_t consistentIndex) {
+  std::unique_lock compactGate(compactMu_);
+  return compactLocked(rev, consistentIndex);
+}
+
+Status KvStore::compactLocked(int64_t rev, uint64_t consistentIndex) {
+  if (rev <= compactedRevision()) return errCompacted();
+  if (rev > currentRevision()) return errFutureRev();
+  if (failed_.load()) return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
+
+  // The mark goes first: if we stop before finishing, restore() redoes it.
+  storage::WriteBatch batch;
+  batch.put(storage::kMetaBucket, kScheduledCompactKey, revisionToBytes(Revision{rev, 0}));
+  if (consistentIndex != 0) {
+    batch.put(storage::kMetaBucket, kConsistentIndexKey, uint64ToBytes(consistentIndex));
+  }
+  if (Status s = commitBatch(batch); !s) return s;
+  if (consistentIndex > this->consistentIndex()) {
+    consistentIndex_.store(consistentIndex, std::memory_order_release);
+  }
+
+  CompactionJob job;
+  job.rev = rev;
+  job.next = std::string(kRevisionBytesLen, '\0');
+  {
+    std::unique_lock lock(indexMu_);
+    compactMainRev_.store(rev, std::memory_order_release);
+    job.keep = index_.compact(rev);
+  }
+  std::lock_guard lock(compactionMu_);
+  pendingCompactions_.push_back(std::move(job));
+  return Status::ok();
+}
+
+bool KvStore::hasPendingCompactions() const {
+  std::lock_guard lock(compactionMu_);
+  return !pendingCompactions_.empty();
+}
+
+Status KvStore::compactionStep(CompactionJob& job, bool* done) {
+  // Revisions up to and including job.rev: the 8-byte main rev + 1 prefix
+  // sorts after every {job.rev, sub} key.
+  const std::string end = revisionToBytes(Revision{job.rev + 1, 0}).substr(0, 8);
+  std::vector<std::string> keys;
+  std::unique_ptr<storage::ReadTxn> txn = backend_.beginRead();
+  Status s = txn->range(storage::kKeyBucket, job.next, end, config_.compactionBatchLimit, false,
+                        [&](std::string_view k, std::string_view) {
+                          keys.emplace_back(k);
+                          return true;
+                        });
+  txn.reset();
+  if (!s) return s;
+
+  storage::WriteBatch batch;
+  Revision last;
+  for (const std::string& k : keys) {
+    if (!bytesToRevision(k, &last)) return corrupt("key bucket key");
+    if (!job.keep.contains(last)) batch.del(storage::kKeyBucket, k);
+  }
+  *done = keys.size() < config_.compactionBatchLimit || config_.compactionBatchLimit == 0;
+  if (*done) {
+    batch.put(storage::kMetaBucket, kFinishedCompactKey, revisionToBytes(Revision{job.rev, 0}));
+  } else {
+    job.next = revisionToBytes(Revision{last.main, last.sub + 1});
+  }
+  return commitBatch(batch);
+}
+
+Status KvStore::runPendingCompactions(std::size_t maxBatches, bool* finished) {
+  std::lock_guard run(compactionRunMu_);
+  std::size_t batches = 0;
+  for (;;) {
+    CompactionJob* job = nullptr;
+    {
+      std::lock_guard lock(compactionMu_);
+      if (pendingCompactions_.empty()) break;
+      // Jobs are only popped here, under compactionRunMu_, so the front stays
+      // valid while the lock is released (deque push_back keeps references).
+      job = &pendingCompactions_.front();
+    }
+    if (batches == maxBatches) {
+      if (finished) *finished = false;
+      return Status::ok();
+    }
+    bool done = false;
+    Status s = compactionStep(*job, &done);
+    ++batches;
+    if (!s) return s;
+    if (done) {
+      std::lock_guard lock(compactionMu_);
+      pendingCompactions_.pop_front();
+    }
+  }
+  if (finished) *finished = true;
+  return Status::ok();
+}
+
+Status KvStore::setConsistentIndex(uint64_t index) {
+  if (index <= consistentIndex()) return Status::ok();
+  if (failed_.load()) return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
+  storage::WriteBatch batch;
+  batch.put(storage::kMetaBucket, kConsistentIndexKey, uint64ToBytes(index));
+  if (Status s = commitBatch(batch); !s) return s;
+  consistentIndex_.store(index, std::memory_order_release);
+  return Status::ok();
+}
+
+Status KvStore::history(int64_t fromRev, int64_t toRev, std::size_t limit,
+                        std::vector<mvccpb::Event>* out, int64_t* nextRev) const {
+  std::shared_lock compactGate(compactMu_);
+  if (fromRev < compactedRevision()) return errCompacted();
+  const int64_t current = currentRevision();
+  if (toRev > current) toRev = current;
+  *nextRev = fromRev;
+  if (fromRev > toRev) return Status::ok();
+  std::unique_ptr<storage::ReadTxn> txn = backend_.beginRead();
+  const std::string begin = revisionToBytes(Revision{fromRev, 0});
+  const std::string end = revisionToBytes(Revision{toRev + 1, 0}).substr(0, 8);
+  Status failure;
+  Revision last{fromRev, 0};
+  std::size_t n = 0;
+  bool stopped = false;
+  Status s = txn->range(
+      storage::kKeyBucket, begin, end, 0, false, [&](std::string_view k, std::string_view v) {
+        Revision rev;
+        if (!bytesToRevision(k, &rev)) {
+          failure = corrupt("key bucket key");
+          return false;
+        }
+        // Never split a revision: stop at a main-revision
+        // boundary once past the limit.
+        if (limit != 0 && n >= limit && rev.main != last.main) {
+          stopped = true;
+          return false;
+        }
+        mvccpb::Event& ev = out->emplace_back();
+        if (!ev.mutable_kv()->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          failure = corrupt("cannot parse a stored KeyValue");
+          return false;
+        }
+        if (isTombstoneKey(k)) {
+          ev.set_type(mvccpb::Event::DELETE);
+          ev.mutable_kv()->set_mod_revision(rev.main);
+        } else {
+          ev.set_type(mvccpb::Event::PUT);
+        }
+        last = rev;
+        ++n;
+        return true;
+      });
+  if (!s) return s;
+  if (!failure) return failure;
+  *nextRev = stopped ? last.main + 1 : toRev + 1;
+  return Status::ok();
+}
+
+TreeIndex KvStore::indexSnapshot() const {
+  std::shared_lock lock(indexMu_);
+  return index_;
+}
+
+}  // namespace cairn::mvcc

@@ -1,0 +1,82 @@
+#include "tree_index.h"
+
+#include <algorithm>
+
+namespace cairn::mvcc {
+
+template <typename F>
+void TreeIndex::visit(const KeyRange& range, F&& f) const {
+  for (auto it = tree_.lower_bound(range.key); it != tree_.end(); ++it) {
+    if (range.pastEnd(it->first)) break;
+    f(it->second);
+  }
+}
+
+bool TreeIndex::get(std::string_view key, int64_t atRev, Revision* modified, Revision* created,
+                    int64_t* ver) const {
+  auto it = tree_.find(key);
+  if (it == tree_.end()) return false;
+  return it->second.get(atRev, modified, created, ver);
+}
+
+void TreeIndex::range(const KeyRange& range, int64_t atRev, std::vector<Entry>* out) const {
+  visit(range, [&](const KeyIndex& ki) {
+    Revision rev;
+    if (ki.get(atRev, &rev, nullptr, nullptr)) out->push_back(Entry{ki.key(), rev});
+  });
+}
+
+std::vector<Revision> TreeIndex::rangeSince(const KeyRange& range, int64_t rev) const {
+  std::vector<Revision> out;
+  visit(range, [&](const KeyIndex& ki) {
+    std::vector<Revision> revs = ki.since(rev);
+    out.insert(out.end(), revs.begin(), revs.end());
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status TreeIndex::put(std::string_view key, Revision rev) {
+  auto it = tree_.find(key);
+  if (it == tree_.end()) it = tree_.emplace(std::string(key), KeyIndex(std::string(key))).first;
+  return it->second.put(rev);
+}
+
+Status TreeIndex::tombstone(std::string_view key, Revision rev) {
+  auto it = tree_.find(key);
+  if (it == tree_.end()) return Status(StatusCode::NotFound, "mvcc: revision not found");
+  return it->second.tombstone(rev);
+}
+
+KeyIndex* TreeIndex::find(std::string_view key) {
+  auto it = tree_.find(key);
+  return it == tree_.end() ? nullptr : &it->second;
+}
+
+KeyIndex& TreeIndex::insert(std::string key) {
+  auto it = tree_.find(key);
+  if (it != tree_.end()) return it->second;
+  std::string k = key;
+  return tree_.emplace(std::move(k), KeyIndex(std::move(key))).first->second;
+}
+
+RevisionSet TreeIndex::compact(int64_t rev) {
+  RevisionSet available;
+  for (auto it = tree_.begin(); it != tree_.end();) {
+    it->second.compact(rev, &available);
+    if (it->second.isEmpty()) {
+      it = tree_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return available;
+}
+
+RevisionSet TreeIndex::keep(int64_t rev) const {
+  RevisionSet available;
+  for (const auto& [k, ki] : tree_) ki.keep(rev, &available);
+  return available;
+}
+
+}  // namespace cairn::mvcc

@@ -1,0 +1,61 @@
+// TreeIndex: the in-memory key index, an ordered map key -> KeyIndex.
+//
+// Not thread-safe by itself: KvStore guards it with its index lock (shared for
+// lookups, unique for changes), so lookups run concurrently with each other
+// and never see a half-applied write transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cairn/status.h"
+#include "key_index.h"
+#include "key_range.h"
+
+namespace cairn::mvcc {
+
+class TreeIndex {
+ public:
+  struct Entry {
+    std::string_view key;  // valid while the index is unchanged
+    Revision rev;
+  };
+
+  // The visible revision of `key` at `atRev` (see KeyIndex::get).
+  bool get(std::string_view key, int64_t atRev, Revision* modified, Revision* created,
+           int64_t* ver) const;
+  // Keys of `range` alive at `atRev`, ascending, with their visible revisions.
+  void range(const KeyRange& range, int64_t atRev, std::vector<Entry>* out) const;
+  // Changes of keys in `range` since main revision `rev`, ascending by revision.
+  std::vector<Revision> rangeSince(const KeyRange& range, int64_t rev) const;
+
+  Status put(std::string_view key, Revision rev);
+  Status tombstone(std::string_view key, Revision rev);
+  // Restore path: see KeyIndex::restore / put / tombstone.
+  KeyIndex* find(std::string_view key);
+  KeyIndex& insert(std::string key);
+
+  // Compacts every key at `rev`, removing keys left empty; returns the
+  // revisions that must survive in the backend.
+  RevisionSet compact(int64_t rev);
+  RevisionSet keep(int64_t rev) const;
+
+  std::size_t size() const { return tree_.size(); }
+  void clear() { tree_.clear(); }
+  void forEach(const std::function<void(const KeyIndex&)>& f) const {
+    for (const auto& [k, ki] : tree_) f(ki);
+  }
+  bool operator==(const TreeIndex& o) const { return tree_ == o.tree_; }
+
+ private:
+  template <typename F>
+  void visit(const KeyRange& range, F&& f) const;
+
+  std::map<std::string, KeyIndex, std::less<>> tree_;
+};
+
+}  // namespace cairn::mvcc

@@ -1,0 +1,226 @@
+#include "write_txn.h"
+
+#include "errors.h"
+#include "key_range.h"
+#include "kv_store.h"
+
+namespace cairn::mvcc {
+namespace {
+
+std::string uint64ToBytes(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+Status endedError() {
+  return Status(StatusCode::FailedPrecondition, "mvcc: write transaction already ended");
+}
+
+}  // namespace
+
+WriteTxn::WriteTxn(KvStore& store, int64_t beginRev) : store_(store), beginRev_(beginRev) {}
+
+int64_t WriteTxn::firstRev() const {
+  return store_.compactedRevision();
+}
+
+storage::ReadTxn& WriteTxn::snapshot() {
+  // Only the apply thread commits KV data and it is running this transaction,
+  // so one snapshot holds every committed revision <= beginRev_.
+  if (!snapshot_) snapshot_ = store_.backend_.beginRead();
+  return *snapshot_;
+}
+
+Status WriteTxn::current(std::string_view key, std::optional<mvccpb::KeyValue>* out) {
+  out->reset();
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    if (!it->second.deleted) *out = it->second.kv;
+    return Status::ok();
+  }
+  Revision rev;
+  bool found;
+  {
+    std::shared_lock lock(store_.indexMu_);
+    found = store_.index_.get(key, beginRev_, &rev, nullptr, nullptr);
+  }
+  if (!found) return Status::ok();
+  std::vector<mvccpb::KeyValue> kvs;
+  if (Status s = KvStore::fetch(snapshot(), {rev}, 1, &kvs); !s) return s;
+  *out = std::move(kvs[0]);
+  return Status::ok();
+}
+
+void WriteTxn::liveItems(std::string_view key, std::string_view end, std::vector<Item>* out) {
+  const KeyRange range{key, end};
+  std::vector<Item> committed;
+  {
+    std::shared_lock lock(store_.indexMu_);
+    std::vector<TreeIndex::Entry> entries;
+    store_.index_.range(range, beginRev_, &entries);
+    committed.reserve(entries.size());
+    for (const auto& e : entries) committed.push_back(Item{std::string(e.key), e.rev, nullptr});
+  }
+  // Merge with this transaction's pending state, which wins for its keys.
+  auto p = pending_.lower_bound(key);
+  auto pendingInRange = [&] { return p != pending_.end() && !range.pastEnd(p->first); };
+  std::size_t c = 0;
+  while (c < committed.size() || pendingInRange()) {
+    const bool takePending =
+        pendingInRange() && (c == committed.size() || p->first <= committed[c].key);
+    if (takePending) {
+      if (c < committed.size() && p->first == committed[c].key) ++c;
+      if (!p->second.deleted) out->push_back(Item{p->first, Revision{}, &p->second.kv});
+      ++p;
+    } else {
+      out->push_back(std::move(committed[c++]));
+    }
+  }
+}
+
+Status WriteTxn::load(const Item& item, mvccpb::KeyValue* kv) {
+  if (item.pending != nullptr) {
+    *kv = *item.pending;
+    return Status::ok();
+  }
+  std::vector<mvccpb::KeyValue> kvs;
+  if (Status s = KvStore::fetch(snapshot(), {item.rev}, 1, &kvs); !s) return s;
+  *kv = std::move(kvs[0]);
+  return Status::ok();
+}
+
+Status WriteTxn::range(std::string_view key, std::string_view end, const RangeOptions& opts,
+                       RangeResult* out) {
+  const int64_t curRev = viewRevision();
+  int64_t rev = opts.rev;
+  if (rev > curRev) return errFutureRev();
+  if (rev <= 0) rev = curRev;
+  if (rev < store_.compactedRevision()) return errCompacted();
+  out->kvs.clear();
+  out->rev = curRev;
+
+  if (rev == beginRev_ + 1) {
+    // Reads at this transaction's own revision see its writes.
+    std::vector<Item> items;
+    liveItems(key, end, &items);
+    out->count = static_cast<int64_t>(items.size());
+    if (opts.countOnly) return Status::ok();
+    std::size_t limit = items.size();
+    if (opts.limit > 0 && static_cast<std::size_t>(opts.limit) < limit) limit = opts.limit;
+    out->kvs.resize(limit);
+    for (std::size_t i = 0; i < limit; ++i) {
+      if (Status s = load(items[i], &out->kvs[i]); !s) return s;
+    }
+    return Status::ok();
+  }
+
+  std::vector<Revision> revs;
+  {
+    std::shared_lock lock(store_.indexMu_);
+    std::vector<TreeIndex::Entry> entries;
+    store_.index_.range(KeyRange{key, end}, rev, &entries);
+    for (const auto& e : entries) revs.push_back(e.rev);
+  }
+  out->count = static_cast<int64_t>(revs.size());
+  if (opts.countOnly || revs.empty()) return Status::ok();
+  const std::size_t limit = opts.limit > 0 ? static_cast<std::size_t>(opts.limit) : revs.size();
+  return KvStore::fetch(snapshot(), revs, limit, &out->kvs);
+}
+
+Status WriteTxn::put(std::string_view key, std::string_view value, int64_t lease, int64_t* rev) {
+  if (ended_) return endedError();
+  std::optional<mvccpb::KeyValue> prev;
+  if (Status s = current(key, &prev); !s) return s;
+
+  const Revision r{beginRev_ + 1, static_cast<int64_t>(changes_.size())};
+  mvccpb::KeyValue kv;
+  kv.set_key(std::string(key));
+  kv.set_value(std::string(value));
+  kv.set_create_revision(prev ? prev->create_revision() : r.main);
+  kv.set_mod_revision(r.main);
+  kv.set_version(prev ? prev->version() + 1 : 1);
+  kv.set_lease(lease);
+  batch_.put(storage::kKeyBucket, revisionToBytes(r), kv.SerializeAsString());
+
+  mvccpb::Event& ev = events_.emplace_back();
+  ev.set_type(mvccpb::Event::PUT);
+  *ev.mutable_kv() = kv;
+  if (prev) *ev.mutable_prev_kv() = std::move(*prev);
+
+  Pending& p = pending_[std::string(key)];
+  p.deleted = false;
+  p.kv = std::move(kv);
+  changes_.push_back(Change{std::string(key), r, false});
+  *rev = r.main;
+  return Status::ok();
+}
+
+Status WriteTxn::deleteRange(std::string_view key, std::string_view end, int64_t* deleted,
+                             int64_t* rev) {
+  if (ended_) return endedError();
+  std::vector<Item> items;
+  liveItems(key, end, &items);
+  for (const Item& item : items) {
+    mvccpb::KeyValue prev;
+    if (Status s = load(item, &prev); !s) return s;
+    const Revision r{beginRev_ + 1, static_cast<int64_t>(changes_.size())};
+    // A tombstone stores only the key.
+    mvccpb::KeyValue tomb;
+    tomb.set_key(item.key);
+    batch_.put(storage::kKeyBucket, revisionToBytes(r, true), tomb.SerializeAsString());
+
+    mvccpb::Event& ev = events_.emplace_back();
+    ev.set_type(mvccpb::Event::DELETE);
+    ev.mutable_kv()->set_key(item.key);
+    ev.mutable_kv()->set_mod_revision(r.main);
+    *ev.mutable_prev_kv() = std::move(prev);
+
+    Pending& p = pending_[item.key];
+    p.deleted = true;
+    p.kv.Clear();
+    changes_.push_back(Change{item.key, r, true});
+  }
+  *deleted = static_cast<int64_t>(items.size());
+  *rev = viewRevision();
+  return Status::ok();
+}
+
+Status WriteTxn::end(uint64_t consistentIndex) {
+  if (ended_) return endedError();
+  ended_ = true;
+  snapshot_.reset();
+  if (store_.failed_.load()) {
+    return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
+  }
+  if (store_.currentRevision() != beginRev_) {
+    return Status(StatusCode::FailedPrecondition,
+                  "mvcc: another write transaction committed during this one");
+  }
+  const bool newIndex = consistentIndex > store_.consistentIndex();
+  if (newIndex) {
+    batch_.put(storage::kMetaBucket, kConsistentIndexKey, uint64ToBytes(consistentIndex));
+  }
+  if (batch_.empty()) return Status::ok();
+  if (Status s = store_.commitBatch(batch_); !s) return s;
+
+  if (!changes_.empty()) {
+    std::unique_lock lock(store_.indexMu_);
+    for (const Change& c : changes_) {
+      Status s =
+          c.tombstone ? store_.index_.tombstone(c.key, c.rev) : store_.index_.put(c.key, c.rev);
+      if (!s) {
+        // The backend already has the batch: the index no longer matches it.
+        store_.failed_.store(true);
+        return Status(StatusCode::Internal, "mvcc: index update failed: " + s.message());
+      }
+    }
+    store_.currentRev_.store(beginRev_ + 1, std::memory_order_release);
+  }
+  if (newIndex) store_.consistentIndex_.store(consistentIndex, std::memory_order_release);
+  return Status::ok();
+}
+
+}  // namespace cairn::mvcc

@@ -1,0 +1,125 @@
+#include "grpc_server.h"
+
+#include <grpc/grpc.h>
+
+#include "bind_probe.h"
+
+namespace cairn::api {
+namespace {
+
+// Log fields are a raw JSON fragment; a socket path may hold any character.
+std::string jsonEscape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status GrpcServer::start(Host& host) {
+  if (server_) return Status(StatusCode::FailedPrecondition, "api-grpc: server already started");
+
+  ServerSettings settings;
+  if (Status s = serverSettingsFromHost(host, settings); !s.isOk()) return s;
+
+  auto kv = std::make_unique<KvGrpcService>(host.kv());
+  auto unimplemented = std::make_unique<UnimplementedService>();
+
+  grpc::ServerBuilder builder;
+  // AddListeningPort writes the bound port here during BuildAndStart, so the
+  // storage must not move until then.
+  std::vector<int> selectedPorts(settings.listen.size(), 0);
+  for (size_t i = 0; i < settings.listen.size(); ++i) {
+    builder.AddListeningPort(settings.listen[i].grpcTarget, grpc::InsecureServerCredentials(),
+                             &selectedPorts[i]);
+  }
+  builder.RegisterService(kv.get());
+  builder.RegisterCallbackGenericService(unimplemented.get());
+
+  builder.SetMaxReceiveMessageSize(settings.maxReceiveMessageBytes);
+  builder.SetMaxSendMessageSize(settings.maxSendMessageBytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams);
+  // gRPC sets SO_REUSEPORT by default, which would let a second member bind
+  // the same client port silently; etcd (Go) fails with "address in use".
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (settings.keepaliveMinTime.count() > 0) {
+    // etcd's enforcement policy: pings closer than min time are strikes, and
+    // pings without an active call are not permitted (PermitWithoutStream).
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                               static_cast<int>(settings.keepaliveMinTime.count()));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  }
+  if (settings.keepaliveInterval.count() > 0 && settings.keepaliveTimeout.count() > 0) {
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                               static_cast<int>(settings.keepaliveInterval.count()));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                               static_cast<int>(settings.keepaliveTimeout.count()));
+    // grpc-go's server keeps pinging an idle connection; gRPC core stops
+    // after two pings without data unless told otherwise.
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  bool allBound = server != nullptr;
+  for (int port : selectedPorts) allBound = allBound && port != 0;
+  if (!allBound) {
+    if (server) server->Shutdown(std::chrono::system_clock::now());
+    for (const ListenAddress& address : settings.listen) {
+      if (std::optional<std::string> why = describeBindFailure(address)) {
+        return Status(StatusCode::Unavailable, *why);
+      }
+    }
+    std::string urls;
+    for (const ListenAddress& address : settings.listen) {
+      urls += (urls.empty() ? "" : ",") + address.url;
+    }
+    return Status(StatusCode::Unavailable,
+                  "api-grpc: failed to start the gRPC server on " + urls + " (see gRPC log)");
+  }
+
+  boundAddresses_.clear();
+  for (size_t i = 0; i < settings.listen.size(); ++i) {
+    const ListenAddress& address = settings.listen[i];
+    std::string bound = address.address;
+    if (address.network == "tcp") {
+      bound = address.address.substr(0, address.address.rfind(':') + 1) +
+              std::to_string(selectedPorts[i]);
+    }
+    boundAddresses_.push_back(bound);
+    host.logger().info("api-grpc/grpc_server.cpp",
+                       "serving client traffic insecurely; this is strongly discouraged!",
+                       "\"address\":\"" + jsonEscape(bound) + "\"");
+  }
+  kv_ = std::move(kv);
+  unimplemented_ = std::move(unimplemented);
+  server_ = std::move(server);
+  return Status::ok();
+}
+
+void GrpcServer::stop() {
+  if (!server_) return;
+  // After the deadline gRPC cancels what is still running; KvCallReactor
+  // finishes a cancelled call at once, so Shutdown returns without waiting
+  // for the kernel. It returns only when no call of this server remains, so
+  // the services can be destroyed right after.
+  server_->Shutdown(std::chrono::system_clock::now() + shutdownGrace_);
+  server_.reset();
+  kv_.reset();
+  unimplemented_.reset();
+  boundAddresses_.clear();
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,60 @@
+// GrpcServer: etcd's v3 gRPC API on the member's client URLs.
+//
+// Owns one grpc::Server listening on every client URL, with the KV service
+// forwarding to the kernel and UnimplementedService answering the rest. It
+// runs on gRPC's own callback threads; start() returns once the ports are
+// bound. start() and stop() are called from one thread (the kernel's plugin
+// lifecycle), never concurrently.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cairn/host.h"
+#include "cairn/status.h"
+#include "kv_grpc_service.h"
+#include "server_settings.h"
+#include "unimplemented_service.h"
+
+namespace cairn::api {
+
+class GrpcServer {
+ public:
+  // How long stop() lets in-flight calls finish before cancelling them.
+  static constexpr std::chrono::milliseconds kDefaultShutdownGrace{2000};
+
+  explicit GrpcServer(std::chrono::milliseconds shutdownGrace = kDefaultShutdownGrace)
+      : shutdownGrace_(shutdownGrace) {}
+  ~GrpcServer() { stop(); }
+
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  // Binds every client URL and starts serving. `host` must outlive stop().
+  // Fails (serving nothing) on a bad flag, a TLS URL, or a port that cannot
+  // be bound.
+  Status start(Host& host);
+
+  // Stops accepting calls, lets in-flight calls finish for the grace period,
+  // cancels the rest, and returns when gRPC holds no call of this server.
+  // Kernel completions arriving later are dropped. Idempotent.
+  void stop();
+
+  // "host:port" per TCP URL with the port actually bound (useful with port
+  // 0), or the socket path per unix URL; empty unless serving.
+  const std::vector<std::string>& boundAddresses() const { return boundAddresses_; }
+
+ private:
+  const std::chrono::milliseconds shutdownGrace_;
+  // All below: owned by the lifecycle thread (start/stop).
+  std::unique_ptr<KvGrpcService> kv_;
+  std::unique_ptr<UnimplementedService> unimplemented_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> boundAddresses_;
+};
+
+}  // namespace cairn::api

@@ -1,0 +1,38 @@
+// KvGrpcService: etcd's KV gRPC service on gRPC's callback API, forwarding
+// every call to the kernel's KvService. No thread waits on a request: the
+// handler returns at once and the kernel's `done` finishes the call.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "cairn/host.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace cairn::api {
+
+class KvGrpcService final : public etcdserverpb::KV::CallbackService {
+ public:
+  // `kv` must outlive the gRPC server this service is registered with.
+  explicit KvGrpcService(KvService& kv) : kv_(kv) {}
+
+  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* context,
+                                  const etcdserverpb::RangeRequest* request,
+                                  etcdserverpb::RangeResponse* response) override;
+  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* context,
+                                const etcdserverpb::PutRequest* request,
+                                etcdserverpb::PutResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* context,
+                                        const etcdserverpb::DeleteRangeRequest* request,
+                                        etcdserverpb::DeleteRangeResponse* response) override;
+  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* context,
+                                const etcdserverpb::TxnRequest* request,
+                                etcdserverpb::TxnResponse* response) override;
+  grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* context,
+                                    const etcdserverpb::CompactionRequest* request,
+                                    etcdserverpb::CompactionResponse* response) override;
+
+ private:
+  KvService& kv_;
+};
+
+}  // namespace cairn::api

@@ -1,0 +1,725 @@
+#include "wiredtiger_backend.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cairn/storage_stream.h"
+#include "wiredtiger_key.h"
+
+namespace cairn::storage {
+
+namespace {
+
+constexpr const char* kMetaTable = "table:cairn_meta";
+constexpr const char* kDataTables[2] = {"table:cairn_data_0", "table:cairn_data_1"};
+constexpr const char* kTableFormat = "key_format=u,value_format=u";
+constexpr std::string_view kActiveKey = "active";
+// Import commits in transactions of about this size, so a large state never
+// has to fit in the cache as one transaction.
+constexpr std::size_t kImportTxnBytes = 8 << 20;
+constexpr std::size_t kImportTxnRecords = 10000;
+
+// WiredTiger reports error details through the event handler on the failing
+// thread, before returning the code; keep the text so the Status carries it.
+thread_local std::string tlsWtError;
+
+int onWtError(WT_EVENT_HANDLER*, WT_SESSION*, int, const char* message) {
+  tlsWtError = message ? message : "";
+  // Still printed: errors raised on WiredTiger's own threads reach no Status.
+  std::fprintf(stderr, "storage-wiredtiger: %s\n", tlsWtError.c_str());
+  return 0;
+}
+
+WT_EVENT_HANDLER gEventHandler = {onWtError, nullptr, nullptr, nullptr};
+
+StatusCode codeFor(int ret) {
+  switch (ret) {
+    case WT_NOTFOUND:
+    case ENOENT:
+      return StatusCode::NotFound;
+    case WT_ROLLBACK:
+      return StatusCode::Aborted;
+    case WT_CACHE_FULL:
+    case ENOSPC:
+    case ENOMEM:
+      return StatusCode::ResourceExhausted;
+    case WT_TRY_SALVAGE:
+    case WT_PANIC:
+      return StatusCode::DataLoss;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return StatusCode::PermissionDenied;
+    case EBUSY:
+      return StatusCode::Unavailable;
+    case EINVAL:
+      return StatusCode::InvalidArgument;
+    default:
+      return StatusCode::Internal;
+  }
+}
+
+Status wtStatus(int ret, std::string_view what) {
+  std::string msg = "wiredtiger: " + std::string(what) + ": " + wiredtiger_strerror(ret);
+  if (!tlsWtError.empty()) {
+    msg += " (" + tlsWtError + ")";
+    tlsWtError.clear();
+  }
+  return Status(codeFor(ret), std::move(msg));
+}
+
+Status notOpen() {
+  return Status(StatusCode::FailedPrecondition, "wiredtiger backend is not open");
+}
+
+WT_ITEM item(std::string_view s) {
+  WT_ITEM it{};
+  it.data = s.data();
+  it.size = s.size();
+  return it;
+}
+
+std::string_view view(const WT_ITEM& it) {
+  return std::string_view(static_cast<const char*>(it.data), it.size);
+}
+
+// Closes a cursor when leaving scope (the session caches it for reuse).
+struct CursorGuard {
+  WT_CURSOR* cursor = nullptr;
+  ~CursorGuard() {
+    if (cursor != nullptr) cursor->close(cursor);
+  }
+};
+
+Status openCursor(WT_SESSION* s, const std::string& uri, CursorGuard& guard,
+                  const char* config = nullptr) {
+  int ret = s->open_cursor(s, uri.c_str(), nullptr, config, &guard.cursor);
+  if (ret != 0) {
+    guard.cursor = nullptr;
+    return wtStatus(ret, "open cursor on " + uri);
+  }
+  return Status::ok();
+}
+
+// ReadTxn has no error channel for get(); a failing read of the store is
+// unrecoverable (failed or corrupt storage), so it stops the process loudly,
+// as etcd does when bbolt cannot read a page.
+[[noreturn]] void fatalRead(const Status& st) {
+  std::fprintf(stderr, "storage-wiredtiger: fatal read error: %s\n", st.message().c_str());
+  std::abort();
+}
+
+class WtReadTxn : public ReadTxn {
+ public:
+  WtReadTxn(WiredTigerBackend& backend, std::string table)
+      : backend_(backend), table_(std::move(table)) {
+    session_ = backend_.acquireSession(init_);
+    if (session_ == nullptr) return;
+    int ret = session_->begin_transaction(session_, "isolation=snapshot");
+    if (ret != 0) {
+      init_ = wtStatus(ret, "begin read transaction");
+      return;
+    }
+    inTxn_ = true;
+    // WiredTiger takes the snapshot lazily at the first read: read now so the
+    // transaction sees exactly what was committed when it began.
+    init_ = openCursor(session_, table_, getCursor_);
+    if (init_.isOk()) {
+      WT_CURSOR* c = getCursor_.cursor;
+      WT_ITEM probe = item(std::string_view("\0", 1));
+      c->set_key(c, &probe);
+      int found = c->search(c);
+      if (found != 0 && found != WT_NOTFOUND) init_ = wtStatus(found, "begin read transaction");
+      c->reset(c);
+    }
+  }
+
+  ~WtReadTxn() override {
+    if (getCursor_.cursor != nullptr) {
+      getCursor_.cursor->close(getCursor_.cursor);
+      getCursor_.cursor = nullptr;
+    }
+    if (inTxn_) session_->rollback_transaction(session_, nullptr);
+    if (session_ != nullptr) backend_.releaseSession(session_);
+  }
+
+  const Status& initStatus() const { return init_; }
+
+  std::optional<std::string> get(std::string_view bucket, std::string_view key) override {
+    if (!init_.isOk()) fatalRead(init_);
+    std::string row = wt_key::bucketPrefix(bucket);
+    row.append(key);
+    WT_CURSOR* c = getCursor_.cursor;
+    WT_ITEM k = item(row);
+    c->set_key(c, &k);
+    int ret = c->search(c);
+    if (ret == WT_NOTFOUND) return std::nullopt;
+    if (ret != 0) fatalRead(wtStatus(ret, "read " + table_));
+    WT_ITEM v{};
+    ret = c->get_value(c, &v);
+    if (ret != 0) fatalRead(wtStatus(ret, "read value " + table_));
+    std::string out(view(v));
+    c->reset(c);
+    return out;
+  }
+
+  Status range(std::string_view bucket, std::string_view begin, std::string_view end,
+               std::size_t limit, bool reverse, const KeyValueVisitor& visit) override {
+    if (!init_.isOk()) return init_;
+    const std::string prefix = wt_key::bucketPrefix(bucket);
+    const std::string lo = prefix + std::string(begin);
+    const std::string hi = end.empty() ? wt_key::bucketEnd(prefix) : prefix + std::string(end);
+    if (lo >= hi) return Status::ok();
+    CursorGuard guard;
+    if (Status st = openCursor(session_, table_, guard); !st.isOk()) return st;
+    WT_CURSOR* c = guard.cursor;
+    WT_ITEM start = item(reverse ? hi : lo);
+    c->set_key(c, &start);
+    int exact = 0;
+    int ret = c->search_near(c, &exact);
+    if (ret == 0) {
+      if (!reverse && exact < 0) ret = c->next(c);
+      if (reverse && exact >= 0) ret = c->prev(c);
+    }
+    std::size_t visited = 0;
+    while (ret == 0) {
+      WT_ITEM k{}, v{};
+      if ((ret = c->get_key(c, &k)) != 0) break;
+      std::string_view row = view(k);
+      if (reverse ? row < std::string_view(lo) : row >= std::string_view(hi)) break;
+      if ((ret = c->get_value(c, &v)) != 0) break;
+      ++visited;
+      if (!visit(row.substr(prefix.size()), view(v))) return Status::ok();
+      if (limit != 0 && visited >= limit) return Status::ok();
+      ret = reverse ? c->prev(c) : c->next(c);
+    }
+    if (ret != 0 && ret != WT_NOTFOUND) return wtStatus(ret, "range scan of " + table_);
+    return Status::ok();
+  }
+
+  // Every row of the table in order (export).
+  Status scanAll(const std::function<Status(std::string_view row, std::string_view value)>& fn) {
+    if (!init_.isOk()) return init_;
+    CursorGuard guard;
+    if (Status st = openCursor(session_, table_, guard); !st.isOk()) return st;
+    WT_CURSOR* c = guard.cursor;
+    int ret;
+    while ((ret = c->next(c)) == 0) {
+      WT_ITEM k{}, v{};
+      if ((ret = c->get_key(c, &k)) != 0 || (ret = c->get_value(c, &v)) != 0) break;
+      if (Status st = fn(view(k), view(v)); !st.isOk()) return st;
+    }
+    if (ret != WT_NOTFOUND) return wtStatus(ret, "scan of " + table_);
+    return Status::ok();
+  }
+
+ private:
+  WiredTigerBackend& backend_;
+  std::string table_;
+  WT_SESSION* session_ = nullptr;
+  bool inTxn_ = false;
+  Status init_;
+  CursorGuard getCursor_;
+};
+
+bool parseNumber(const std::string& s, uint64_t& out) {
+  if (s.empty()) return false;
+  char* endp = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &endp, 10);
+  if (errno != 0 || *endp != '\0' || s[0] == '-') return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+WiredTigerBackend::WiredTigerBackend() = default;
+
+WiredTigerBackend::~WiredTigerBackend() {
+  close();
+}
+
+WT_SESSION* WiredTigerBackend::acquireSession(Status& status) {
+  std::lock_guard lock(poolMutex_);
+  if (!idleSessions_.empty()) {
+    WT_SESSION* s = idleSessions_.back();
+    idleSessions_.pop_back();
+    return s;
+  }
+  if (conn_ == nullptr) {
+    status = notOpen();
+    return nullptr;
+  }
+  WT_SESSION* s = nullptr;
+  int ret = conn_->open_session(conn_, nullptr, nullptr, &s);
+  if (ret != 0) {
+    status = wtStatus(ret, "open session (raise the session_max storage option?)");
+    return nullptr;
+  }
+  return s;
+}
+
+void WiredTigerBackend::releaseSession(WT_SESSION* session) {
+  std::lock_guard lock(poolMutex_);
+  idleSessions_.push_back(session);
+}
+
+std::string WiredTigerBackend::activeTable() const {
+  std::lock_guard lock(tableMutex_);
+  return activeTable_;
+}
+
+Status WiredTigerBackend::open(const Options& options) {
+  if (conn_ != nullptr) {
+    return Status(StatusCode::FailedPrecondition, "wiredtiger backend is already open");
+  }
+  tlsWtError.clear();
+  std::string cacheSize = "256MB";
+  uint64_t sessionMax = 1000;
+  checkpointIntervalMs_ = 1000;
+  checkpointOps_ = 10000;
+  for (const auto& [key, value] : options.settings) {
+    bool ok = true;
+    if (key == "checkpoint_interval_ms") {
+      ok = parseNumber(value, checkpointIntervalMs_);
+    } else if (key == "checkpoint_ops") {
+      ok = parseNumber(value, checkpointOps_);
+    } else if (key == "session_max") {
+      ok = parseNumber(value, sessionMax) && sessionMax >= 8;
+    } else if (key == "cache_size") {
+      // A WiredTiger size: digits with an optional B/KB/MB/GB/TB suffix.
+      ok = !value.empty() && value.find_first_not_of("0123456789KMGTB") == std::string::npos;
+      cacheSize = value;
+    } else {
+      return Status(StatusCode::InvalidArgument, "wiredtiger: unknown storage option '" + key +
+                                                     "' (known: checkpoint_interval_ms, "
+                                                     "checkpoint_ops, cache_size, session_max)");
+    }
+    if (!ok) {
+      return Status(StatusCode::InvalidArgument,
+                    "wiredtiger: invalid value '" + value + "' for storage option '" + key + "'");
+    }
+  }
+  if (options.path.empty()) {
+    return Status(StatusCode::InvalidArgument, "wiredtiger: no data directory given");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return Status(
+        ec == std::errc::permission_denied ? StatusCode::PermissionDenied : StatusCode::Internal,
+        "wiredtiger: cannot create data directory " + options.path + ": " + ec.message());
+  }
+  if (!std::filesystem::is_directory(options.path, ec)) {
+    return Status(StatusCode::InvalidArgument,
+                  "wiredtiger: data path " + options.path + " is not a directory");
+  }
+  path_ = options.path;
+
+  // Logging off: durability comes from checkpoints (see the header).
+  std::string config = "create,log=(enabled=false),statistics=(fast),cache_size=" + cacheSize +
+                       ",session_max=" + std::to_string(sessionMax);
+  WT_CONNECTION* conn = nullptr;
+  int ret = wiredtiger_open(path_.c_str(), &gEventHandler, config.c_str(), &conn);
+  if (ret != 0) return wtStatus(ret, "cannot open database in " + path_);
+  conn_ = conn;
+
+  auto fail = [&](Status st) {
+    conn_->close(conn_, nullptr);
+    conn_ = nullptr;
+    writeSession_ = checkpointSession_ = nullptr;
+    idleSessions_.clear();
+    return st;
+  };
+  if ((ret = conn_->open_session(conn_, nullptr, nullptr, &writeSession_)) != 0 ||
+      (ret = conn_->open_session(conn_, nullptr, nullptr, &checkpointSession_)) != 0) {
+    return fail(wtStatus(ret, "open session"));
+  }
+  WT_SESSION* s = writeSession_;
+  if ((ret = s->create(s, kMetaTable, kTableFormat)) != 0) {
+    return fail(wtStatus(ret, "create meta table in " + path_));
+  }
+  std::string active;
+  {
+    CursorGuard meta;
+    if (Status st = openCursor(s, kMetaTable, meta); !st.isOk()) return fail(st);
+    WT_ITEM k = item(kActiveKey);
+    meta.cursor->set_key(meta.cursor, &k);
+    ret = meta.cursor->search(meta.cursor);
+    if (ret == 0) {
+      WT_ITEM v{};
+      if ((ret = meta.cursor->get_value(meta.cursor, &v)) != 0) {
+        return fail(wtStatus(ret, "read meta table"));
+      }
+      active = std::string(view(v));
+      if (active != kDataTables[0] && active != kDataTables[1]) {
+        return fail(Status(StatusCode::DataLoss, "wiredtiger: meta table in " + path_ +
+                                                     " names an unknown data table '" + active +
+                                                     "'"));
+      }
+    } else if (ret != WT_NOTFOUND) {
+      return fail(wtStatus(ret, "read meta table"));
+    }
+  }
+  if (active.empty()) {
+    // A new database: create the first data table and record it durably.
+    active = kDataTables[0];
+    if ((ret = s->create(s, active.c_str(), kTableFormat)) != 0) {
+      return fail(wtStatus(ret, "create data table"));
+    }
+    CursorGuard meta;
+    if (Status st = openCursor(s, kMetaTable, meta); !st.isOk()) return fail(st);
+    WT_ITEM k = item(kActiveKey), v = item(active);
+    meta.cursor->set_key(meta.cursor, &k);
+    meta.cursor->set_value(meta.cursor, &v);
+    if ((ret = meta.cursor->insert(meta.cursor)) != 0) return fail(wtStatus(ret, "write meta"));
+    if ((ret = checkpointSession_->checkpoint(checkpointSession_, nullptr)) != 0) {
+      return fail(wtStatus(ret, "checkpoint"));
+    }
+  } else {
+    // The active table must exist; opening a cursor also surfaces damage early.
+    CursorGuard data;
+    if (Status st = openCursor(s, active, data); !st.isOk()) {
+      return fail(Status(StatusCode::DataLoss, "wiredtiger: active data table of " + path_ +
+                                                   " cannot be opened: " + st.message()));
+    }
+  }
+  // The other data table can only hold an unfinished import or the state an
+  // import replaced; neither is live data.
+  const char* other = active == kDataTables[0] ? kDataTables[1] : kDataTables[0];
+  if ((ret = s->drop(s, other, "force=true")) != 0) {
+    return fail(wtStatus(ret, std::string("drop stale table ") + other));
+  }
+  {
+    std::lock_guard lock(tableMutex_);
+    activeTable_ = active;
+  }
+  {
+    std::lock_guard lock(checkpointMutex_);
+    checkpointError_ = Status::ok();
+  }
+  {
+    std::lock_guard lock(triggerMutex_);
+    stopping_ = false;
+    commitsSinceCheckpoint_ = 0;
+  }
+  checkpointThread_ = std::thread([this] { checkpointLoop(); });
+  return Status::ok();
+}
+
+void WiredTigerBackend::close() {
+  if (conn_ == nullptr) return;
+  {
+    std::lock_guard lock(triggerMutex_);
+    stopping_ = true;
+  }
+  trigger_.notify_all();
+  if (checkpointThread_.joinable()) checkpointThread_.join();
+  std::lock_guard writer(writeMutex_);
+  std::lock_guard ckpt(checkpointMutex_);
+  // Closing the connection closes every session and takes a final checkpoint.
+  int ret = conn_->close(conn_, nullptr);
+  if (ret != 0) {
+    std::fprintf(stderr, "storage-wiredtiger: close of %s failed: %s\n", path_.c_str(),
+                 wiredtiger_strerror(ret));
+  }
+  conn_ = nullptr;
+  writeSession_ = checkpointSession_ = nullptr;
+  std::lock_guard pool(poolMutex_);
+  idleSessions_.clear();
+}
+
+Status WiredTigerBackend::commit(const WriteBatch& batch) {
+  std::lock_guard writer(writeMutex_);
+  if (conn_ == nullptr) return notOpen();
+  if (batch.empty()) return Status::ok();
+  WT_SESSION* s = writeSession_;
+  const std::string table = activeTable();
+  int ret = s->begin_transaction(s, nullptr);
+  if (ret != 0) return wtStatus(ret, "begin transaction");
+  Status st;
+  {
+    CursorGuard guard;
+    st = openCursor(s, table, guard);
+    WT_CURSOR* c = guard.cursor;
+    for (auto op = batch.ops().begin(); st.isOk() && op != batch.ops().end(); ++op) {
+      const std::string prefix = wt_key::bucketPrefix(op->bucket);
+      switch (op->type) {
+        case WriteBatch::OpType::Put: {
+          std::string row = prefix + op->key;
+          WT_ITEM k = item(row), v = item(op->value);
+          c->set_key(c, &k);
+          c->set_value(c, &v);
+          if ((ret = c->insert(c)) != 0) st = wtStatus(ret, "put");
+          break;
+        }
+        case WriteBatch::OpType::Delete: {
+          std::string row = prefix + op->key;
+          WT_ITEM k = item(row);
+          c->set_key(c, &k);
+          ret = c->remove(c);  // overwrite=true: removing a missing key succeeds
+          if (ret != 0 && ret != WT_NOTFOUND) st = wtStatus(ret, "delete");
+          break;
+        }
+        case WriteBatch::OpType::DeleteRange: {
+          // An empty end deletes to the end of the bucket, as ReadTxn::range reads.
+          const std::string lo = prefix + op->key;
+          const std::string hi = op->value.empty() ? wt_key::bucketEnd(prefix) : prefix + op->value;
+          if (lo >= hi) break;
+          WT_ITEM k = item(lo);
+          c->set_key(c, &k);
+          int exact = 0;
+          ret = c->search_near(c, &exact);
+          if (ret == 0 && exact < 0) ret = c->next(c);
+          while (ret == 0) {
+            WT_ITEM cur{};
+            if ((ret = c->get_key(c, &cur)) != 0) break;
+            if (view(cur) >= std::string_view(hi)) break;
+            // The cursor stays on the removed row, so next() continues from it.
+            if ((ret = c->remove(c)) != 0) break;
+            ret = c->next(c);
+          }
+          if (ret != 0 && ret != WT_NOTFOUND) st = wtStatus(ret, "delete range");
+          c->reset(c);
+          break;
+        }
+      }
+    }
+  }
+  if (!st.isOk()) {
+    s->rollback_transaction(s, nullptr);
+    return st;
+  }
+  if ((ret = s->commit_transaction(s, nullptr)) != 0) return wtStatus(ret, "commit");
+  bool wake = false;
+  {
+    std::lock_guard lock(triggerMutex_);
+    ++commitsSinceCheckpoint_;
+    wake = checkpointOps_ != 0 && commitsSinceCheckpoint_ >= checkpointOps_;
+  }
+  if (wake) trigger_.notify_all();
+  return Status::ok();
+}
+
+Status WiredTigerBackend::checkpointLocked() {
+  int ret = checkpointSession_->checkpoint(checkpointSession_, nullptr);
+  if (ret != 0) return wtStatus(ret, "checkpoint of " + path_);
+  return Status::ok();
+}
+
+void WiredTigerBackend::checkpointLoop() {
+  std::unique_lock lock(triggerMutex_);
+  for (;;) {
+    auto due = [&] {
+      return stopping_ || (checkpointOps_ != 0 && commitsSinceCheckpoint_ >= checkpointOps_);
+    };
+    if (checkpointIntervalMs_ != 0) {
+      trigger_.wait_for(lock, std::chrono::milliseconds(checkpointIntervalMs_), due);
+    } else {
+      trigger_.wait(lock, due);
+    }
+    if (stopping_) return;
+    if (commitsSinceCheckpoint_ == 0) continue;
+    // Reset first: commits racing with the checkpoint count towards the next.
+    commitsSinceCheckpoint_ = 0;
+    lock.unlock();
+    {
+      std::lock_guard ckpt(checkpointMutex_);
+      Status st = checkpointLocked();
+      if (!st.isOk()) checkpointError_ = st;
+    }
+    lock.lock();
+  }
+}
+
+Status WiredTigerBackend::sync() {
+  if (conn_ == nullptr) return notOpen();
+  {
+    std::lock_guard lock(triggerMutex_);
+    commitsSinceCheckpoint_ = 0;
+  }
+  std::lock_guard ckpt(checkpointMutex_);
+  Status st = checkpointLocked();
+  if (!st.isOk()) return st;
+  // A failed background checkpoint is superseded by this successful one,
+  // but the caller still learns that one failed.
+  Status earlier = std::move(checkpointError_);
+  checkpointError_ = Status::ok();
+  if (!earlier.isOk()) {
+    return Status(earlier.code(), "earlier background checkpoint failed: " + earlier.message());
+  }
+  return Status::ok();
+}
+
+std::unique_ptr<ReadTxn> WiredTigerBackend::beginRead() {
+  return std::make_unique<WtReadTxn>(*this, activeTable());
+}
+
+uint64_t WiredTigerBackend::sizeAllocated() {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+    std::error_code fileEc;
+    if (entry.is_regular_file(fileEc)) {
+      uint64_t size = entry.file_size(fileEc);
+      if (!fileEc) total += size;
+    }
+  }
+  return total;
+}
+
+uint64_t WiredTigerBackend::sizeInUse() {
+  if (conn_ == nullptr) return 0;
+  // Bytes of the data table's file minus the blocks free for reuse, as of the
+  // last checkpoint (the on-disk measure, like etcd's bbolt in-use size).
+  Status st;
+  WT_SESSION* s = acquireSession(st);
+  if (s == nullptr) return 0;
+  uint64_t result = 0;
+  {
+    CursorGuard stats;
+    if (openCursor(s, "statistics:" + activeTable(), stats, "statistics=(fast)").isOk()) {
+      auto read = [&](int key) -> int64_t {
+        WT_CURSOR* c = stats.cursor;
+        c->set_key(c, key);
+        const char* desc = nullptr;
+        const char* pvalue = nullptr;
+        int64_t value = 0;
+        if (c->search(c) != 0 || c->get_value(c, &desc, &pvalue, &value) != 0) return 0;
+        return value;
+      };
+      int64_t size = read(WT_STAT_DSRC_BLOCK_SIZE);
+      int64_t reusable = read(WT_STAT_DSRC_BLOCK_REUSE_BYTES);
+      if (size > reusable) result = static_cast<uint64_t>(size - reusable);
+    }
+  }
+  releaseSession(s);
+  return result;
+}
+
+Status WiredTigerBackend::defragment() {
+  std::lock_guard writer(writeMutex_);
+  if (conn_ == nullptr) return notOpen();
+  std::lock_guard ckpt(checkpointMutex_);
+  // Compaction works on checkpointed blocks: checkpoint first so the space of
+  // recently deleted rows can be returned.
+  if (Status st = checkpointLocked(); !st.isOk()) return st;
+  const std::string table = activeTable();
+  int ret = writeSession_->compact(writeSession_, table.c_str(), nullptr);
+  if (ret != 0) return wtStatus(ret, "compact " + table);
+  return checkpointLocked();
+}
+
+Status WiredTigerBackend::exportState(const std::function<Status(std::string_view chunk)>& sink) {
+  if (conn_ == nullptr) return notOpen();
+  WtReadTxn txn(*this, activeTable());
+  if (!txn.initStatus().isOk()) return txn.initStatus();
+  StreamEncoder encoder(sink);
+  if (Status st = encoder.begin(); !st.isOk()) return st;
+  std::string bucket;
+  Status st = txn.scanAll([&](std::string_view row, std::string_view value) {
+    std::string_view key;
+    if (!wt_key::split(row, bucket, key)) {
+      return Status(StatusCode::DataLoss, "wiredtiger: malformed row key in " + path_);
+    }
+    return encoder.add(bucket, key, value);
+  });
+  if (!st.isOk()) return st;
+  return encoder.finish();
+}
+
+Status WiredTigerBackend::importState(const std::function<bool(std::string& chunk)>& source) {
+  std::lock_guard writer(writeMutex_);
+  if (conn_ == nullptr) return notOpen();
+  WT_SESSION* s = writeSession_;
+  const std::string current = activeTable();
+  const std::string next = current == kDataTables[0] ? kDataTables[1] : kDataTables[0];
+  int ret;
+  {
+    std::lock_guard ckpt(checkpointMutex_);
+    if ((ret = s->drop(s, next.c_str(), "force=true")) != 0) {
+      return wtStatus(ret, "import: drop " + next +
+                               " (read transactions from before the last import still open?)");
+    }
+    if ((ret = s->create(s, next.c_str(), kTableFormat)) != 0) {
+      return wtStatus(ret, "import: create " + next);
+    }
+  }
+  // Fill the inactive table in bounded transactions; the live table is not
+  // touched until the whole stream has verified.
+  Status st;
+  bool inTxn = false;
+  {
+    CursorGuard guard;
+    st = openCursor(s, next, guard);
+    StreamDecoder decoder(source);
+    StreamRecord rec;
+    std::size_t txnBytes = 0, txnRecords = 0;
+    while (st.isOk()) {
+      bool done = false;
+      st = decoder.next(rec, done);
+      if (!st.isOk() || done) break;
+      if (!inTxn) {
+        if ((ret = s->begin_transaction(s, nullptr)) != 0) {
+          st = wtStatus(ret, "import: begin transaction");
+          break;
+        }
+        inTxn = true;
+      }
+      std::string row = wt_key::bucketPrefix(rec.bucket) + rec.key;
+      WT_ITEM k = item(row), v = item(rec.value);
+      guard.cursor->set_key(guard.cursor, &k);
+      guard.cursor->set_value(guard.cursor, &v);
+      if ((ret = guard.cursor->insert(guard.cursor)) != 0) {
+        st = wtStatus(ret, "import: insert");
+        break;
+      }
+      txnBytes += row.size() + rec.value.size();
+      if (++txnRecords >= kImportTxnRecords || txnBytes >= kImportTxnBytes) {
+        inTxn = false;
+        txnBytes = txnRecords = 0;
+        if ((ret = s->commit_transaction(s, nullptr)) != 0) st = wtStatus(ret, "import: commit");
+      }
+    }
+    if (inTxn) {
+      if (st.isOk()) {
+        if ((ret = s->commit_transaction(s, nullptr)) != 0) st = wtStatus(ret, "import: commit");
+      } else {
+        s->rollback_transaction(s, nullptr);
+      }
+      inTxn = false;
+    }
+  }
+  if (st.isOk()) {
+    // Flip the active table in one transaction; a checkpoint makes it durable.
+    CursorGuard meta;
+    st = openCursor(s, kMetaTable, meta);
+    if (st.isOk()) {
+      WT_ITEM k = item(kActiveKey), v = item(next);
+      meta.cursor->set_key(meta.cursor, &k);
+      meta.cursor->set_value(meta.cursor, &v);
+      if ((ret = meta.cursor->insert(meta.cursor)) != 0) st = wtStatus(ret, "import: write meta");
+    }
+  }
+  std::lock_guard ckpt(checkpointMutex_);
+  if (!st.isOk()) {
+    s->drop(s, next.c_str(), "force=true");  // best effort; open() drops it otherwise
+    return st;
+  }
+  {
+    std::lock_guard lock(tableMutex_);
+    activeTable_ = next;
+  }
+  Status durable = checkpointLocked();
+  // Readers that began before the flip may still hold the old table; then it
+  // stays until the next import or open drops it.
+  s->drop(s, current.c_str(), nullptr);
+  tlsWtError.clear();
+  return durable;
+}
+
+}  // namespace cairn::storage

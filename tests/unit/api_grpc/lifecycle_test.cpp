@@ -1,0 +1,223 @@
+// Starting and stopping the server: listen URLs, bind failures, and stopping
+// with calls still waiting on the kernel.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include "test_server.h"
+
+using cairn::Status;
+using cairn::StatusCode;
+using cairn::api::GrpcServer;
+using cairn::api::test::contextWithDeadline;
+using cairn::api::test::FakeHost;
+using cairn::api::test::Flags;
+using cairn::api::test::freePort;
+using cairn::api::test::KernelThread;
+using cairn::api::test::replyOn;
+using cairn::api::test::ServedKv;
+namespace pb = etcdserverpb;
+using namespace std::chrono_literals;
+
+namespace {
+
+grpc::Status rangeVia(const std::string& target, std::string key = "k") {
+  auto stub = pb::KV::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  pb::RangeRequest request;
+  request.set_key(std::move(key));
+  pb::RangeResponse response;
+  auto context = contextWithDeadline();
+  return stub->Range(context.get(), request, &response);
+}
+
+// A plain listening socket (no SO_REUSEPORT), like another process holding
+// the port.
+class PortHolder {
+ public:
+  PortHolder() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    REQUIRE(::listen(fd_, 1) == 0);
+    socklen_t len = sizeof sa;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+    port_ = ntohs(sa.sin_port);
+  }
+  ~PortHolder() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("stop() with a call still waiting on the kernel returns promptly", "[lifecycle]") {
+  ServedKv s({}, 200ms);
+  std::promise<cairn::Done<pb::RangeResponse>> heldDone;
+  s.fake().rangeMethod.script([&](const pb::RangeRequest&, cairn::Done<pb::RangeResponse> done) {
+    heldDone.set_value(std::move(done));
+  });
+  auto client = std::async(std::launch::async, [&] {
+    pb::RangeResponse response;
+    auto context = contextWithDeadline(30s);
+    return s.kv->Range(context.get(), pb::RangeRequest(), &response);
+  });
+  REQUIRE(s.fake().rangeMethod.waitForRequests(1, 10s));
+
+  const auto before = std::chrono::steady_clock::now();
+  s.server.stop();
+  const auto took = std::chrono::steady_clock::now() - before;
+  CHECK(took < 5s);
+
+  REQUIRE(client.wait_for(10s) == std::future_status::ready);
+  CHECK_FALSE(client.get().ok());
+
+  // The kernel answering after stop() is dropped without harm.
+  cairn::Done<pb::RangeResponse> done = heldDone.get_future().get();
+  done(Status::ok(), pb::RangeResponse());
+  CHECK(s.server.boundAddresses().empty());
+}
+
+TEST_CASE("stop() lets a call answered within the grace period complete", "[lifecycle]") {
+  ServedKv s({}, 10s);
+  std::promise<cairn::Done<pb::RangeResponse>> heldDone;
+  s.fake().rangeMethod.script([&](const pb::RangeRequest&, cairn::Done<pb::RangeResponse> done) {
+    heldDone.set_value(std::move(done));
+  });
+  pb::RangeResponse response;
+  auto client = std::async(std::launch::async, [&] {
+    auto context = contextWithDeadline(30s);
+    return s.kv->Range(context.get(), pb::RangeRequest(), &response);
+  });
+  REQUIRE(s.fake().rangeMethod.waitForRequests(1, 10s));
+
+  auto stopping = std::async(std::launch::async, [&] { s.server.stop(); });
+  std::this_thread::sleep_for(100ms);
+  CHECK(stopping.wait_for(0s) == std::future_status::timeout);  // waiting for the call
+  pb::RangeResponse answer;
+  answer.set_count(5);
+  s.kernel.post([done = heldDone.get_future().get(), answer]() mutable {
+    done(Status::ok(), std::move(answer));
+  });
+  REQUIRE(stopping.wait_for(5s) == std::future_status::ready);
+  REQUIRE(client.wait_for(5s) == std::future_status::ready);
+  const grpc::Status status = client.get();
+  INFO(status.error_message());
+  CHECK(status.ok());
+  CHECK(response.count() == 5);
+}
+
+TEST_CASE("stop() is idempotent and safe before start()", "[lifecycle]") {
+  GrpcServer never;
+  never.stop();
+  never.stop();
+  ServedKv s;
+  const std::string address = s.server.boundAddresses()[0];
+  s.server.stop();
+  s.server.stop();
+  CHECK(rangeVia(address).error_code() == grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_CASE("A second start() is refused", "[lifecycle]") {
+  ServedKv s;
+  const Status again = s.server.start(s.host);
+  CHECK(again.code() == StatusCode::FailedPrecondition);
+}
+
+TEST_CASE("A port held by another process fails start() with Go's message", "[lifecycle][bind]") {
+  PortHolder holder;
+  FakeHost host({{"listen-client-urls", "http://127.0.0.1:" + std::to_string(holder.port())}});
+  GrpcServer server;
+  const Status status = server.start(host);
+  CHECK_FALSE(status.isOk());
+  CHECK(status.message() ==
+        "listen tcp 127.0.0.1:" + std::to_string(holder.port()) + ": bind: address already in use");
+  CHECK(server.boundAddresses().empty());
+}
+
+TEST_CASE("Two servers cannot share a client port", "[lifecycle][bind]") {
+  // gRPC would allow it with SO_REUSEPORT; etcd does not.
+  ServedKv first;
+  const std::string address = first.server.boundAddresses()[0];
+  FakeHost host({{"listen-client-urls", "http://" + address}});
+  GrpcServer second;
+  const Status status = second.start(host);
+  CHECK_FALSE(status.isOk());
+  CHECK(status.message() == "listen tcp " + address + ": bind: address already in use");
+
+  // The first one is unaffected.
+  first.fake().rangeMethod.script(replyOn<pb::RangeRequest>(first.kernel, pb::RangeResponse()));
+  CHECK(rangeVia(address).ok());
+}
+
+TEST_CASE("One failing URL fails the whole start and frees the others", "[lifecycle][bind]") {
+  PortHolder holder;
+  const int freeOne = freePort();
+  FakeHost host({{"listen-client-urls", "http://127.0.0.1:" + std::to_string(freeOne) +
+                                            ",http://127.0.0.1:" + std::to_string(holder.port())}});
+  GrpcServer server;
+  CHECK_FALSE(server.start(host).isOk());
+  // The port that did bind was released: a new server can take it.
+  FakeHost retry({{"listen-client-urls", "http://127.0.0.1:" + std::to_string(freeOne)}});
+  GrpcServer again;
+  const Status status = again.start(retry);
+  INFO(status.message());
+  CHECK(status.isOk());
+}
+
+TEST_CASE("https URLs are refused until TLS is in effect", "[lifecycle][urls]") {
+  FakeHost host(Flags{{"listen-client-urls", "https://127.0.0.1:0"}});
+  GrpcServer server;
+  const Status status = server.start(host);
+  CHECK(status.code() == StatusCode::Unimplemented);
+  CHECK_THAT(status.message(), Catch::Contains("TLS is not yet in effect"));
+}
+
+TEST_CASE("A malformed flag fails start() naming the flag", "[lifecycle][flags]") {
+  FakeHost host({{"listen-client-urls", "http://127.0.0.1:0"}, {"max-request-bytes", "lots"}});
+  GrpcServer server;
+  const Status status = server.start(host);
+  CHECK(status.code() == StatusCode::InvalidArgument);
+  CHECK_THAT(status.message(), Catch::Contains("max-request-bytes"));
+}
+
+TEST_CASE("Every client URL is served, TCP and unix", "[lifecycle][urls]") {
+  const int port1 = freePort();
+  const int port2 = freePort();
+  const std::string socketPath = "/tmp/cairn-api-grpc-test-" + std::to_string(::getpid()) + ".sock";
+  KernelThread kernel;
+  FakeHost host({{"listen-client-urls", "http://127.0.0.1:" + std::to_string(port1) +
+                                            ", http://127.0.0.1:" + std::to_string(port2) +
+                                            ",unix://" + socketPath}});
+  host.fakeKv().rangeMethod.script(replyOn<pb::RangeRequest>(kernel, pb::RangeResponse()));
+  GrpcServer server;
+  const Status status = server.start(host);
+  INFO(status.message());
+  REQUIRE(status.isOk());
+  REQUIRE(server.boundAddresses() == std::vector<std::string>{"127.0.0.1:" + std::to_string(port1),
+                                                              "127.0.0.1:" + std::to_string(port2),
+                                                              socketPath});
+
+  CHECK(rangeVia("127.0.0.1:" + std::to_string(port1), "a").ok());
+  CHECK(rangeVia("127.0.0.1:" + std::to_string(port2), "b").ok());
+  CHECK(rangeVia("unix:" + socketPath, "c").ok());
+  CHECK(host.fakeKv().rangeMethod.requests().size() == 3);
+
+  // etcd's startup line, once per listener, with the bound address.
+  const auto lines = host.capturedLog().lines();
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] ==
+        "serving client traffic insecurely; this is strongly discouraged! "
+        "{\"address\":\"127.0.0.1:" +
+            std::to_string(port1) + "\"}");
+  server.stop();
+  ::unlink(socketPath.c_str());
+}

@@ -1,0 +1,73 @@
+// Helpers shared by the api-grpc tests: free ports, and a GrpcServer started
+// in-process on the fake kernel with a KV stub connected to it.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "etcdserverpb/rpc.grpc.pb.h"
+#include "fake_kernel.h"
+#include "grpc_server.h"
+
+namespace cairn::api::test {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  socklen_t len = sizeof sa;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+inline std::unique_ptr<grpc::ClientContext> contextWithDeadline(
+    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + timeout);
+  return context;
+}
+
+inline std::map<std::string, std::string> withDefaultUrl(std::map<std::string, std::string> flags) {
+  flags.emplace("listen-client-urls", "http://127.0.0.1:0");
+  return flags;
+}
+
+// Member order is destruction order in reverse: the client goes first, then
+// the server stops, then the host; the kernel thread outlives them all and
+// may still complete calls the server has given up on.
+struct ServedKv {
+  explicit ServedKv(std::map<std::string, std::string> flags = {},
+                    std::chrono::milliseconds shutdownGrace = std::chrono::milliseconds(500))
+      : host(withDefaultUrl(std::move(flags))), server(shutdownGrace) {
+    const Status status = server.start(host);
+    INFO(status.message());
+    REQUIRE(status.isOk());
+    REQUIRE(server.boundAddresses().size() >= 1);
+    channel = grpc::CreateChannel(server.boundAddresses()[0], grpc::InsecureChannelCredentials());
+    kv = etcdserverpb::KV::NewStub(channel);
+  }
+
+  FakeKv& fake() { return host.fakeKv(); }
+
+  KernelThread kernel;
+  FakeHost host;
+  GrpcServer server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<etcdserverpb::KV::Stub> kv;
+};
+
+}  // namespace cairn::api::test

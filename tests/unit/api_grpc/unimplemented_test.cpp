@@ -1,0 +1,172 @@
+// Every service the plugin does not serve yet answers UNIMPLEMENTED with a
+// message naming the method, whether the method is unary or streaming.
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <future>
+
+#include "test_server.h"
+#include "unimplemented_service.h"
+#include "v3electionpb/v3election.grpc.pb.h"
+#include "v3lockpb/v3lock.grpc.pb.h"
+
+using cairn::api::UnimplementedService;
+using cairn::api::test::contextWithDeadline;
+using cairn::api::test::ServedKv;
+namespace pb = etcdserverpb;
+
+namespace {
+
+void checkUnimplemented(const grpc::Status& status, const std::string& method) {
+  INFO(method << ": " << status.error_message());
+  CHECK(status.error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  CHECK(status.error_message() == method + " is not implemented in this Cairn build");
+}
+
+// One call through the generic stub: an empty message to any method name.
+grpc::Status genericCall(grpc::Channel& channel, const std::string& fullMethod) {
+  grpc::GenericStub stub(channel.shared_from_this());
+  auto context = contextWithDeadline();
+  // An empty message, which every request type parses; a default ByteBuffer
+  // holds no message at all and cannot be sent.
+  grpc::Slice empty(std::string{});
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(context.get(), fullMethod, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(status); });
+  return done.get_future().get();
+}
+
+}  // namespace
+
+TEST_CASE("Unary methods of unserved services answer UNIMPLEMENTED", "[unimplemented]") {
+  ServedKv s;
+  {
+    auto lease = pb::Lease::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    pb::LeaseGrantResponse r;
+    pb::LeaseGrantRequest req;
+    req.set_ttl(10);
+    checkUnimplemented(lease->LeaseGrant(c.get(), req, &r), "etcdserverpb.Lease.LeaseGrant");
+  }
+  {
+    auto cluster = pb::Cluster::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    pb::MemberListResponse r;
+    checkUnimplemented(cluster->MemberList(c.get(), pb::MemberListRequest(), &r),
+                       "etcdserverpb.Cluster.MemberList");
+  }
+  {
+    auto maintenance = pb::Maintenance::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    pb::StatusResponse r;
+    checkUnimplemented(maintenance->Status(c.get(), pb::StatusRequest(), &r),
+                       "etcdserverpb.Maintenance.Status");
+  }
+  {
+    auto auth = pb::Auth::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    pb::AuthenticateResponse r;
+    checkUnimplemented(auth->Authenticate(c.get(), pb::AuthenticateRequest(), &r),
+                       "etcdserverpb.Auth.Authenticate");
+  }
+  {
+    auto lock = v3lockpb::Lock::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    v3lockpb::LockResponse r;
+    checkUnimplemented(lock->Lock(c.get(), v3lockpb::LockRequest(), &r), "v3lockpb.Lock.Lock");
+  }
+  {
+    auto election = v3electionpb::Election::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    v3electionpb::CampaignResponse r;
+    checkUnimplemented(election->Campaign(c.get(), v3electionpb::CampaignRequest(), &r),
+                       "v3electionpb.Election.Campaign");
+  }
+  // None of it reached the kernel's KV.
+  CHECK(s.fake().rangeMethod.requests().empty());
+}
+
+TEST_CASE("Streaming methods of unserved services answer UNIMPLEMENTED", "[unimplemented]") {
+  ServedKv s;
+  SECTION("Watch (bidi)") {
+    auto watch = pb::Watch::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    auto stream = watch->Watch(c.get());
+    pb::WatchRequest req;
+    req.mutable_create_request()->set_key("foo");
+    stream->Write(req);  // may fail once the server has finished; the status tells why
+    stream->WritesDone();
+    pb::WatchResponse r;
+    CHECK_FALSE(stream->Read(&r));
+    checkUnimplemented(stream->Finish(), "etcdserverpb.Watch.Watch");
+  }
+  SECTION("LeaseKeepAlive (bidi)") {
+    auto lease = pb::Lease::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    auto stream = lease->LeaseKeepAlive(c.get());
+    pb::LeaseKeepAliveRequest req;
+    req.set_id(1);
+    stream->Write(req);
+    stream->WritesDone();
+    pb::LeaseKeepAliveResponse r;
+    CHECK_FALSE(stream->Read(&r));
+    checkUnimplemented(stream->Finish(), "etcdserverpb.Lease.LeaseKeepAlive");
+  }
+  SECTION("Snapshot (server streaming)") {
+    auto maintenance = pb::Maintenance::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    auto stream = maintenance->Snapshot(c.get(), pb::SnapshotRequest());
+    pb::SnapshotResponse r;
+    CHECK_FALSE(stream->Read(&r));
+    checkUnimplemented(stream->Finish(), "etcdserverpb.Maintenance.Snapshot");
+  }
+  SECTION("Observe (server streaming)") {
+    auto election = v3electionpb::Election::NewStub(s.channel);
+    auto c = contextWithDeadline();
+    auto stream = election->Observe(c.get(), v3electionpb::LeaderRequest());
+    v3electionpb::LeaderResponse r;
+    CHECK_FALSE(stream->Read(&r));
+    checkUnimplemented(stream->Finish(), "v3electionpb.Election.Observe");
+  }
+}
+
+TEST_CASE("Every method of every unserved etcd service answers UNIMPLEMENTED", "[unimplemented]") {
+  ServedKv s;
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  int methods = 0;
+  for (const char* serviceName : {"etcdserverpb.Lease", "etcdserverpb.Watch",
+                                  "etcdserverpb.Cluster", "etcdserverpb.Maintenance",
+                                  "etcdserverpb.Auth", "v3lockpb.Lock", "v3electionpb.Election"}) {
+    const auto* service = pool->FindServiceByName(serviceName);
+    REQUIRE(service != nullptr);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string name = service->method(i)->name();
+      checkUnimplemented(genericCall(*s.channel, "/" + std::string(serviceName) + "/" + name),
+                         std::string(serviceName) + "." + name);
+      ++methods;
+    }
+  }
+  // etcd 3.4: Lease 5, Watch 1, Cluster 5, Maintenance 7, Auth 16, Lock 2, Election 5.
+  CHECK(methods == 41);
+}
+
+TEST_CASE("Names outside etcd's API get grpc-go's unknown-service wording", "[unimplemented]") {
+  ServedKv s;
+  const grpc::Status unknownService = genericCall(*s.channel, "/foo.Bar/Baz");
+  CHECK(unknownService.error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  CHECK(unknownService.error_message() == "unknown service foo.Bar");
+
+  const grpc::Status unknownMethod = genericCall(*s.channel, "/etcdserverpb.KV/Nope");
+  CHECK(unknownMethod.error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  CHECK(unknownMethod.error_message() == "unknown method Nope for service etcdserverpb.KV");
+}
+
+TEST_CASE("UnimplementedService::messageFor", "[unimplemented]") {
+  CHECK(UnimplementedService::messageFor("/etcdserverpb.Maintenance/Defragment") ==
+        "etcdserverpb.Maintenance.Defragment is not implemented in this Cairn build");
+  CHECK(UnimplementedService::messageFor("/grpc.health.v1.Health/Check") ==
+        "unknown service grpc.health.v1.Health");
+  CHECK(UnimplementedService::messageFor("nonsense") == "malformed method name: \"nonsense\"");
+}
