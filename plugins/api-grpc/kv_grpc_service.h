@@ -1,6 +1,10 @@
 // KvGrpcService: etcd's KV gRPC service on gRPC's callback API, forwarding
 // every call to the kernel's KvService. No thread waits on a request: the
 // handler returns at once and the kernel's `done` finishes the call.
+//
+// The request passed to the kernel is gRPC's and is freed once the call
+// finishes, which on cancellation or shutdown can be before `done` runs: the
+// kernel must copy what it keeps beyond the KvService call itself.
 #pragma once
 
 #include <grpcpp/grpcpp.h>

@@ -221,3 +221,43 @@ TEST_CASE("Every client URL is served, TCP and unix", "[lifecycle][urls]") {
   server.stop();
   ::unlink(socketPath.c_str());
 }
+
+TEST_CASE("stop() racing many kernel answers neither hangs nor crashes", "[lifecycle][race]") {
+  constexpr int kCalls = 64;
+  ServedKv s({}, 50ms);
+  std::mutex mu;
+  std::vector<cairn::Done<pb::PutResponse>> held;  // guarded by mu
+  s.fake().putMethod.script([&](const pb::PutRequest&, cairn::Done<pb::PutResponse> done) {
+    std::lock_guard<std::mutex> lock(mu);
+    held.push_back(std::move(done));
+  });
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<pb::PutRequest> requests(kCalls);
+  std::vector<pb::PutResponse> responses(kCalls);
+  std::vector<std::promise<grpc::Status>> finished(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    contexts.push_back(contextWithDeadline(30s));
+    s.kv->async()->Put(contexts[i].get(), &requests[i], &responses[i],
+                       [&finished, i](grpc::Status st) { finished[i].set_value(st); });
+  }
+  REQUIRE(s.fake().putMethod.waitForRequests(kCalls, 10s));
+  std::this_thread::sleep_for(50ms);  // let the scripts store their `done`s
+
+  // The kernel answers every call while the server stops underneath it.
+  std::vector<cairn::Done<pb::PutResponse>> answers;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    answers = std::move(held);
+  }
+  std::thread kernel([&answers] {
+    for (auto& done : answers) {
+      done(Status::ok(), pb::PutResponse());
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  s.server.stop();
+  kernel.join();
+  for (int i = 0; i < kCalls; ++i) {
+    REQUIRE(finished[i].get_future().wait_for(10s) == std::future_status::ready);
+  }
+}
