@@ -35,7 +35,7 @@ Status GrpcServer::start(Host& host) {
   ServerSettings settings;
   if (Status s = serverSettingsFromHost(host, settings); !s.isOk()) return s;
 
-  auto kv = std::make_unique<KvGrpcService>(host.kv());
+  auto kv = std::make_unique<KvGrpcService>(host.kv(), settings.maxReceiveMessageBytes);
   auto unimplemented = std::make_unique<UnimplementedService>();
 
   grpc::ServerBuilder builder;
@@ -49,7 +49,7 @@ Status GrpcServer::start(Host& host) {
   builder.RegisterService(kv.get());
   builder.RegisterCallbackGenericService(unimplemented.get());
 
-  builder.SetMaxReceiveMessageSize(settings.maxReceiveMessageBytes);
+  builder.SetMaxReceiveMessageSize(settings.transportReceiveLimitBytes);
   builder.SetMaxSendMessageSize(settings.maxSendMessageBytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams);
   // gRPC sets SO_REUSEPORT by default, which would let a second member bind

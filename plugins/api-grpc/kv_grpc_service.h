@@ -17,7 +17,9 @@ namespace cairn::api {
 class KvGrpcService final : public etcdserverpb::KV::CallbackService {
  public:
   // `kv` must outlive the gRPC server this service is registered with.
-  explicit KvGrpcService(KvService& kv) : kv_(kv) {}
+  // `maxRequestBytes`: the receive limit clients see (etcd's
+  // --max-request-bytes + 512 KiB); larger requests fail with grpc-go's text.
+  KvGrpcService(KvService& kv, int maxRequestBytes) : kv_(kv), maxRequestBytes_(maxRequestBytes) {}
 
   grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* context,
                                   const etcdserverpb::RangeRequest* request,
@@ -37,6 +39,7 @@ class KvGrpcService final : public etcdserverpb::KV::CallbackService {
 
  private:
   KvService& kv_;
+  const int maxRequestBytes_;
 };
 
 }  // namespace cairn::api

@@ -65,6 +65,8 @@ Status serverSettingsFromHost(const Host& host, ServerSettings& out) {
   }
   out.maxReceiveMessageBytes =
       capToInt(std::min<int64_t>(maxRequestBytes, INT_MAX) + kGrpcOverheadBytes);
+  out.transportReceiveLimitBytes =
+      capToInt(2 * static_cast<int64_t>(out.maxReceiveMessageBytes) + kGrpcOverheadBytes);
   out.maxSendMessageBytes = INT_MAX;
 
   int64_t streams = 0;

@@ -26,8 +26,13 @@ inline constexpr std::chrono::milliseconds kDefaultKeepaliveTimeout{20'000};
 struct ServerSettings {
   std::vector<ListenAddress> listen;
   int maxReceiveMessageBytes = 0;  // max-request-bytes + kGrpcOverheadBytes, capped to INT_MAX
-  int maxSendMessageBytes = 0;     // INT_MAX, as etcd
-  int maxConcurrentStreams = 0;    // capped to INT_MAX (gRPC's channel args are int)
+  // gRPC's own receive limit, above maxReceiveMessageBytes: requests between
+  // the two are refused by KvGrpcService with grpc-go's wording (which etcd
+  // clients see), since C++ gRPC words the same error differently. Beyond
+  // this hard limit gRPC refuses the message itself, unread.
+  int transportReceiveLimitBytes = 0;
+  int maxSendMessageBytes = 0;   // INT_MAX, as etcd
+  int maxConcurrentStreams = 0;  // capped to INT_MAX (gRPC's channel args are int)
   // Zero disables the setting, as in etcd: a zero min time keeps gRPC's own
   // ping policy, a zero interval or timeout keeps gRPC's server keepalive.
   std::chrono::milliseconds keepaliveMinTime{0};

@@ -1,5 +1,7 @@
 // etcd's own client (etcdctl 3.4, grpc-go) against the plugin and the fake
 // kernel: the wire protocol, HTTP/2 settings and error texts as it sees them.
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 

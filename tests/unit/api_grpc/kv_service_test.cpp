@@ -292,6 +292,21 @@ TEST_CASE("A request above max-request-bytes + 512 KiB is refused before the ker
     auto context = contextWithDeadline();
     const grpc::Status status = s.kv->Put(context.get(), request, &response);
     CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+    // grpc-go's wording, which etcd's clients see from etcd.
+    const int limit = kMaxRequestBytes + 512 * 1024;
+    CHECK(status.error_message() == "grpc: received message larger than max (" +
+                                        std::to_string(request.ByteSizeLong()) + " vs. " +
+                                        std::to_string(limit) + ")");
+    CHECK(s.fake().putMethod.requests().empty());
+  }
+  SECTION("far over the limit: refused by gRPC itself, still RESOURCE_EXHAUSTED") {
+    pb::PutRequest request;
+    request.set_key("huge");
+    request.set_value(std::string(3 * (kMaxRequestBytes + 512 * 1024), 'x'));
+    pb::PutResponse response;
+    auto context = contextWithDeadline();
+    const grpc::Status status = s.kv->Put(context.get(), request, &response);
+    CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
     CHECK(s.fake().putMethod.requests().empty());
   }
   SECTION("within the gRPC overhead: reaches the kernel") {
