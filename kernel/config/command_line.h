@@ -1,7 +1,8 @@
 // Command-line parsing with the rules of Go's `flag` package, which etcd
 // uses: "-x" and "--x" are the same, "--x=v" or "--x v" for values, a bool
 // never takes the next argument, parsing stops at the first non-flag argument
-// or "--", and errors carry Go's wording.
+// or "--", and errors carry Go's wording. The arguments are split by
+// Boost.Program_options from the flag table (see command_line.cpp).
 #pragma once
 
 #include <string>

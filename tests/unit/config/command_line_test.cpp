@@ -338,3 +338,112 @@ TEST_CASE("logging validation", "[command_line]") {
   CHECK(runParse({"--auto-compaction-mode=sometimes"}).status.message() ==
         "unknown auto-compaction-mode \"sometimes\"");
 }
+
+// The edges below are where Boost.Program_options' own rules differ from
+// Go's; each expectation was checked against etcd 3.4.
+TEST_CASE("a value is the next argument whatever it looks like", "[command_line]") {
+  ParseRun r = runParse({"--wal-dir", "--name=", "--data-dir", "name", "--name", "--"});
+  REQUIRE(r.status.isOk());
+  CHECK(r.cfg.walDir == "--name=");
+  CHECK(r.cfg.dataDir == "name");
+  CHECK(r.cfg.name == "--");
+  ParseRun known = runParse({"--data-dir", "-v", "-name", "--snapshot-count"});
+  REQUIRE(known.status.isOk());
+  CHECK(known.cfg.dataDir == "-v");
+  CHECK(known.cfg.name == "--snapshot-count");
+  CHECK(known.cfg.warnings.empty());  // -v was a value, not the retired flag
+}
+
+TEST_CASE("an empty value after '=' is a value", "[command_line]") {
+  ParseRun r = runParse({"--wal-dir=", "-initial-cluster-token="});
+  REQUIRE(r.status.isOk());
+  CHECK(r.cfg.walDir.empty());
+  CHECK(r.cfg.initialClusterToken.empty());
+  CHECK(runParse({"-name="}).status.message() == "--name must not be empty");
+  CHECK(runParse({"--pre-vote="})
+            .status.message()
+            .rfind("invalid boolean value \"\" for -pre-vote: parse error\n", 0) == 0);
+  CHECK(runParse({"--foo="}).status.message().rfind("flag provided but not defined: -foo\n", 0) ==
+        0);
+}
+
+TEST_CASE("flags are never abbreviated nor case-folded", "[command_line]") {
+  CHECK(
+      runParse({"--snap=1"}).status.message().rfind("flag provided but not defined: -snap\n", 0) ==
+      0);
+  CHECK(runParse({"-snapshot-coun", "1"})
+            .status.message()
+            .rfind("flag provided but not defined: -snapshot-coun\n", 0) == 0);
+  CHECK(
+      runParse({"--Name=x"}).status.message().rfind("flag provided but not defined: -Name\n", 0) ==
+      0);
+  CHECK(runParse({"-n", "x"}).status.message().rfind("flag provided but not defined: -n\n", 0) ==
+        0);
+}
+
+TEST_CASE("parsing stops at the first non-flag argument", "[command_line]") {
+  for (auto args : std::vector<std::vector<std::string>>{{"foo", "--version"},
+                                                         {"foo", "--name"},
+                                                         {"foo", "--bogus"},
+                                                         {"foo", "---x"},
+                                                         {"foo", "--name="},
+                                                         {"foo", "--help"}}) {
+    ParseRun r = runParse(args);
+    REQUIRE_FALSE(r.status.isOk());
+    CHECK(isUsageError(r.status));
+    CHECK(r.status.message().rfind("'foo' is not a valid flag\n", 0) == 0);
+  }
+  CHECK(runParse({"-"}).status.message().rfind("'-' is not a valid flag\n", 0) == 0);
+  CHECK(runParse({"--pre-vote", "x", "--name"})
+            .status.message()
+            .rfind("'x' is not a valid flag\n", 0) == 0);
+  ParseRun end = runParse({"--name=n", "--"});  // "--" with nothing after is fine
+  REQUIRE(end.status.isOk());
+  CHECK(end.cfg.name == "n");
+  CHECK(runParse({"--", "--", "x"}).status.message().rfind("'--' is not a valid flag\n", 0) == 0);
+}
+
+TEST_CASE("errors are reported in command-line order", "[command_line]") {
+  CHECK(runParse({"--snapshot-count=x", "--name"})
+            .status.message()
+            .rfind("invalid value \"x\" for flag -snapshot-count: parse error\n", 0) == 0);
+  CHECK(runParse({"--foo", "--snapshot-count=x"})
+            .status.message()
+            .rfind("flag provided but not defined: -foo\n", 0) == 0);
+  CHECK(runParse({"--snapshot-count=x", "--foo"})
+            .status.message()
+            .rfind("invalid value \"x\" for flag -snapshot-count: parse error\n", 0) == 0);
+  CHECK(runParse({"--version", "--name"})
+            .status.message()
+            .rfind("flag needs an argument: -name\n", 0) == 0);
+  CHECK(runParse({"-name=a", "-data-dir"})
+            .status.message()
+            .rfind("flag needs an argument: -data-dir\n", 0) == 0);
+  CHECK(runParse({"--=x"}).status.message().rfind("bad flag syntax: --=x\n", 0) == 0);
+  CHECK(runParse({"--foo", "---x"})
+            .status.message()
+            .rfind("flag provided but not defined: -foo\n", 0) == 0);
+}
+
+TEST_CASE("help stops parsing wherever it appears first", "[command_line]") {
+  for (auto args : std::vector<std::vector<std::string>>{{"--help", "--name"},
+                                                         {"-h", "--bogus"},
+                                                         {"--h"},
+                                                         {"-help=false"},
+                                                         {"--name=x", "-h", "--snapshot-count=x"},
+                                                         {"--snapshot-count=1", "--help", "foo"}}) {
+    ParseRun r = runParse(args);
+    REQUIRE(r.status.isOk());
+    CHECK(r.outcome == ParseOutcome::PrintedHelp);
+  }
+  ParseRun late = runParse({"--bogus", "--help"});
+  CHECK(late.status.message().rfind("flag provided but not defined: -bogus\n", 0) == 0);
+}
+
+TEST_CASE("retired flags never take the next argument", "[command_line]") {
+  ParseRun r = runParse({"-v", "-force", "--name=x"});
+  REQUIRE(r.status.isOk());
+  CHECK(r.cfg.name == "x");
+  CHECK(r.cfg.warnings.size() == 2);
+  CHECK(runParse({"-v", "x"}).status.message().rfind("'x' is not a valid flag\n", 0) == 0);
+}
