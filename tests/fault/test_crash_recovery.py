@@ -71,10 +71,27 @@ class Writer(threading.Thread):
             client.close()
 
 
-def range_all(stub, revision=0):
-    req = rpc_pb2.RangeRequest(key=PREFIX, range_end=PREFIX[:-1] + bytes([PREFIX[-1] + 1]),
-                               revision=revision)
-    return stub.Range(req, timeout=RPC_TIMEOUT * 3)
+class _Page:
+    """All keys under PREFIX at one revision, gathered page by page."""
+
+    def __init__(self, revision, kvs):
+        self.header = rpc_pb2.ResponseHeader(revision=revision)
+        self.kvs = kvs
+
+
+def range_all(stub, revision=0, page=2000):
+    # Paged, pinned to one revision: a single Range over every round's keys
+    # outgrows the client's 4 MiB receive limit (on etcd as on Cairn).
+    end = PREFIX[:-1] + bytes([PREFIX[-1] + 1])
+    key, kvs = PREFIX, []
+    while True:
+        resp = stub.Range(rpc_pb2.RangeRequest(key=key, range_end=end, revision=revision,
+                                               limit=page), timeout=RPC_TIMEOUT * 3)
+        revision = revision or resp.header.revision
+        kvs.extend(resp.kvs)
+        if not resp.more:
+            return _Page(revision, kvs)
+        key = resp.kvs[-1].key + b"\0"
 
 
 def verify(server, acked, rng, round_no):
