@@ -259,16 +259,17 @@ Status parse(int argc, const char* const* argv, const std::vector<std::string>& 
     *outcome = ParseOutcome::PrintedHelp;
     return Status::ok();
   }
+  // etcd verifies stray arguments before honouring --version, and exits 1.
+  if (!commandLine.positional.empty()) {
+    return Status(StatusCode::FailedPrecondition, "error verifying flags, '" +
+                                                      commandLine.positional.front() +
+                                                      "' is not a valid flag. See 'etcd --help'.");
+  }
   if (commandLineValues.text("version") == "true") {
     out << versionText();
     *outcome = ParseOutcome::PrintedVersion;
     return Status::ok();
   }
-  if (!commandLine.positional.empty()) {
-    return Status(StatusCode::InvalidArgument,
-                  "'" + commandLine.positional.front() + "' is not a valid flag\n" + usageText());
-  }
-
   // The config file is looked up first because it decides whether the
   // environment is read at all.
   std::string configFile = commandLineValues.text("config-file");

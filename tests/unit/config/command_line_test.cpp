@@ -84,8 +84,9 @@ TEST_CASE("bool flags accept every Go spelling", "[command_line]") {
 TEST_CASE("a bool flag never consumes the next argument", "[command_line]") {
   ParseRun r = runParse({"--pre-vote", "false"});
   REQUIRE_FALSE(r.status.isOk());
-  CHECK(r.status.message().rfind("'false' is not a valid flag\n", 0) == 0);
-  CHECK(isUsageError(r.status));
+  CHECK(r.status.message().rfind(
+            "error verifying flags, 'false' is not a valid flag. See 'etcd --help'.", 0) == 0);
+  CHECK_FALSE(isUsageError(r.status));  // etcd exits 1 for stray arguments
 }
 
 TEST_CASE("bad bool value", "[command_line]") {
@@ -123,9 +124,11 @@ TEST_CASE("malformed command lines use Go's messages", "[command_line]") {
   CHECK(runParse({"--name"}).status.message().rfind("flag needs an argument: -name\n", 0) == 0);
   CHECK(runParse({"---x"}).status.message().rfind("bad flag syntax: ---x\n", 0) == 0);
   CHECK(runParse({"-=x"}).status.message().rfind("bad flag syntax: -=x\n", 0) == 0);
-  CHECK(runParse({"foo"}).status.message().rfind("'foo' is not a valid flag\n", 0) == 0);
-  CHECK(runParse({"--", "--name=x"}).status.message().rfind("'--name=x' is not a valid flag", 0) ==
-        0);
+  CHECK(runParse({"foo"}).status.message().rfind(
+            "error verifying flags, 'foo' is not a valid flag. See 'etcd --help'.", 0) == 0);
+  CHECK(runParse({"--", "--name=x"})
+            .status.message()
+            .rfind("error verifying flags, '--name=x' is not a valid flag", 0) == 0);
 }
 
 TEST_CASE("bad numbers use Go's messages", "[command_line]") {
@@ -390,17 +393,21 @@ TEST_CASE("parsing stops at the first non-flag argument", "[command_line]") {
                                                          {"foo", "--help"}}) {
     ParseRun r = runParse(args);
     REQUIRE_FALSE(r.status.isOk());
-    CHECK(isUsageError(r.status));
-    CHECK(r.status.message().rfind("'foo' is not a valid flag\n", 0) == 0);
+    CHECK_FALSE(isUsageError(r.status));
+    CHECK(r.status.message().rfind(
+              "error verifying flags, 'foo' is not a valid flag. See 'etcd --help'.", 0) == 0);
   }
-  CHECK(runParse({"-"}).status.message().rfind("'-' is not a valid flag\n", 0) == 0);
+  CHECK(runParse({"-"}).status.message().rfind(
+            "error verifying flags, '-' is not a valid flag. See 'etcd --help'.", 0) == 0);
   CHECK(runParse({"--pre-vote", "x", "--name"})
             .status.message()
-            .rfind("'x' is not a valid flag\n", 0) == 0);
+            .rfind("error verifying flags, 'x' is not a valid flag. See 'etcd --help'.", 0) == 0);
   ParseRun end = runParse({"--name=n", "--"});  // "--" with nothing after is fine
   REQUIRE(end.status.isOk());
   CHECK(end.cfg.name == "n");
-  CHECK(runParse({"--", "--", "x"}).status.message().rfind("'--' is not a valid flag\n", 0) == 0);
+  CHECK(runParse({"--", "--", "x"})
+            .status.message()
+            .rfind("error verifying flags, '--' is not a valid flag. See 'etcd --help'.", 0) == 0);
 }
 
 TEST_CASE("errors are reported in command-line order", "[command_line]") {
@@ -445,5 +452,16 @@ TEST_CASE("retired flags never take the next argument", "[command_line]") {
   REQUIRE(r.status.isOk());
   CHECK(r.cfg.name == "x");
   CHECK(r.cfg.warnings.size() == 2);
-  CHECK(runParse({"-v", "x"}).status.message().rfind("'x' is not a valid flag\n", 0) == 0);
+  CHECK(runParse({"-v", "x"})
+            .status.message()
+            .rfind("error verifying flags, 'x' is not a valid flag. See 'etcd --help'.", 0) == 0);
+}
+
+TEST_CASE("stray arguments are refused before --version is honoured, as etcd does",
+          "[command_line]") {
+  ParseRun r = runParse({"--version", "foo"});
+  REQUIRE_FALSE(r.status.isOk());
+  CHECK(r.status.message() ==
+        "error verifying flags, 'foo' is not a valid flag. See 'etcd --help'.");
+  CHECK_FALSE(isUsageError(r.status));
 }
