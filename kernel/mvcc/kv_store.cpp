@@ -2,21 +2,13 @@
 
 #include <limits>
 
+#include "big_endian.h"
 #include "errors.h"
 #include "read_txn.h"
 #include "write_txn.h"
 
 namespace cairn::mvcc {
 namespace {
-
-std::string uint64ToBytes(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
-}
 
 bool bytesToUint64(std::string_view b, uint64_t* v) {
   if (b.size() != 8) return false;

@@ -1,20 +1,12 @@
 #include "write_txn.h"
 
+#include "big_endian.h"
 #include "errors.h"
 #include "key_range.h"
 #include "kv_store.h"
 
 namespace cairn::mvcc {
 namespace {
-
-std::string uint64ToBytes(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
-}
 
 Status endedError() {
   return Status(StatusCode::FailedPrecondition, "mvcc: write transaction already ended");

@@ -6,6 +6,7 @@
 
 #include "json_logger.h"
 #include "member_ids.h"
+#include "mvcc/big_endian.h"
 #include "server_errors.h"
 
 namespace cairn::server {
@@ -18,12 +19,6 @@ constexpr const char* kCaller = "server/server.cpp";
 // Entries kept in the raft log behind a snapshot so a slightly lagging
 // follower catches up by entries rather than by a full snapshot.
 constexpr uint64_t kSnapshotCatchUpEntries = 5000;
-
-std::string readCtx(uint64_t seq) {
-  std::string ctx(8, '\0');
-  for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>((seq >> (56 - 8 * i)) & 0xff);
-  return ctx;
-}
 
 }  // namespace
 
@@ -93,6 +88,21 @@ Status Server::openStorage() {
   return Status::ok();
 }
 
+raft::Config Server::raftConfig() {
+  raft::Config cfg;
+  cfg.id = memberId_;
+  // One tick per heartbeat; the election timeout in ticks, as etcd derives it.
+  cfg.electionTick = static_cast<int>(options_.electionTimeoutMs / options_.heartbeatIntervalMs);
+  cfg.heartbeatTick = 1;
+  cfg.storage = &raftStorage_;
+  cfg.checkQuorum = true;
+  cfg.preVote = options_.preVote;
+  cfg.maxSizePerMsg = 1024 * 1024;
+  cfg.maxInflightMsgs = 512;
+  cfg.randomSeed = memberId_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  return cfg;
+}
+
 Status Server::bootstrapNew() {
   if (Status st = validateInitialCluster(); !st) return st;
   memberId_ = computeMemberId(options_.advertisePeerUrls, options_.initialClusterToken);
@@ -109,16 +119,7 @@ Status Server::bootstrapNew() {
     return st;
   }
 
-  raft::Config cfg;
-  cfg.id = memberId_;
-  cfg.electionTick = static_cast<int>(options_.electionTimeoutMs / options_.heartbeatIntervalMs);
-  cfg.heartbeatTick = 1;
-  cfg.storage = &raftStorage_;
-  cfg.checkQuorum = true;
-  cfg.preVote = options_.preVote;
-  cfg.maxSizePerMsg = 1024 * 1024;
-  cfg.maxInflightMsgs = 512;
-  cfg.randomSeed = memberId_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  raft::Config cfg = raftConfig();
   if (Status st = raft::RawNode::create(cfg, &node_); !st) return st;
   if (Status st = node_->bootstrap({memberId_}); !st) return st;
   logger_.info(kCaller, "starting local member",
@@ -191,16 +192,7 @@ Status Server::recoverExisting() {
   raftStorage_.setHardState(hs);
   if (Status st = raftStorage_.append(entries); !st) return st;
 
-  raft::Config cfg;
-  cfg.id = memberId_;
-  cfg.electionTick = static_cast<int>(options_.electionTimeoutMs / options_.heartbeatIntervalMs);
-  cfg.heartbeatTick = 1;
-  cfg.storage = &raftStorage_;
-  cfg.checkQuorum = true;
-  cfg.preVote = options_.preVote;
-  cfg.maxSizePerMsg = 1024 * 1024;
-  cfg.maxInflightMsgs = 512;
-  cfg.randomSeed = memberId_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  raft::Config cfg = raftConfig();
   // Raft re-delivers every committed entry after the snapshot: membership
   // lives in raft's conf state, which is rebuilt by re-applying the conf
   // changes after the snapshot. Requests the backend already holds
@@ -432,7 +424,7 @@ void Server::raftLoop() {
     }
     if (!reads.empty()) {
       // One ReadIndex round confirms every read queued since the last one.
-      std::string ctx = readCtx(++readSeq_);
+      std::string ctx = mvcc::uint64ToBytes(++readSeq_);
       node_->readIndex(ctx);
       inflightReads_.emplace(ctx, std::make_pair(std::move(reads), requestDeadline()));
     }

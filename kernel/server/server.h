@@ -79,6 +79,7 @@ class Server {
   Status bootstrapNew();
   Status recoverExisting();
   Status validateInitialCluster() const;
+  raft::Config raftConfig();
   void raftLoop();
   void handleReady();
   void applyLoop();
