@@ -1,0 +1,163 @@
+// The member in-process: requests through the KV frontend, restarts through
+// snapshots and released WAL segments, on both backends.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <future>
+#include <memory>
+
+#include "server/json_logger.h"
+#include "server/kv_server.h"
+#include "server/server.h"
+#include "storage-memory/memory_backend.h"
+#include "storage-wiredtiger/wiredtiger_backend.h"
+
+namespace fs = std::filesystem;
+using namespace cairn;
+using namespace cairn::server;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("cairn-server-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
+    fs::remove_all(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+ServerOptions optionsFor(const fs::path& dir) {
+  ServerOptions o;
+  o.dataDir = dir.string();
+  o.advertisePeerUrls = {"http://localhost:2380"};
+  o.advertiseClientUrls = {"http://localhost:2379"};
+  o.initialCluster = {{"default", "http://localhost:2380"}};
+  o.snapshotCount = 25;  // several snapshots in one test
+  o.heartbeatIntervalMs = 10;
+  o.electionTimeoutMs = 100;
+  o.walSegmentBytes = 64 * 1024;  // several segments, so release has work
+  return o;
+}
+
+std::unique_ptr<storage::Backend> makeBackend(const std::string& name) {
+  if (name == "memory") return std::make_unique<storage::MemoryBackend>();
+  return std::make_unique<storage::WiredTigerBackend>();
+}
+
+template <typename Response, typename Call>
+std::pair<Status, Response> call(Call&& c) {
+  std::promise<std::pair<Status, Response>> p;
+  auto f = p.get_future();
+  c([&p](Status st, Response&& r) { p.set_value({st, std::move(r)}); });
+  return f.get();
+}
+
+void putKey(KvServer& kv, const std::string& key, const std::string& value) {
+  etcdserverpb::PutRequest req;
+  req.set_key(key);
+  req.set_value(value);
+  auto [st, resp] =
+      call<etcdserverpb::PutResponse>([&](auto done) { kv.put(req, std::move(done)); });
+  REQUIRE(st.isOk());
+}
+
+etcdserverpb::RangeResponse rangeAll(KvServer& kv, bool serializable) {
+  etcdserverpb::RangeRequest req;
+  req.set_key(std::string(1, '\0'));
+  req.set_range_end(std::string(1, '\0'));
+  req.set_serializable(serializable);
+  auto [st, resp] =
+      call<etcdserverpb::RangeResponse>([&](auto done) { kv.range(req, std::move(done)); });
+  REQUIRE(st.isOk());
+  return resp;
+}
+
+}  // namespace
+
+TEST_CASE("a member restarts with every write after snapshots and WAL release") {
+  const std::string backend = GENERATE("memory", "wiredtiger");
+  INFO("backend " << backend);
+  TempDir dir;
+  JsonLogger logger(LogLevel::Warn, {"stderr"});
+  constexpr int kKeys = 120;
+  int64_t revisionBefore = 0;
+  uint64_t termBefore = 0;
+  {
+    Server server(optionsFor(dir.path), makeBackend(backend), logger);
+    REQUIRE(server.start().isOk());
+    KvServer kv(server);
+    for (int i = 0; i < kKeys; ++i) {
+      putKey(kv, "k" + std::to_string(i), std::string(512, static_cast<char>('a' + i % 26)));
+    }
+    auto resp = rangeAll(kv, false);
+    CHECK(resp.count() == kKeys);
+    revisionBefore = resp.header().revision();
+    termBefore = resp.header().raft_term();
+    CHECK(revisionBefore == kKeys + 1);
+    server.stop();
+  }
+  // Snapshots were taken and old segments released.
+  int snaps = 0;
+  for (const auto& e : fs::directory_iterator(dir.path / "member" / "snap")) {
+    if (e.path().extension() == ".snap") ++snaps;
+  }
+  CHECK(snaps >= 1);
+  {
+    Server server(optionsFor(dir.path), makeBackend(backend), logger);
+    REQUIRE(server.start().isOk());
+    KvServer kv(server);
+    for (bool serializable : {true, false}) {
+      auto resp = rangeAll(kv, serializable);
+      CHECK(resp.count() == kKeys);
+      CHECK(resp.header().revision() == revisionBefore);
+      CHECK(resp.header().raft_term() > termBefore);  // a new election
+    }
+    putKey(kv, "after", "restart");
+    CHECK(rangeAll(kv, false).header().revision() == revisionBefore + 1);
+  }
+}
+
+TEST_CASE("a request over --max-request-bytes is refused before raft") {
+  TempDir dir;
+  JsonLogger logger(LogLevel::Warn, {"stderr"});
+  auto opts = optionsFor(dir.path);
+  opts.maxRequestBytes = 1024;
+  Server server(opts, makeBackend("memory"), logger);
+  REQUIRE(server.start().isOk());
+  KvServer kv(server);
+  etcdserverpb::PutRequest req;
+  req.set_key("big");
+  req.set_value(std::string(2000, 'x'));
+  auto [st, resp] =
+      call<etcdserverpb::PutResponse>([&](auto done) { kv.put(req, std::move(done)); });
+  CHECK(st.code() == StatusCode::InvalidArgument);
+  CHECK(st.message() == "etcdserver: request is too large");
+  CHECK(rangeAll(kv, false).count() == 0);
+}
+
+TEST_CASE("requests after stop fail with etcd's server stopped error") {
+  TempDir dir;
+  JsonLogger logger(LogLevel::Warn, {"stderr"});
+  Server server(optionsFor(dir.path), makeBackend("memory"), logger);
+  REQUIRE(server.start().isOk());
+  KvServer kv(server);
+  server.stop();
+  etcdserverpb::PutRequest req;
+  req.set_key("k");
+  auto [st, resp] =
+      call<etcdserverpb::PutResponse>([&](auto done) { kv.put(req, std::move(done)); });
+  CHECK(st.code() == StatusCode::Unavailable);
+  CHECK(st.message() == "etcdserver: server stopped");
+}
+
+TEST_CASE("a data dir for another initial cluster is refused clearly") {
+  TempDir dir;
+  JsonLogger logger(LogLevel::Warn, {"stderr"});
+  auto opts = optionsFor(dir.path);
+  opts.name = "other";
+  Server server(opts, makeBackend("memory"), logger);
+  Status st = server.start();
+  CHECK(st.code() == StatusCode::InvalidArgument);
+  CHECK(st.message() == "couldn't find local name \"other\" in the initial cluster configuration");
+}
