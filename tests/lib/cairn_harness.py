@@ -393,18 +393,22 @@ class Server:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def log_messages(self, current_run_only=True):
-        """The "msg" fields of the JSON log lines."""
-        msgs = []
+    def log_records(self, current_run_only=True):
+        """The JSON log lines, parsed (other lines skipped)."""
+        records = []
         for line in self.log_text(current_run_only).splitlines():
             line = line.strip()
             if not line.startswith("{"):
                 continue
             try:
-                msgs.append(json.loads(line).get("msg", ""))
+                records.append(json.loads(line))
             except ValueError:
                 continue
-        return msgs
+        return records
+
+    def log_messages(self, current_run_only=True):
+        """The "msg" fields of the JSON log lines."""
+        return [r.get("msg", "") for r in self.log_records(current_run_only)]
 
     # -- clients
     def ctl(self, *args, stdin=None, timeout=30):
