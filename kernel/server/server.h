@@ -149,6 +149,9 @@ class Server {
   WaitRegistry waiters_;
   std::unique_ptr<ReadGate> readGate_;
   std::unique_ptr<boost::asio::thread_pool> readPool_;
+  // Completes proposals: answering a client runs the frontend's send path
+  // (for gRPC, socket writes), which must not occupy the apply loop.
+  std::unique_ptr<boost::asio::thread_pool> replyPool_;
   std::thread raftThread_;
   std::thread applyThread_;
 };

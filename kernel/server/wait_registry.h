@@ -39,6 +39,17 @@ class WaitRegistry {
     if (done) done(std::move(result));
   }
 
+  // Removes and returns the waiter for `id` (null if none), for a caller
+  // that completes it elsewhere.
+  ApplyDone take(uint64_t id) {
+    std::lock_guard lk(mu_);
+    auto it = waiters_.find(id);
+    if (it == waiters_.end()) return nullptr;
+    ApplyDone done = std::move(it->second.done);
+    waiters_.erase(it);
+    return done;
+  }
+
   // Fails `id` if still waiting (e.g. raft dropped the proposal).
   void fail(uint64_t id, const Status& st) { trigger(id, ApplyResult{st, nullptr}); }
 
@@ -62,15 +73,6 @@ class WaitRegistry {
   void failAll(const Status& st) { expire(Clock::time_point::max(), st); }
 
  private:
-  ApplyDone take(uint64_t id) {
-    std::lock_guard lk(mu_);
-    auto it = waiters_.find(id);
-    if (it == waiters_.end()) return nullptr;
-    ApplyDone done = std::move(it->second.done);
-    waiters_.erase(it);
-    return done;
-  }
-
   struct Waiter {
     ApplyDone done;
     Clock::time_point deadline;

@@ -36,16 +36,16 @@ PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "cairn-test-ports")
 STARTUP_TIMEOUT = float(os.environ.get("CAIRN_STARTUP_TIMEOUT", "30"))
 
 
-def _die_with_parent():
-    """preexec_fn: the server gets SIGKILL if the test process dies (e.g. a
-    CTest timeout kills pytest), so no server outlives its test holding ports."""
-    try:
-        import ctypes
+# setpriv (util-linux, in every Debian) sets PR_SET_PDEATHSIG and then execs
+# the server, so the server gets SIGKILL if the test process dies (e.g. a
+# CTest timeout kills pytest) and never outlives its test holding ports. A
+# preexec_fn would do the same from Python between fork and exec, which is
+# unsafe once gRPC threads run in this process (it crashed pytest under load).
+SETPRIV = shutil.which("setpriv")
 
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass  # best effort: cleanup() still kills servers on normal exits
+
+def _with_parent_death_signal(argv):
+    return [SETPRIV, "--pdeathsig", "KILL", "--", *argv] if SETPRIV else list(argv)
 
 
 class HarnessError(AssertionError):
@@ -269,9 +269,9 @@ class Server:
                         f"{self.binary()} {' '.join(self.args())}\n".encode())
         self._log.flush()
         self._run_log_offset = self._log.tell()
-        self.proc = subprocess.Popen([self.binary(), *self.args()], stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=self._log,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(_with_parent_death_signal([self.binary(), *self.args()]),
+                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                     start_new_session=True)
         if wait:
             self.wait_ready(timeout)
         return self
