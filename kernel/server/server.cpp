@@ -331,9 +331,17 @@ void Server::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
     done(ApplyResult{Status(StatusCode::InvalidArgument, kErrRequestTooLarge), nullptr});
     return;
   }
-  waiters_.add(id, std::move(done), requestDeadline());
   {
-    std::lock_guard lk(raftMu_);
+    // Checked under raftMu_, which stop() holds to set raftStop_: a proposal
+    // is either queued before the raft loop exits (and its waiter failed by
+    // stop()), or refused here; none is left unanswered.
+    std::unique_lock lk(raftMu_);
+    if (raftStop_) {
+      lk.unlock();
+      done(ApplyResult{Status(StatusCode::Unavailable, kErrStopped), nullptr});
+      return;
+    }
+    waiters_.add(id, std::move(done), requestDeadline());
     pendingProposals_.emplace_back(id, std::move(data));
   }
   raftCv_.notify_one();
@@ -345,7 +353,12 @@ void Server::readLinearizable(ReadGate::Read read) {
     return;
   }
   {
-    std::lock_guard lk(raftMu_);
+    std::unique_lock lk(raftMu_);  // as in propose(): stop() answers what is queued
+    if (raftStop_) {
+      lk.unlock();
+      read(Status(StatusCode::Unavailable, kErrStopped));
+      return;
+    }
     pendingReads_.push_back(std::move(read));
   }
   raftCv_.notify_one();
