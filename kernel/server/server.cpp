@@ -216,10 +216,15 @@ Status Server::start() {
   const bool exists = wal::Wal::exists(walDir_);
   if (Status st = exists ? recoverExisting() : bootstrapNew(); !st) return st;
 
-  applier_ = std::make_unique<KvApplier>(*store_, [](int64_t) {
-    // No lessor yet (leases come with the lease issue): no lease exists.
-    return false;
-  });
+  KvApplier::Options applierOptions;
+  applierOptions.inlinePhysicalCompaction = false;  // compactLoop() does it
+  applier_ = std::make_unique<KvApplier>(
+      *store_,
+      [](int64_t) {
+        // No lessor yet (leases come with the lease issue): no lease exists.
+        return false;
+      },
+      applierOptions);
   nextRequestId_ = ((memberId_ & 0xffff) << 48) |
                    ((static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
@@ -240,6 +245,10 @@ Status Server::start() {
   raftThread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "cairn-raft");
     raftLoop();
+  });
+  compactThread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cairn-compact");
+    compactLoop();
   });
 
   std::unique_lock lk(readyMu_);
@@ -287,9 +296,19 @@ void Server::stop() {
   applyCv_.notify_all();
   if (applyThread_.joinable()) applyThread_.join();
   readyCv_.notify_all();
+  {
+    std::lock_guard lk(compactMu_);
+    compactStop_ = true;
+  }
+  compactCv_.notify_all();
+  if (compactThread_.joinable()) compactThread_.join();
 
   const Status stopped(StatusCode::Unavailable, kErrStopped);
   waiters_.failAll(stopped);
+  // An unfinished compaction resumes on restart (its mark is in the backend);
+  // whoever waited for it learns the member stopped.
+  for (auto& [done, result] : physicalWaits_) done(ApplyResult{stopped, nullptr});
+  physicalWaits_.clear();
   for (auto& [_, v] : inflightReads_) {
     for (auto& r : v.first) r(stopped);
   }
@@ -599,10 +618,59 @@ void Server::applyNormal(const raftpb::Entry& entry) {
       h->set_raft_term(term_.load());
     }
   }
-  if (ApplyDone done = waiters_.take(req.header().id())) {
+  ApplyDone done = waiters_.take(req.header().id());
+  if (req.has_compaction() && result.status) {
+    std::lock_guard lk(compactMu_);
+    compactCv_.notify_one();
+    if (done && req.compaction().physical()) {
+      // etcd answers a physical compaction once the revisions are gone.
+      physicalWaits_.emplace_back(std::move(done), std::move(result));
+      return;
+    }
+  }
+  if (done) {
     boost::asio::post(*replyPool_, [done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));
     });
+  }
+}
+
+void Server::compactLoop() {
+  // etcd's pacing: batches of the store's batch limit, 10 ms apart, so reads
+  // and writes keep the backend between batches.
+  constexpr auto kPause = std::chrono::milliseconds(10);
+  std::unique_lock lk(compactMu_);
+  for (;;) {
+    compactCv_.wait(lk, [this] {
+      return compactStop_ || store_->hasPendingCompactions() || !physicalWaits_.empty();
+    });
+    if (compactStop_) return;
+    lk.unlock();
+    bool finished = !store_->hasPendingCompactions();
+    while (!finished) {
+      if (Status st = store_->runPendingCompactions(1, &finished); !st) {
+        logger_.error(kCaller, "physical compaction failed; retrying",
+                      jsonField("error", st.message()));
+        finished = false;
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      } else if (!finished) {
+        std::this_thread::sleep_for(kPause);
+      }
+      std::lock_guard stopLk(compactMu_);
+      if (compactStop_) return;
+    }
+    lk.lock();
+    // Scheduling happens before a waiter is queued, so with nothing pending
+    // every queued waiter's compaction is done.
+    if (!store_->hasPendingCompactions()) {
+      for (auto& [done, result] : physicalWaits_) {
+        boost::asio::post(*replyPool_,
+                          [done = std::move(done), result = std::move(result)]() mutable {
+                            done(std::move(result));
+                          });
+      }
+      physicalWaits_.clear();
+    }
   }
 }
 

@@ -89,6 +89,7 @@ class Server {
   // Runs one client request of a committed entry through the applier.
   ApplyResult applyRequest(const etcdserverpb::InternalRaftRequest& req, uint64_t index);
   void maybeSnapshot();
+  void compactLoop();
   void dispatchReads(std::vector<ReadGate::Read>&& reads);
   std::chrono::steady_clock::time_point requestDeadline() const;
 
@@ -154,6 +155,15 @@ class Server {
   std::unique_ptr<boost::asio::thread_pool> replyPool_;
   std::thread raftThread_;
   std::thread applyThread_;
+
+  // Physical compaction (deleting superseded revisions) runs on its own
+  // thread in batches, as etcd's does, so a large compaction never stalls
+  // the apply loop. Replies to `physical: true` compactions wait for it.
+  std::thread compactThread_;
+  std::mutex compactMu_;
+  std::condition_variable compactCv_;
+  bool compactStop_ = false;                                      // guarded by compactMu_
+  std::vector<std::pair<ApplyDone, ApplyResult>> physicalWaits_;  // guarded by compactMu_
 };
 
 }  // namespace cairn::server

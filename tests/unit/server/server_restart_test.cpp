@@ -161,3 +161,32 @@ TEST_CASE("a data dir for another initial cluster is refused clearly") {
   CHECK(st.code() == StatusCode::InvalidArgument);
   CHECK(st.message() == "couldn't find local name \"other\" in the initial cluster configuration");
 }
+
+TEST_CASE("compactions are answered, physical ones after the background deletion") {
+  const std::string backend = GENERATE("memory", "wiredtiger");
+  INFO("backend " << backend);
+  TempDir dir;
+  JsonLogger logger(LogLevel::Warn, {"stderr"});
+  Server server(optionsFor(dir.path), makeBackend(backend), logger);
+  REQUIRE(server.start().isOk());
+  KvServer kv(server);
+  // Enough history that the compactor needs several batches.
+  for (int i = 0; i < 2500; ++i) putKey(kv, "k" + std::to_string(i % 10), std::to_string(i));
+  for (bool physical : {false, true}) {
+    etcdserverpb::CompactionRequest req;
+    req.set_revision(physical ? 2000 : 1000);
+    req.set_physical(physical);
+    auto [st, resp] = call<etcdserverpb::CompactionResponse>(
+        [&](auto done) { kv.compact(req, std::move(done)); });
+    REQUIRE(st.isOk());
+    CHECK(resp.header().revision() == 2501);
+  }
+  etcdserverpb::RangeRequest old;
+  old.set_key("k1");
+  old.set_revision(1500);
+  auto [st, resp] =
+      call<etcdserverpb::RangeResponse>([&](auto done) { kv.range(old, std::move(done)); });
+  CHECK(st.code() == StatusCode::OutOfRange);
+  CHECK(st.message() == "etcdserver: mvcc: required revision has been compacted");
+  CHECK(rangeAll(kv, false).count() == 10);
+}
