@@ -1,0 +1,433 @@
+#include "watch/watch_hub.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace cairn::watch {
+
+namespace {
+
+bool isCreateEvent(const mvccpb::Event& e) {
+  return e.type() == mvccpb::Event::PUT && e.kv().create_revision() == e.kv().mod_revision();
+}
+
+}  // namespace
+
+WatchHub::WatchHub(int64_t currentRevision, HistoryFn history, PrevKvFn prevKv,
+                   CompactedRevisionFn compactedRevision, HubConfig config)
+    : history_(std::move(history)),
+      prevKv_(std::move(prevKv)),
+      compactedRevision_(std::move(compactedRevision)),
+      config_(config),
+      rev_(currentRevision),
+      recentFloor_(currentRevision) {}
+
+WatchHub::~WatchHub() = default;
+
+std::shared_ptr<WatchStream> WatchHub::newStream(WatchSink& sink) {
+  auto s = std::make_shared<WatchStream>(*this, sink);
+  std::lock_guard lock(mu_);
+  streams_.insert(s.get());
+  return s;
+}
+
+int64_t WatchHub::currentRevision() const {
+  std::lock_guard lock(mu_);
+  return rev_;
+}
+
+std::size_t WatchHub::watcherCount() const {
+  std::lock_guard lock(mu_);
+  return watchers_;
+}
+
+std::size_t WatchHub::unsyncedCount() const {
+  std::lock_guard lock(mu_);
+  return unsynced_.size();
+}
+
+void WatchHub::addWake(WatchStream* s, WakeList* wake) {
+  // Null while the stream is being destroyed: nobody to wake.
+  if (auto sp = s->weak_from_this().lock()) wake->push_back(std::move(sp));
+}
+
+void WatchHub::wakeAll(WakeList& wake) {
+  for (auto& s : wake) s->sink_.onReady();
+  wake.clear();
+}
+
+bool WatchHub::matches(const Watcher& w, const std::string& key) const {
+  if (w.fromKey) return key >= w.key;
+  if (w.end.empty()) return key == w.key;
+  return key >= w.key && key < w.end;
+}
+
+Status WatchHub::createWatcher(WatchStream& s, const CreateParams& p, int64_t* id) {
+  WakeList wake;
+  Status st;
+  {
+    std::lock_guard lock(mu_);
+    bool ready = false;
+    const bool fromKey = p.rangeEnd.size() == 1 && p.rangeEnd[0] == '\0';
+    if (s.closed_) {
+      return Status(StatusCode::Cancelled, "watch stream closed");
+    } else if (!fromKey && !p.rangeEnd.empty() && p.key >= p.rangeEnd) {
+      st = errEmptyWatcherRange();
+    } else if (p.watchId != 0 && s.watchers_.count(p.watchId) != 0) {
+      st = errDuplicateWatchId();
+    }
+    etcdserverpb::WatchResponse r;
+    r.mutable_header()->set_revision(rev_);
+    r.set_created(true);
+    if (!st) {
+      r.set_watch_id(-1);
+      r.set_canceled(true);
+      r.set_cancel_reason(st.message());
+      s.pushControl(std::move(r), &ready);
+    } else {
+      int64_t wid = p.watchId;
+      if (wid == 0) {
+        while (s.watchers_.count(s.nextId_) != 0) ++s.nextId_;
+        wid = s.nextId_++;
+      }
+      auto w = std::make_shared<Watcher>();
+      w->id = wid;
+      w->stream = &s;
+      w->key = p.key;
+      w->fromKey = fromKey;
+      if (!fromKey) w->end = p.rangeEnd;
+      w->noPut = p.noPut;
+      w->noDelete = p.noDelete;
+      w->prevKv = p.prevKv;
+      w->progressNotify = p.progressNotify;
+      w->fragment = p.fragment;
+      w->nextRev = p.startRevision == 0 ? rev_ + 1 : p.startRevision;
+      s.watchers_.emplace(wid, w);
+      ++watchers_;
+      if (w->progressNotify) progress_.insert(w.get());
+      // Queued before any event of the watcher can be: both need mu_.
+      r.set_watch_id(wid);
+      s.pushControl(std::move(r), &ready);
+      if (w->nextRev > rev_) {
+        w->synced = true;
+        addSynced(w.get());
+      } else {
+        unsynced_.emplace(w.get(), w);
+        ++s.unsynced_;
+      }
+      *id = wid;
+    }
+    if (ready) addWake(&s, &wake);
+  }
+  wakeAll(wake);
+  return st;
+}
+
+Status WatchHub::cancelWatcher(WatchStream& s, int64_t id) {
+  WakeList wake;
+  {
+    std::lock_guard lock(mu_);
+    auto it = s.watchers_.find(id);
+    if (it == s.watchers_.end()) return errWatcherNotExist();
+    unregister(it->second);
+    s.dropQueued(id);
+    etcdserverpb::WatchResponse r;
+    r.mutable_header()->set_revision(rev_);
+    r.set_watch_id(id);
+    r.set_canceled(true);
+    bool ready = false;
+    s.pushControl(std::move(r), &ready);
+    if (ready) addWake(&s, &wake);
+    maybeSendProgress(s, &wake);
+  }
+  wakeAll(wake);
+  return Status::ok();
+}
+
+void WatchHub::requestProgress(WatchStream& s) {
+  WakeList wake;
+  {
+    std::lock_guard lock(mu_);
+    s.progressPending_ = true;
+    maybeSendProgress(s, &wake);
+  }
+  wakeAll(wake);
+}
+
+void WatchHub::maybeSendProgress(WatchStream& s, WakeList* wake) {
+  if (!s.progressPending_ || s.unsynced_ != 0) return;
+  s.progressPending_ = false;
+  etcdserverpb::WatchResponse r;
+  r.mutable_header()->set_revision(rev_);
+  r.set_watch_id(-1);  // etcd's InvalidWatchID: for every watcher of the stream
+  bool ready = false;
+  s.pushControl(std::move(r), &ready);
+  if (ready) addWake(&s, wake);
+}
+
+void WatchHub::closeStream(WatchStream& s) {
+  std::lock_guard lock(mu_);
+  if (s.closed_) return;
+  s.closed_ = true;
+  std::vector<std::shared_ptr<Watcher>> all;
+  for (auto& [id, w] : s.watchers_) all.push_back(w);
+  for (auto& w : all) unregister(w);
+  streams_.erase(&s);
+}
+
+void WatchHub::addSynced(Watcher* w) {
+  if (w->isRange())
+    ranges_.insert(w);
+  else
+    singles_[w->key].insert(w);
+}
+
+void WatchHub::removeSynced(Watcher* w) {
+  if (w->isRange()) {
+    ranges_.erase(w);
+    return;
+  }
+  auto it = singles_.find(w->key);
+  if (it == singles_.end()) return;
+  it->second.erase(w);
+  if (it->second.empty()) singles_.erase(it);
+}
+
+void WatchHub::makeUnsynced(const std::shared_ptr<Watcher>& w) {
+  if (!w->synced) return;
+  removeSynced(w.get());
+  w->synced = false;
+  unsynced_.emplace(w.get(), w);
+  ++w->stream->unsynced_;
+}
+
+void WatchHub::makeSynced(const std::shared_ptr<Watcher>& w, WakeList* wake) {
+  if (w->synced) return;
+  unsynced_.erase(w.get());
+  --w->stream->unsynced_;
+  w->synced = true;
+  addSynced(w.get());
+  maybeSendProgress(*w->stream, wake);
+}
+
+void WatchHub::unregister(std::shared_ptr<Watcher> w) {
+  if (w->synced) {
+    removeSynced(w.get());
+  } else {
+    unsynced_.erase(w.get());
+    --w->stream->unsynced_;
+  }
+  progress_.erase(w.get());
+  w->canceled = true;
+  --watchers_;
+  w->stream->watchers_.erase(w->id);
+}
+
+bool WatchHub::deliver(const std::shared_ptr<Watcher>& w,
+                       const std::vector<const mvccpb::Event*>& events, int64_t headerRev,
+                       WakeList* wake) {
+  etcdserverpb::WatchResponse r;
+  for (const mvccpb::Event* ev : events) {
+    if (ev->kv().mod_revision() < w->nextRev) continue;
+    if (ev->type() == mvccpb::Event::PUT ? w->noPut : w->noDelete) continue;
+    mvccpb::Event* e = r.add_events();
+    *e = *ev;
+    if (!w->prevKv) e->clear_prev_kv();
+  }
+  // etcd sends nothing when the filters removed every event.
+  if (r.events_size() == 0) return true;
+  r.mutable_header()->set_revision(headerRev);
+  r.set_watch_id(w->id);
+  bool ready = false;
+  if (!w->stream->pushEvents(w, std::move(r), config_.maxResponseBytes,
+                             config_.watcherBufferResponses, &ready))
+    return false;
+  if (ready) addWake(w->stream, wake);
+  return true;
+}
+
+bool WatchHub::catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wake) {
+  if (w->nextRev <= rev_) {
+    if (w->nextRev <= recentFloor_) return false;
+    auto first = std::lower_bound(recent_.begin(), recent_.end(), w->nextRev,
+                                  [](const Recent& r, int64_t rev) { return r.rev < rev; });
+    std::vector<const mvccpb::Event*> evs;
+    for (auto it = first; it != recent_.end(); ++it)
+      for (const auto& e : it->events)
+        if (matches(*w, e.kv().key())) evs.push_back(&e);
+    if (!deliver(w, evs, rev_, wake)) return false;
+    w->nextRev = rev_ + 1;
+  }
+  makeSynced(w, wake);
+  return true;
+}
+
+void WatchHub::notify(int64_t revision, const std::vector<mvccpb::Event>& events) {
+  WakeList wake;
+  {
+    std::lock_guard lock(mu_);
+    // Revisions only move forward; a repeat would duplicate events.
+    if (revision <= rev_) return;
+    rev_ = revision;
+    recent_.push_back(Recent{revision, events});
+    while (recent_.size() > config_.recentRevisions) {
+      recentFloor_ = recent_.front().rev;
+      recent_.pop_front();
+    }
+
+    // Per matching watcher, its events in txn order.
+    std::vector<std::pair<Watcher*, std::vector<const mvccpb::Event*>>> batches;
+    std::unordered_map<Watcher*, std::size_t> slot;
+    auto add = [&](Watcher* w, const mvccpb::Event* ev) {
+      auto [it, fresh] = slot.try_emplace(w, batches.size());
+      if (fresh) batches.emplace_back(w, std::vector<const mvccpb::Event*>{});
+      batches[it->second].second.push_back(ev);
+    };
+    const std::vector<mvccpb::Event>& stored = recent_.empty() ? events : recent_.back().events;
+    for (const mvccpb::Event& ev : stored) {
+      const std::string& key = ev.kv().key();
+      if (auto it = singles_.find(key); it != singles_.end())
+        for (Watcher* w : it->second) add(w, &ev);
+      ranges_.forEachCovering(key, [&](Watcher* w) { add(w, &ev); });
+    }
+    for (auto& [raw, evs] : batches) {
+      if (revision < raw->nextRev) continue;  // future start revision
+      std::shared_ptr<Watcher> w = raw->shared_from_this();
+      if (deliver(w, evs, revision, &wake)) {
+        w->nextRev = revision + 1;
+      } else {
+        // Buffer full: catch up from the recent log or history later.
+        w->nextRev = revision;
+        makeUnsynced(w);
+      }
+    }
+  }
+  wakeAll(wake);
+}
+
+void WatchHub::reset(int64_t revision) {
+  std::lock_guard lock(mu_);
+  for (WatchStream* s : streams_)
+    for (auto& [id, w] : s->watchers_)
+      if (w->synced) {
+        w->nextRev = std::max(w->nextRev, rev_ + 1);
+        makeUnsynced(w);
+      }
+  rev_ = std::max(rev_, revision);
+  recent_.clear();
+  recentFloor_ = rev_;
+}
+
+std::size_t WatchHub::syncUnsynced(std::size_t limit) {
+  WakeList wake;
+  struct Pick {
+    std::shared_ptr<Watcher> w;
+    int64_t from;
+  };
+  std::vector<Pick> picks;
+  int64_t curRev = 0;
+  int64_t minRev = std::numeric_limits<int64_t>::max();
+  bool needPrev = false;
+  {
+    std::lock_guard lock(mu_);
+    curRev = rev_;
+    // A cheap atomic read in the store; taken under mu_ so the check below and
+    // the history read agree on the floor as far as possible.
+    const int64_t compactRev = compactedRevision_ ? compactedRevision_() : 0;
+    std::vector<std::shared_ptr<Watcher>> chosen;
+    for (auto& [raw, w] : unsynced_) {
+      if (chosen.size() >= config_.watchersPerSync) break;
+      // A watcher whose client is not reading cannot take more; skipping it
+      // keeps it from starving the others of catch-up rounds.
+      bool full = false;
+      {
+        std::lock_guard outLock(w->stream->outMu_);
+        full = w->queued >= config_.watcherBufferResponses;
+      }
+      if (!full || w->nextRev < compactRev) chosen.push_back(w);
+    }
+    for (auto& w : chosen) {
+      if (w->nextRev < compactRev) {
+        // etcd: the watcher is cancelled with compact_revision; its header
+        // revision is left unset (etcd sends 0 there too).
+        WatchStream& s = *w->stream;
+        unregister(w);
+        etcdserverpb::WatchResponse r;
+        r.mutable_header()->set_revision(0);
+        r.set_watch_id(w->id);
+        r.set_compact_revision(compactRev);
+        r.set_canceled(true);
+        bool ready = false;
+        s.pushControl(std::move(r), &ready);
+        if (ready) addWake(&s, &wake);
+        maybeSendProgress(s, &wake);
+        continue;
+      }
+      if (catchUpFromRecent(w, &wake)) continue;
+      picks.push_back(Pick{w, w->nextRev});
+      minRev = std::min(minRev, w->nextRev);
+      needPrev = needPrev || w->prevKv;
+    }
+  }
+  wakeAll(wake);
+
+  if (!picks.empty()) {
+    std::vector<mvccpb::Event> evs;
+    int64_t next = minRev;
+    // Read without mu_: notify() keeps running; what it adds meanwhile is
+    // closed from the recent log below.
+    Status st = history_(minRev, curRev, limit, &evs, &next);
+    if (st) {
+      if (needPrev && prevKv_) {
+        for (mvccpb::Event& e : evs) {
+          if (e.has_prev_kv() || isCreateEvent(e)) continue;
+          mvccpb::KeyValue kv;
+          if (prevKv_(e.kv().key(), e.kv().mod_revision() - 1, &kv))
+            *e.mutable_prev_kv() = std::move(kv);
+        }
+      }
+      std::lock_guard lock(mu_);
+      for (Pick& p : picks) {
+        const std::shared_ptr<Watcher>& w = p.w;
+        if (w->canceled || w->synced || w->nextRev != p.from) continue;
+        std::vector<const mvccpb::Event*> mine;
+        for (const mvccpb::Event& e : evs)
+          if (matches(*w, e.kv().key())) mine.push_back(&e);
+        if (!deliver(w, mine, curRev, &wake)) continue;  // buffer full: next round
+        w->nextRev = std::max(w->nextRev, next);
+        catchUpFromRecent(w, &wake);
+      }
+    }
+    // On error (compacted meanwhile, backend failure) the next round retries;
+    // a compacted floor then cancels the watchers below it.
+    wakeAll(wake);
+  }
+  std::lock_guard lock(mu_);
+  return unsynced_.size();
+}
+
+void WatchHub::progressTick() {
+  WakeList wake;
+  {
+    std::lock_guard lock(mu_);
+    for (Watcher* w : progress_) {
+      if (!w->synced) continue;
+      bool idle = false;
+      {
+        std::lock_guard outLock(w->stream->outMu_);
+        idle = !w->sentSinceTick;
+        w->sentSinceTick = false;
+      }
+      if (!idle) continue;
+      etcdserverpb::WatchResponse r;
+      r.mutable_header()->set_revision(rev_);
+      r.set_watch_id(w->id);
+      bool ready = false;
+      w->stream->pushControl(std::move(r), &ready);
+      if (ready) addWake(w->stream, &wake);
+    }
+  }
+  wakeAll(wake);
+}
+
+}  // namespace cairn::watch

@@ -1,0 +1,134 @@
+// WatchHub: etcd's watchable store. Routes the events of every applied write
+// txn to the watchers that match, catches lagging watchers up from history,
+// and emits progress notifications.
+//
+// Watchers are either synced (in the live indexes: a hash map for single keys,
+// a RangeIndex for ranges; notify() queues to them directly) or unsynced
+// (start revision in the past, or their stream buffer was full). syncUnsynced()
+// brings unsynced watchers forward from history and, once a watcher has been
+// queued every revision up to the hub's revision, moves it to the live
+// indexes. Both happen under mu_, and notify() moves the revision under mu_, so
+// a watcher switches from history to live at an exact revision boundary: no
+// gap, no duplicate.
+//
+// Threads and locks:
+//  - mu_ guards everything below it, every Watcher's nextRev/synced/canceled,
+//    and each WatchStream's watcher map. notify() (apply thread), create/
+//    cancel (gRPC threads), syncUnsynced() and progressTick() (the server's
+//    watch thread) take it; it is never held while reading history, reading
+//    prev_kv or calling a sink.
+//  - each stream's outMu_ guards its response queue; order: mu_ then outMu_.
+//  - sinks' onReady() is called after mu_ is released; send() only from
+//    WatchStream::flush().
+// notify() never waits on a client: a full watcher buffer demotes the watcher
+// to unsynced instead of waiting.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "mvccpb/kv.pb.h"
+#include "watch/range_index.h"
+#include "watch/watch_sink.h"
+#include "watch/watch_stream.h"
+#include "watch/watch_types.h"
+#include "watch/watcher.h"
+
+namespace cairn::watch {
+
+class WatchHub {
+ public:
+  // `currentRevision`: the store's revision when the hub starts.
+  WatchHub(int64_t currentRevision, HistoryFn history, PrevKvFn prevKv,
+           CompactedRevisionFn compactedRevision, HubConfig config = {});
+  ~WatchHub();
+  WatchHub(const WatchHub&) = delete;
+  WatchHub& operator=(const WatchHub&) = delete;
+
+  // A new client stream. The hub must outlive it.
+  std::shared_ptr<WatchStream> newStream(WatchSink& sink);
+
+  // The events of one committed write txn at `revision` (all of them, in
+  // order). Apply thread, after the txn is published. Never blocks on clients.
+  void notify(int64_t revision, const std::vector<mvccpb::Event>& events);
+
+  // The store's state was replaced (snapshot install) at `revision`: every
+  // watcher catches up from history from where it was.
+  void reset(int64_t revision);
+
+  // One catch-up round (etcd's syncWatchers): up to HubConfig::watchersPerSync
+  // unsynced watchers, at most `limit` history keys (0: no limit). Cancels
+  // watchers below the compacted revision with compact_revision set. Returns
+  // the number of watchers still unsynced. Call periodically (e.g. 100 ms) or
+  // sooner while it returns > 0.
+  std::size_t syncUnsynced(std::size_t limit);
+
+  // etcd's progress notification: every synced progressNotify watcher that has
+  // had no event queued since the previous tick gets an empty response with
+  // the current revision. Call every progress interval (etcd: 10 minutes).
+  void progressTick();
+
+  int64_t currentRevision() const;
+  std::size_t watcherCount() const;
+  std::size_t unsyncedCount() const;
+
+ private:
+  friend class WatchStream;
+
+  struct Recent {
+    int64_t rev;
+    std::vector<mvccpb::Event> events;
+  };
+  // Collected under mu_, woken after it is released.
+  using WakeList = std::vector<std::shared_ptr<WatchStream>>;
+
+  Status createWatcher(WatchStream& s, const CreateParams& p, int64_t* id);
+  Status cancelWatcher(WatchStream& s, int64_t id);
+  void requestProgress(WatchStream& s);
+  void closeStream(WatchStream& s);
+
+  // All below: the caller holds mu_.
+  void addSynced(Watcher* w);
+  void removeSynced(Watcher* w);
+  void makeUnsynced(const std::shared_ptr<Watcher>& w);
+  void makeSynced(const std::shared_ptr<Watcher>& w, WakeList* wake);
+  void unregister(std::shared_ptr<Watcher> w);
+  // Builds the response of `events` (revision >= w.nextRev, filters, prev_kv)
+  // and queues it. False if the buffer is full. Empty after filtering: true.
+  bool deliver(const std::shared_ptr<Watcher>& w, const std::vector<const mvccpb::Event*>& events,
+               int64_t headerRev, WakeList* wake);
+  // Queues recent revisions [w.nextRev, rev_] and makes w synced, if the
+  // recent log covers them and the buffer has room.
+  bool catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wake);
+  void maybeSendProgress(WatchStream& s, WakeList* wake);
+  static void wakeAll(WakeList& wake);
+  static void addWake(WatchStream* s, WakeList* wake);
+  bool matches(const Watcher& w, const std::string& key) const;
+
+  const HistoryFn history_;
+  const PrevKvFn prevKv_;
+  const CompactedRevisionFn compactedRevision_;
+  const HubConfig config_;
+
+  mutable std::mutex mu_;
+  int64_t rev_;  // the last notified revision; guarded by mu_
+  std::unordered_map<std::string, std::unordered_set<Watcher*>> singles_;  // synced, mu_
+  RangeIndex ranges_;                                                      // synced, mu_
+  std::unordered_map<Watcher*, std::shared_ptr<Watcher>> unsynced_;        // mu_
+  std::unordered_set<Watcher*> progress_;     // progressNotify watchers, mu_
+  std::size_t watchers_ = 0;                  // mu_
+  std::unordered_set<WatchStream*> streams_;  // open streams, mu_
+  // Every revision in (recentFloor_, rev_] that had events, oldest first; mu_.
+  std::deque<Recent> recent_;
+  int64_t recentFloor_;  // mu_
+};
+
+}  // namespace cairn::watch

@@ -1,0 +1,85 @@
+// WatchStream: one client watch stream (etcd's serverWatchStream + mvcc
+// watchStream): its watchers, their ids and the bounded response queue.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "cairn/status.h"
+#include "etcdserverpb/rpc.pb.h"
+#include "watch/watch_sink.h"
+#include "watch/watch_types.h"
+#include "watch/watcher.h"
+
+namespace cairn::watch {
+
+class WatchHub;
+
+class WatchStream : public std::enable_shared_from_this<WatchStream> {
+ public:
+  // Made by WatchHub::newStream(). `sink` must outlive the stream.
+  WatchStream(WatchHub& hub, WatchSink& sink);
+  ~WatchStream();  // close()
+  WatchStream(const WatchStream&) = delete;
+  WatchStream& operator=(const WatchStream&) = delete;
+
+  // Adds a watcher and queues etcd's "created" response (header.revision =
+  // the hub's revision). On error (duplicate id, empty range) queues a
+  // created+canceled response with watch_id -1 and the error as cancel_reason,
+  // and returns the error. Any thread.
+  Status create(const CreateParams& params, int64_t* id);
+  // Removes the watcher, drops its queued responses and queues the canceled
+  // response. errWatcherNotExist() (and nothing queued) if unknown.
+  Status cancel(int64_t id);
+  // etcd 3.4's ProgressRequest: one response with watch_id -1 and the current
+  // revision. Queued once every watcher of the stream is synced, so the
+  // revision never claims events the client has not been sent yet.
+  void requestProgress();
+  // Cancels every watcher without responses (the client went away). Idempotent.
+  void close();
+
+  // Takes up to `max` queued responses and hands them to the sink's send(), in
+  // order, outside every hub lock. Returns how many were sent.
+  std::size_t flush(std::size_t max = SIZE_MAX);
+  // Takes the next queued response, if any (for a one-write-at-a-time reactor).
+  bool poll(etcdserverpb::WatchResponse* out);
+  std::size_t queuedResponses() const;
+
+ private:
+  friend class WatchHub;
+
+  struct Out {
+    etcdserverpb::WatchResponse response;
+    std::shared_ptr<Watcher> counted;  // set if it counts against counted->queued
+  };
+
+  // Hub side; the caller holds hub.mu_. Returns false (nothing queued) if the
+  // watcher's buffer is full. Splits fragment watchers' big responses.
+  bool pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::WatchResponse&& r,
+                  std::size_t maxBytes, std::size_t capacity, bool* becameReady);
+  void pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady);
+  void dropQueued(int64_t watchId);
+  void takeLocked(Out& o, etcdserverpb::WatchResponse* out);
+
+  WatchHub& hub_;
+  WatchSink& sink_;
+
+  // Guarded by hub_.mu_.
+  std::unordered_map<int64_t, std::shared_ptr<Watcher>> watchers_;
+  int64_t nextId_ = 0;
+  std::size_t unsynced_ = 0;      // watchers of this stream not yet synced
+  bool progressPending_ = false;  // requestProgress() waits for unsynced_ == 0
+  bool closed_ = false;
+
+  // Lock order: hub_.mu_ before outMu_.
+  mutable std::mutex outMu_;
+  std::deque<Out> out_;  // guarded by outMu_
+  // Held while calling the sink so flushes of one stream never interleave.
+  std::mutex flushMu_;
+};
+
+}  // namespace cairn::watch

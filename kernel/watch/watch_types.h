@@ -1,0 +1,66 @@
+// Parameters and callbacks shared by the watch hub and its streams.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cairn/status.h"
+#include "mvccpb/kv.pb.h"
+
+namespace cairn::watch {
+
+// etcd's WatchCreateRequest, after the gRPC layer has decoded it.
+struct CreateParams {
+  std::string key;
+  // etcd conventions: empty = the single key; "\0" = every key >= key;
+  // otherwise [key, rangeEnd) (a prefix is computed by the client).
+  std::string rangeEnd;
+  int64_t startRevision = 0;  // 0: the current revision + 1
+  int64_t watchId = 0;        // 0: chosen by the stream (etcd's AutoWatchID)
+  bool noPut = false;         // FilterType NOPUT
+  bool noDelete = false;      // FilterType NODELETE
+  bool prevKv = false;
+  bool progressNotify = false;
+  bool fragment = false;
+};
+
+// Reads committed events of [from, to], at most `limit` keys (0: no limit),
+// never splitting a revision; *next is the first revision not returned.
+// mvcc::KvStore::history fits; returns mvcc::errCompacted() below the floor.
+using HistoryFn = std::function<Status(int64_t from, int64_t to, std::size_t limit,
+                                       std::vector<mvccpb::Event>* out, int64_t* next)>;
+// The key's value at revision `rev` (the previous value of an event at
+// rev + 1). False if it did not exist or cannot be read (compacted).
+using PrevKvFn = std::function<bool(const std::string& key, int64_t rev, mvccpb::KeyValue* out)>;
+// The store's compacted revision (-1 or 0 if never compacted).
+using CompactedRevisionFn = std::function<int64_t()>;
+
+struct HubConfig {
+  // Event responses a watcher may have queued in its stream before it stops
+  // receiving live events and catches up from history (etcd: chanBufLen).
+  std::size_t watcherBufferResponses = 128;
+  // Recent revisions kept in memory (with prev_kv) so that catch-up can close
+  // the gap to the live revision without reading history under the hub lock.
+  std::size_t recentRevisions = 1024;
+  // Responses of fragment watchers larger than this are split (etcd:
+  // --max-request-bytes). 0: never split.
+  std::size_t maxResponseBytes = 1536 * 1024;
+  // Unsynced watchers handled per syncUnsynced() round (etcd: maxWatchersPerSync).
+  std::size_t watchersPerSync = 512;
+};
+
+// etcd's mvcc errors of the watch stream (gRPC layer puts them in cancel_reason).
+inline Status errDuplicateWatchId() {
+  return Status(StatusCode::AlreadyExists, "mvcc: duplicate watch ID provided on the WatchStream");
+}
+inline Status errEmptyWatcherRange() {
+  return Status(StatusCode::InvalidArgument, "mvcc: watcher range is empty");
+}
+inline Status errWatcherNotExist() {
+  return Status(StatusCode::NotFound, "mvcc: watcher does not exist");
+}
+
+}  // namespace cairn::watch
