@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cairn/logger.h"
+
 namespace cairn::bench {
 
 void JsonWriter::key(std::string_view key) {
@@ -48,36 +50,7 @@ JsonWriter& JsonWriter::rawField(std::string_view k, std::string_view json) {
 }
 
 std::string JsonWriter::quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return "\"" + cairn::jsonEscape(text) + "\"";
 }
 
 }  // namespace cairn::bench

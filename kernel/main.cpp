@@ -20,9 +20,9 @@ extern char** environ;
 
 namespace {
 
+using cairn::jsonArrayField;
+using cairn::jsonField;
 using cairn::LogLevel;
-using cairn::server::jsonArrayField;
-using cairn::server::jsonField;
 
 constexpr const char* kCaller = "cairn/main.cpp";
 

@@ -6,59 +6,6 @@
 
 namespace cairn::server {
 
-std::string jsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
-std::string jsonField(std::string_view key, std::string_view value) {
-  return "\"" + jsonEscape(key) + "\":\"" + jsonEscape(value) + "\"";
-}
-
-std::string jsonField(std::string_view key, long long value) {
-  return "\"" + jsonEscape(key) + "\":" + std::to_string(value);
-}
-
-std::string jsonField(std::string_view key, bool value) {
-  return "\"" + jsonEscape(key) + "\":" + (value ? "true" : "false");
-}
-
-std::string jsonArrayField(std::string_view key, const std::vector<std::string>& values) {
-  std::string out = "\"" + jsonEscape(key) + "\":[";
-  for (size_t i = 0; i < values.size(); ++i) {
-    out += (i ? ",\"" : "\"") + jsonEscape(values[i]) + "\"";
-  }
-  return out + "]";
-}
-
 JsonLogger::JsonLogger(LogLevel minLevel, const std::vector<std::string>& outputs)
     : minLevel_(minLevel) {
   for (const auto& o : outputs) {

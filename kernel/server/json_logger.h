@@ -11,21 +11,6 @@
 
 namespace cairn::server {
 
-// Escapes `s` for inclusion inside a JSON string literal.
-std::string jsonEscape(std::string_view s);
-// Renders `"key":"value"` with both escaped.
-std::string jsonField(std::string_view key, std::string_view value);
-// Without this overload a string literal would convert to bool, not string_view.
-inline std::string jsonField(std::string_view key, const char* value) {
-  return jsonField(key, std::string_view(value));
-}
-inline std::string jsonField(std::string_view key, const std::string& value) {
-  return jsonField(key, std::string_view(value));
-}
-std::string jsonField(std::string_view key, long long value);
-std::string jsonField(std::string_view key, bool value);
-std::string jsonArrayField(std::string_view key, const std::vector<std::string>& values);
-
 class JsonLogger final : public Logger {
  public:
   // `outputs` as --log-outputs: "default"/"stderr", "stdout", or file paths.

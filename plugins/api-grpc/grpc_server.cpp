@@ -5,29 +5,6 @@
 #include "bind_probe.h"
 
 namespace cairn::api {
-namespace {
-
-// Log fields are a raw JSON fragment; a socket path may hold any character.
-std::string jsonEscape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 Status GrpcServer::start(Host& host) {
   if (server_) return Status(StatusCode::FailedPrecondition, "api-grpc: server already started");
@@ -101,7 +78,7 @@ Status GrpcServer::start(Host& host) {
     boundAddresses_.push_back(bound);
     host.logger().info("api-grpc/grpc_server.cpp",
                        "serving client traffic insecurely; this is strongly discouraged!",
-                       "\"address\":\"" + jsonEscape(bound) + "\"");
+                       jsonField("address", bound));
   }
   kv_ = std::move(kv);
   unimplemented_ = std::move(unimplemented);

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "server/json_logger.h"
+#include "cairn/logger.h"
 
 using namespace cairn::server;
 
@@ -21,6 +21,7 @@ TEST_CASE("member IDs do not depend on the order of peer URLs") {
 }
 
 TEST_CASE("log fields are escaped as JSON") {
+  using namespace cairn;
   CHECK(jsonEscape("a\"b\\c\n\x01") == "a\\\"b\\\\c\\n\\u0001");
   CHECK(jsonField("k", "v") == "\"k\":\"v\"");
   CHECK(jsonField("n", 3LL) == "\"n\":3");
