@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/go_values.h"
 #include "plugin/plugin_loader.h"
 #include "server/host_impl.h"
 #include "server/json_logger.h"
@@ -58,6 +59,20 @@ cairn::server::ServerOptions serverOptions(const cairn::config::Config& cfg) {
   o.maxSnapshots = static_cast<uint32_t>(cfg.maxSnapshots);
   o.maxWals = static_cast<uint32_t>(cfg.maxWals);
   o.backendOptions.settings = cfg.storageOptions;
+  auto raw = [&](const char* name) {
+    auto it = cfg.raw.find(name);
+    return it == cfg.raw.end() ? std::string() : it->second;
+  };
+  o.leaseCheckpoint = raw("experimental-enable-lease-checkpoint") == "true";
+  o.leaseCheckpointPersist = raw("experimental-enable-lease-checkpoint-persist") == "true";
+  int64_t progressNanos = 0;
+  // The parser already validated the duration; 0 means etcd's default.
+  if (cairn::config::parseGoDuration(raw("experimental-watch-progress-notify-interval"),
+                                     &progressNanos)
+          .empty() &&
+      progressNanos > 0) {
+    o.watchProgressNotifyInterval = std::chrono::nanoseconds(progressNanos);
+  }
   return o;
 }
 

@@ -267,6 +267,11 @@ std::optional<Lease> Lessor::lookup(int64_t id) const {
   return it->second;
 }
 
+bool Lessor::exists(int64_t id) const {
+  std::lock_guard lock(mu_);
+  return leases_.count(id) != 0;
+}
+
 Status Lessor::timeToLive(int64_t id, TimeToLive* out) const {
   std::lock_guard lock(mu_);
   auto it = leases_.find(id);

@@ -145,6 +145,8 @@ class Lessor {
   // --- reads (API threads) ------------------------------------------------
 
   std::optional<Lease> lookup(int64_t id) const;
+  // Whether lease `id` exists (cheaper than lookup: copies nothing).
+  bool exists(int64_t id) const;
   Status timeToLive(int64_t id, TimeToLive* out) const;
   // Every lease as {id, ttl}, sorted by id.
   std::vector<std::pair<int64_t, int64_t>> leases() const;

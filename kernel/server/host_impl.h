@@ -6,6 +6,8 @@
 
 #include "cairn/host.h"
 #include "kv_server.h"
+#include "lease_server.h"
+#include "watch_server.h"
 
 namespace cairn::server {
 
@@ -13,9 +15,11 @@ class HostImpl final : public Host {
  public:
   // `flags`: every flag by etcd name -> effective value; must outlive this.
   HostImpl(Server& server, Logger& logger, const std::map<std::string, std::string>& flags)
-      : kv_(server), logger_(logger), flags_(flags) {}
+      : kv_(server), lease_(server), watch_(server), logger_(logger), flags_(flags) {}
 
   KvService& kv() override { return kv_; }
+  LeaseService& lease() override { return lease_; }
+  WatchService& watch() override { return watch_; }
   Logger& logger() override { return logger_; }
   std::optional<std::string> flag(std::string_view name) const override {
     auto it = flags_.find(std::string(name));
@@ -25,6 +29,8 @@ class HostImpl final : public Host {
 
  private:
   KvServer kv_;
+  LeaseServer lease_;
+  WatchServer watch_;
   Logger& logger_;
   const std::map<std::string, std::string>& flags_;
 };

@@ -1,21 +1,9 @@
 #include "kv_server.h"
 
 #include "kv_validation.h"
+#include "propose_reply.h"
 
 namespace cairn::server {
-
-template <typename Response>
-void KvServer::proposeAndReply(etcdserverpb::InternalRaftRequest req, Done<Response> done) {
-  server_.propose(std::move(req), [done = std::move(done)](ApplyResult&& result) {
-    if (!result.status || !result.response) {
-      done(result.status.isOk() ? Status(StatusCode::Internal, "etcdserver: no response")
-                                : result.status,
-           Response());
-      return;
-    }
-    done(Status::ok(), std::move(*static_cast<Response*>(result.response.get())));
-  });
-}
 
 void KvServer::range(const etcdserverpb::RangeRequest& req,
                      Done<etcdserverpb::RangeResponse> done) {
@@ -47,7 +35,7 @@ void KvServer::put(const etcdserverpb::PutRequest& req, Done<etcdserverpb::PutRe
   }
   etcdserverpb::InternalRaftRequest ir;
   *ir.mutable_put() = req;
-  proposeAndReply<etcdserverpb::PutResponse>(std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::PutResponse>(server_, std::move(ir), std::move(done));
 }
 
 void KvServer::deleteRange(const etcdserverpb::DeleteRangeRequest& req,
@@ -58,7 +46,7 @@ void KvServer::deleteRange(const etcdserverpb::DeleteRangeRequest& req,
   }
   etcdserverpb::InternalRaftRequest ir;
   *ir.mutable_delete_range() = req;
-  proposeAndReply<etcdserverpb::DeleteRangeResponse>(std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::DeleteRangeResponse>(server_, std::move(ir), std::move(done));
 }
 
 void KvServer::txn(const etcdserverpb::TxnRequest& req, Done<etcdserverpb::TxnResponse> done) {
@@ -87,14 +75,14 @@ void KvServer::txn(const etcdserverpb::TxnRequest& req, Done<etcdserverpb::TxnRe
   }
   etcdserverpb::InternalRaftRequest ir;
   *ir.mutable_txn() = req;
-  proposeAndReply<etcdserverpb::TxnResponse>(std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::TxnResponse>(server_, std::move(ir), std::move(done));
 }
 
 void KvServer::compact(const etcdserverpb::CompactionRequest& req,
                        Done<etcdserverpb::CompactionResponse> done) {
   etcdserverpb::InternalRaftRequest ir;
   *ir.mutable_compaction() = req;
-  proposeAndReply<etcdserverpb::CompactionResponse>(std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::CompactionResponse>(server_, std::move(ir), std::move(done));
 }
 
 }  // namespace cairn::server

@@ -22,9 +22,6 @@ class KvServer final : public KvService {
                Done<etcdserverpb::CompactionResponse> done) override;
 
  private:
-  template <typename Response>
-  void proposeAndReply(etcdserverpb::InternalRaftRequest req, Done<Response> done);
-
   Server& server_;
 };
 

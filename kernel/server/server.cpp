@@ -7,6 +7,8 @@
 #include <set>
 
 #include "json_logger.h"
+#include "lease/min_lease_ttl.h"
+#include "lease_driver.h"
 #include "member_ids.h"
 #include "mvcc/big_endian.h"
 #include "server_errors.h"
@@ -21,6 +23,14 @@ constexpr const char* kCaller = "server/server.cpp";
 // Entries kept in the raft log behind a snapshot so a slightly lagging
 // follower catches up by entries rather than by a full snapshot.
 constexpr uint64_t kSnapshotCatchUpEntries = 5000;
+// Keys of history one watch catch-up round reads at most, so one far-behind
+// watcher cannot hold the watch thread (and the others) for long.
+constexpr std::size_t kWatchSyncHistoryKeys = 10000;
+// etcd's watch sync cadence: every 100 ms, or 10 ms while watchers lag.
+constexpr auto kWatchSyncInterval = std::chrono::milliseconds(100);
+constexpr auto kWatchSyncBusyInterval = std::chrono::milliseconds(10);
+// Live keys read per page when re-attaching keys to leases at startup.
+constexpr int64_t kLeaseRecoveryPage = 1000;
 
 }  // namespace
 
@@ -216,15 +226,40 @@ Status Server::start() {
   const bool exists = wal::Wal::exists(walDir_);
   if (Status st = exists ? recoverExisting() : bootstrapNew(); !st) return st;
 
+  lease::LessorConfig lessorConfig;
+  lessorConfig.minTtl = lease::minLeaseTtl(static_cast<int64_t>(options_.electionTimeoutMs),
+                                           static_cast<int64_t>(options_.heartbeatIntervalMs));
+  lessorConfig.checkpointEnabled = options_.leaseCheckpoint;
+  lessorConfig.checkpointPersist = options_.leaseCheckpointPersist;
+  // As etcd's server configures it: a revoke that has not applied within a
+  // request timeout is assumed lost and proposed again.
+  lessorConfig.expiredRetryInterval =
+      std::chrono::seconds(5) + std::chrono::milliseconds(2 * options_.electionTimeoutMs);
+  lessor_ = std::make_unique<lease::Lessor>(lessorConfig);
+  if (Status st = recoverLeases(); !st) return st;
+
   KvApplier::Options applierOptions;
   applierOptions.inlinePhysicalCompaction = false;  // compactLoop() does it
   applier_ = std::make_unique<KvApplier>(
-      *store_,
-      [](int64_t) {
-        // No lessor yet (leases come with the lease issue): no lease exists.
-        return false;
+      *store_, [this](int64_t id) { return lessor_->exists(id); }, applierOptions);
+
+  watch::HubConfig hubConfig;
+  // etcd splits fragmenting watchers' responses at the request size limit.
+  hubConfig.maxResponseBytes = options_.maxRequestBytes;
+  watchHub_ = std::make_unique<watch::WatchHub>(
+      store_->currentRevision(),
+      [this](int64_t from, int64_t to, std::size_t limit, std::vector<mvccpb::Event>* out,
+             int64_t* next) { return store_->history(from, to, limit, out, next); },
+      [this](const std::string& key, int64_t rev, mvccpb::KeyValue* out) {
+        mvcc::RangeOptions o;
+        o.rev = rev;
+        mvcc::RangeResult rr;
+        if (!store_->range(key, "", o, &rr) || rr.kvs.empty()) return false;
+        *out = std::move(rr.kvs.front());
+        return true;
       },
-      applierOptions);
+      [this] { return store_->compactedRevision(); }, hubConfig);
+  leaseDriver_ = std::make_unique<LeaseDriver>(*this, *lessor_, logger_);
   nextRequestId_ = ((memberId_ & 0xffff) << 48) |
                    ((static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
@@ -250,6 +285,11 @@ Status Server::start() {
     pthread_setname_np(pthread_self(), "cairn-compact");
     compactLoop();
   });
+  watchThread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cairn-watch");
+    watchLoop();
+  });
+  leaseDriver_->start();
 
   std::unique_lock lk(readyMu_);
   const auto deadline =
@@ -283,6 +323,15 @@ Status Server::start() {
 
 void Server::stop() {
   if (stopped_.exchange(true)) return;
+  // Kept (not destroyed) until the server is: proposal callbacks of its
+  // revokes still run when stop() fails the waiters below.
+  if (leaseDriver_) leaseDriver_->stop();
+  {
+    std::lock_guard lk(watchMu_);
+    watchStop_ = true;
+  }
+  watchCv_.notify_all();
+  if (watchThread_.joinable()) watchThread_.join();
   {
     std::lock_guard lk(raftMu_);
     raftStop_ = true;
@@ -479,6 +528,8 @@ void Server::handleReady() {
   raft::Ready rd = node_->ready();
   if (rd.softState) {
     const uint64_t previous = lead_.exchange(rd.softState->lead);
+    // Only the leader expires leases; a deposed one stops at once.
+    if (previous == memberId_ && rd.softState->lead != memberId_) lessor_->demote();
     if (previous != rd.softState->lead && rd.softState->lead != raft::kNone) {
       logger_.info("raft/raft.go",
                    rd.softState->lead == memberId_ ? "became leader" : "leader changed",
@@ -595,7 +646,15 @@ void Server::applyNormal(const raftpb::Entry& entry) {
   if (entry.data().empty() || alreadyApplied) {
     // The leader's empty entry at the start of its term, or an entry the
     // backend held before a restart.
-    if (!alreadyApplied) store_->setConsistentIndex(entry.index());
+    if (!alreadyApplied) {
+      store_->setConsistentIndex(entry.index());
+      // As etcd: a new leader's lessor becomes primary once everything of
+      // earlier terms is applied, and extends every lease by an election
+      // timeout so none expires because the cluster had no leader.
+      if (entry.data().empty() && isLeader()) {
+        lessor_->promote(std::chrono::milliseconds(options_.electionTimeoutMs));
+      }
+    }
     return;
   }
   etcdserverpb::InternalRaftRequest req;
@@ -676,17 +735,30 @@ void Server::compactLoop() {
 
 ApplyResult Server::applyRequest(const etcdserverpb::InternalRaftRequest& req, uint64_t index) {
   ApplyResult r;
+  std::vector<mvccpb::Event> events;
   if (req.has_put()) {
     auto resp = std::make_unique<etcdserverpb::PutResponse>();
-    r.status = applier_->put(req.put(), resp.get(), index);
+    r.status = applier_->put(req.put(), resp.get(), index, &events);
     r.response = std::move(resp);
   } else if (req.has_delete_range()) {
     auto resp = std::make_unique<etcdserverpb::DeleteRangeResponse>();
-    r.status = applier_->deleteRange(req.delete_range(), resp.get(), index);
+    r.status = applier_->deleteRange(req.delete_range(), resp.get(), index, &events);
     r.response = std::move(resp);
   } else if (req.has_txn()) {
     auto resp = std::make_unique<etcdserverpb::TxnResponse>();
-    r.status = applier_->txn(req.txn(), resp.get(), index);
+    r.status = applier_->txn(req.txn(), resp.get(), index, &events);
+    r.response = std::move(resp);
+  } else if (req.has_lease_grant()) {
+    auto resp = std::make_unique<etcdserverpb::LeaseGrantResponse>();
+    r.status = applyLeaseGrant(req.lease_grant(), index, resp.get());
+    r.response = std::move(resp);
+  } else if (req.has_lease_revoke()) {
+    auto resp = std::make_unique<etcdserverpb::LeaseRevokeResponse>();
+    r.status = applyLeaseRevoke(req.lease_revoke(), index, resp.get(), &events);
+    r.response = std::move(resp);
+  } else if (req.has_lease_checkpoint()) {
+    auto resp = std::make_unique<etcdserverpb::LeaseCheckpointResponse>();
+    r.status = applyLeaseCheckpoint(req.lease_checkpoint(), index, resp.get());
     r.response = std::move(resp);
   } else if (req.has_compaction()) {
     auto resp = std::make_unique<etcdserverpb::CompactionResponse>();
@@ -699,6 +771,7 @@ ApplyResult Server::applyRequest(const etcdserverpb::InternalRaftRequest& req, u
     logger_.error(kCaller, "skipping a committed request of unknown kind",
                   jsonField("index", static_cast<long long>(index)));
   }
+  if (!events.empty()) publishEvents(events);
   // A request that wrote nothing (failed, or deleted nothing) still consumes
   // its index; a no-op when the applier already stored it.
   if (Status st = store_->setConsistentIndex(index); !st) {
@@ -707,6 +780,138 @@ ApplyResult Server::applyRequest(const etcdserverpb::InternalRaftRequest& req, u
     std::abort();
   }
   return r;
+}
+
+namespace {
+
+// The lessor's applied state and the store must never diverge: a lease
+// change that cannot be committed stops the member (as etcd panics), and the
+// restart rebuilds both from the backend.
+void commitOrDie(Logger& logger, mvcc::WriteTxn& txn, uint64_t index, const char* what) {
+  if (Status st = txn.end(index); !st) {
+    logger.log(LogLevel::Fatal, kCaller, "cannot commit a lease change",
+               jsonField("request", what) + "," + jsonField("error", st.message()));
+    std::abort();
+  }
+}
+
+}  // namespace
+
+Status Server::applyLeaseGrant(const etcdserverpb::LeaseGrantRequest& req, uint64_t index,
+                               etcdserverpb::LeaseGrantResponse* resp) {
+  std::unique_ptr<mvcc::WriteTxn> txn = store_->write();
+  lease::Lease granted;
+  if (Status st = lessor_->grant(req.id(), req.ttl(), txn->batch(), &granted); !st) return st;
+  commitOrDie(logger_, *txn, index, "lease grant");
+  resp->set_id(granted.id);
+  resp->set_ttl(granted.ttl);
+  resp->mutable_header()->set_revision(store_->currentRevision());
+  return Status::ok();
+}
+
+Status Server::applyLeaseRevoke(const etcdserverpb::LeaseRevokeRequest& req, uint64_t index,
+                                etcdserverpb::LeaseRevokeResponse* resp,
+                                std::vector<mvccpb::Event>* events) {
+  // The attached keys are deleted in the same write transaction as the lease
+  // record: one revision, one backend commit, as etcd's Revoke does.
+  std::unique_ptr<mvcc::WriteTxn> txn = store_->write();
+  std::vector<std::string> keys;
+  if (Status st = lessor_->revoke(req.id(), txn->batch(), &keys); !st) return st;
+  for (const auto& key : keys) {
+    int64_t deleted = 0;
+    int64_t rev = 0;
+    if (Status st = txn->deleteRange(key, "", &deleted, &rev); !st) {
+      logger_.log(LogLevel::Fatal, kCaller, "cannot delete a revoked lease's key",
+                  jsonField("error", st.message()));
+      std::abort();
+    }
+  }
+  commitOrDie(logger_, *txn, index, "lease revoke");
+  events->insert(events->end(), txn->events().begin(), txn->events().end());
+  resp->mutable_header()->set_revision(store_->currentRevision());
+  return Status::ok();
+}
+
+Status Server::applyLeaseCheckpoint(const etcdserverpb::LeaseCheckpointRequest& req, uint64_t index,
+                                    etcdserverpb::LeaseCheckpointResponse* resp) {
+  std::unique_ptr<mvcc::WriteTxn> txn = store_->write();
+  for (const auto& cp : req.checkpoints()) {
+    lessor_->applyCheckpoint(cp.id(), cp.remaining_ttl(), txn->batch());
+  }
+  commitOrDie(logger_, *txn, index, "lease checkpoint");
+  resp->mutable_header()->set_revision(store_->currentRevision());
+  return Status::ok();
+}
+
+void Server::publishEvents(const std::vector<mvccpb::Event>& events) {
+  for (const auto& ev : events) {
+    const int64_t before = ev.has_prev_kv() ? ev.prev_kv().lease() : lease::kNoLease;
+    if (ev.type() == mvccpb::Event::PUT) {
+      const int64_t now = ev.kv().lease();
+      // Unknown leases were refused before the write; a lease revoked in this
+      // very transaction no longer holds the key: errors mean nothing to undo.
+      if (before != lease::kNoLease && before != now) (void)lessor_->detach(before, ev.kv().key());
+      if (now != lease::kNoLease) (void)lessor_->attach(now, ev.kv().key());
+    } else if (before != lease::kNoLease) {
+      (void)lessor_->detach(before, ev.kv().key());
+    }
+  }
+  watchHub_->notify(events.front().kv().mod_revision(), events);
+}
+
+Status Server::recoverLeases() {
+  {
+    std::unique_ptr<storage::ReadTxn> txn = backend_->beginRead();
+    if (Status st = lessor_->recover(*txn); !st) {
+      return Status(st.code(), "cannot recover leases: " + st.message());
+    }
+  }
+  // Attachments are not stored with the leases; every live key names its
+  // lease, so they are rebuilt from the keys (as etcd's store restore does).
+  std::string from(1, '\0');
+  const std::string end(1, '\0');
+  std::size_t attached = 0;
+  for (;;) {
+    mvcc::RangeOptions o;
+    o.limit = kLeaseRecoveryPage;
+    mvcc::RangeResult rr;
+    if (Status st = store_->range(from, end, o, &rr); !st) return st;
+    for (const auto& kv : rr.kvs) {
+      if (kv.lease() == lease::kNoLease) continue;
+      if (Status st = lessor_->attach(kv.lease(), kv.key()); !st) {
+        logger_.error(kCaller, "key names a lease that does not exist; left unattached",
+                      jsonField("key", kv.key()) + "," +
+                          jsonField("lease-id", static_cast<long long>(kv.lease())));
+      } else {
+        ++attached;
+      }
+    }
+    if (static_cast<int64_t>(rr.kvs.size()) < kLeaseRecoveryPage) break;
+    from = rr.kvs.back().key() + std::string(1, '\0');
+  }
+  if (lessor_->size() > 0) {
+    logger_.info(kCaller, "recovered leases",
+                 jsonField("leases", static_cast<long long>(lessor_->size())) + "," +
+                     jsonField("attached-keys", static_cast<long long>(attached)));
+  }
+  return Status::ok();
+}
+
+void Server::watchLoop() {
+  auto nextProgress = Clock::now() + options_.watchProgressNotifyInterval;
+  std::unique_lock lk(watchMu_);
+  while (!watchStop_) {
+    lk.unlock();
+    const std::size_t lagging = watchHub_->syncUnsynced(kWatchSyncHistoryKeys);
+    const auto now = Clock::now();
+    if (now >= nextProgress) {
+      watchHub_->progressTick();
+      nextProgress = now + options_.watchProgressNotifyInterval;
+    }
+    lk.lock();
+    watchCv_.wait_for(lk, lagging > 0 ? kWatchSyncBusyInterval : kWatchSyncInterval,
+                      [this] { return watchStop_; });
+  }
 }
 
 void Server::applyConfChange(const raftpb::Entry& entry) {

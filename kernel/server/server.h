@@ -10,6 +10,13 @@
 //
 // Reads run on a small pool (readPool_), never on either loop, so a slow
 // range never delays a write.
+//
+// Leases and watches: the lessor's applied state changes on the apply loop
+// (grant/revoke/checkpoint entries, key attach/detach after every write),
+// the LeaseDriver thread ("cairn-lease") proposes expiries and checkpoints
+// while this member leads, and the watch thread ("cairn-watch") catches
+// lagging watchers up from history. Every applied write's events go to the
+// watch hub from the apply loop, before the client is answered.
 #pragma once
 
 #include <atomic>
@@ -28,6 +35,7 @@
 #include "cairn/storage.h"
 #include "etcdserverpb/raft_internal.pb.h"
 #include "kv_applier.h"
+#include "lease/lessor.h"
 #include "mvcc/kv_store.h"
 #include "raft/memory_storage.h"
 #include "raft/raw_node.h"
@@ -36,8 +44,11 @@
 #include "wait_registry.h"
 #include "wal/snapshotter.h"
 #include "wal/wal.h"
+#include "watch/watch_hub.h"
 
 namespace cairn::server {
+
+class LeaseDriver;
 
 class Server {
  public:
@@ -62,8 +73,19 @@ class Server {
   // Runs `read` on the read pool against the local state.
   void readSerializable(ReadGate::Read read);
   etcdserverpb::ResponseHeader header(int64_t revision) const;
+  // The header etcd's frontends fill: the store's current revision.
+  etcdserverpb::ResponseHeader currentHeader() const { return header(store_->currentRevision()); }
+  // A fresh id from the member's request id generator (etcd's reqIDGen),
+  // e.g. for a lease the client did not name.
+  uint64_t nextId() { return nextRequestId_.fetch_add(1); }
+  bool isLeader() const { return lead_.load() == memberId_; }
+  // When a request started now times out (etcd's ReqTimeout).
+  std::chrono::steady_clock::time_point requestDeadline() const;
 
   KvApplier& applier() { return *applier_; }
+  lease::Lessor& lessor() { return *lessor_; }
+  watch::WatchHub& watchHub() { return *watchHub_; }
+  LeaseDriver& leaseDriver() { return *leaseDriver_; }
   const ServerOptions& options() const { return options_; }
   uint64_t memberId() const { return memberId_; }
   uint64_t clusterId() const { return clusterId_; }
@@ -88,10 +110,23 @@ class Server {
   void applyConfChange(const raftpb::Entry& entry);
   // Runs one client request of a committed entry through the applier.
   ApplyResult applyRequest(const etcdserverpb::InternalRaftRequest& req, uint64_t index);
+  Status applyLeaseGrant(const etcdserverpb::LeaseGrantRequest& req, uint64_t index,
+                         etcdserverpb::LeaseGrantResponse* resp);
+  Status applyLeaseRevoke(const etcdserverpb::LeaseRevokeRequest& req, uint64_t index,
+                          etcdserverpb::LeaseRevokeResponse* resp,
+                          std::vector<mvccpb::Event>* events);
+  Status applyLeaseCheckpoint(const etcdserverpb::LeaseCheckpointRequest& req, uint64_t index,
+                              etcdserverpb::LeaseCheckpointResponse* resp);
+  // After a committed write: moves lease attachments as its events say and
+  // hands the events to the watch hub.
+  void publishEvents(const std::vector<mvccpb::Event>& events);
+  // Rebuilds the lessor from the backend: lease records, then every live
+  // key's attachment.
+  Status recoverLeases();
+  void watchLoop();
   void maybeSnapshot();
   void compactLoop();
   void dispatchReads(std::vector<ReadGate::Read>&& reads);
-  std::chrono::steady_clock::time_point requestDeadline() const;
 
   const ServerOptions options_;
   Logger& logger_;
@@ -103,6 +138,9 @@ class Server {
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<mvcc::KvStore> store_;
   std::unique_ptr<KvApplier> applier_;
+  std::unique_ptr<lease::Lessor> lessor_;      // internally synchronised
+  std::unique_ptr<watch::WatchHub> watchHub_;  // internally synchronised
+  std::unique_ptr<LeaseDriver> leaseDriver_;
   raft::MemoryStorage raftStorage_;  // internally synchronised
   std::unique_ptr<wal::Snapshotter> snapshotter_;
 
@@ -154,6 +192,10 @@ class Server {
   // (for gRPC, socket writes), which must not occupy the apply loop.
   std::unique_ptr<boost::asio::thread_pool> replyPool_;
   std::thread raftThread_;
+  std::thread watchThread_;
+  std::mutex watchMu_;
+  std::condition_variable watchCv_;
+  bool watchStop_ = false;  // guarded by watchMu_
   std::thread applyThread_;
 
   // Physical compaction (deleting superseded revisions) runs on its own

@@ -1,6 +1,7 @@
 // ServerOptions: the settings a member runs with, derived from the config.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -31,6 +32,13 @@ struct ServerOptions {
   uint32_t maxWals = 5;
   // Bytes per preallocated WAL segment (etcd: 64 MiB).
   uint64_t walSegmentBytes = 64ull << 20;
+
+  // --experimental-enable-lease-checkpoint(-persist).
+  bool leaseCheckpoint = false;
+  bool leaseCheckpointPersist = false;
+  // --experimental-watch-progress-notify-interval; etcd's 10 minutes when
+  // the flag is 0.
+  std::chrono::nanoseconds watchProgressNotifyInterval = std::chrono::minutes(10);
 
   storage::Options backendOptions;
 };

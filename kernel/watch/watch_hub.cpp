@@ -31,6 +31,12 @@ std::shared_ptr<WatchStream> WatchHub::newStream(WatchSink& sink) {
   return s;
 }
 
+std::shared_ptr<WatchStream> WatchHub::newStream(std::shared_ptr<WatchSink> sink) {
+  auto s = newStream(*sink);
+  s->sinkOwner_ = std::move(sink);
+  return s;
+}
+
 int64_t WatchHub::currentRevision() const {
   std::lock_guard lock(mu_);
   return rev_;

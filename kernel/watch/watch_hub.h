@@ -55,6 +55,10 @@ class WatchHub {
 
   // A new client stream. The hub must outlive it.
   std::shared_ptr<WatchStream> newStream(WatchSink& sink);
+  // The same, with the stream sharing ownership of its sink: a stream can be
+  // kept alive briefly by a thread about to wake it (after the client closed
+  // it), and the sink must still exist then.
+  std::shared_ptr<WatchStream> newStream(std::shared_ptr<WatchSink> sink);
 
   // The events of one committed write txn at `revision` (all of them, in
   // order). Apply thread, after the txn is published. Never blocks on clients.

@@ -67,6 +67,9 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
 
   WatchHub& hub_;
   WatchSink& sink_;
+  // Set once by WatchHub::newStream() before the stream is shared; keeps
+  // sink_ alive as long as the stream when the hub was given ownership.
+  std::shared_ptr<WatchSink> sinkOwner_;
 
   // Guarded by hub_.mu_.
   std::unordered_map<int64_t, std::shared_ptr<Watcher>> watchers_;

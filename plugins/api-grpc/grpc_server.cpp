@@ -13,6 +13,8 @@ Status GrpcServer::start(Host& host) {
   if (Status s = serverSettingsFromHost(host, settings); !s.isOk()) return s;
 
   auto kv = std::make_unique<KvGrpcService>(host.kv(), settings.maxReceiveMessageBytes);
+  auto lease = std::make_unique<LeaseGrpcService>(host.lease(), settings.maxReceiveMessageBytes);
+  auto watch = std::make_unique<WatchGrpcService>(host.watch(), settings.maxReceiveMessageBytes);
   auto unimplemented = std::make_unique<UnimplementedService>();
 
   grpc::ServerBuilder builder;
@@ -24,6 +26,8 @@ Status GrpcServer::start(Host& host) {
                              &selectedPorts[i]);
   }
   builder.RegisterService(kv.get());
+  builder.RegisterService(lease.get());
+  builder.RegisterService(watch.get());
   builder.RegisterCallbackGenericService(unimplemented.get());
 
   builder.SetMaxReceiveMessageSize(settings.transportReceiveLimitBytes);
@@ -81,6 +85,8 @@ Status GrpcServer::start(Host& host) {
                        jsonField("address", bound));
   }
   kv_ = std::move(kv);
+  lease_ = std::move(lease);
+  watch_ = std::move(watch);
   unimplemented_ = std::move(unimplemented);
   server_ = std::move(server);
   return Status::ok();
@@ -88,13 +94,15 @@ Status GrpcServer::start(Host& host) {
 
 void GrpcServer::stop() {
   if (!server_) return;
-  // After the deadline gRPC cancels what is still running; KvCallReactor
-  // finishes a cancelled call at once, so Shutdown returns without waiting
-  // for the kernel. It returns only when no call of this server remains, so
-  // the services can be destroyed right after.
+  // After the deadline gRPC cancels what is still running; every reactor
+  // finishes a cancelled call at once (a stream after its write in flight
+  // fails), so Shutdown returns without waiting for the kernel. It returns only when no call of
+  // this server remains, so the services can be destroyed right after.
   server_->Shutdown(std::chrono::system_clock::now() + shutdownGrace_);
   server_.reset();
   kv_.reset();
+  lease_.reset();
+  watch_.reset();
   unimplemented_.reset();
   boundAddresses_.clear();
 }

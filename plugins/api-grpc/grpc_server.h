@@ -1,7 +1,8 @@
 // GrpcServer: etcd's v3 gRPC API on the member's client URLs.
 //
-// Owns one grpc::Server listening on every client URL, with the KV service
-// forwarding to the kernel and UnimplementedService answering the rest. It
+// Owns one grpc::Server listening on every client URL, with the KV, Lease and
+// Watch services forwarding to the kernel and UnimplementedService answering
+// the rest. It
 // runs on gRPC's own callback threads; start() returns once the ports are
 // bound. start() and stop() are called from one thread (the kernel's plugin
 // lifecycle), never concurrently.
@@ -17,8 +18,10 @@
 #include "cairn/host.h"
 #include "cairn/status.h"
 #include "kv_grpc_service.h"
+#include "lease_grpc_service.h"
 #include "server_settings.h"
 #include "unimplemented_service.h"
+#include "watch_grpc_service.h"
 
 namespace cairn::api {
 
@@ -41,7 +44,9 @@ class GrpcServer {
 
   // Stops accepting calls, lets in-flight calls finish for the grace period,
   // cancels the rest, and returns when gRPC holds no call of this server.
-  // Kernel completions arriving later are dropped. Idempotent.
+  // Watch streams never end on their own, so with one open stop() takes the
+  // whole grace period. Kernel completions (and watch onReady calls) arriving
+  // later are dropped. Idempotent.
   void stop();
 
   // "host:port" per TCP URL with the port actually bound (useful with port
@@ -52,6 +57,8 @@ class GrpcServer {
   const std::chrono::milliseconds shutdownGrace_;
   // All below: owned by the lifecycle thread (start/stop).
   std::unique_ptr<KvGrpcService> kv_;
+  std::unique_ptr<LeaseGrpcService> lease_;
+  std::unique_ptr<WatchGrpcService> watch_;
   std::unique_ptr<UnimplementedService> unimplemented_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> boundAddresses_;

@@ -1,12 +1,12 @@
 // UnimplementedService: the answer for every RPC no registered service
 // handles.
 //
-// etcd's Lease, Watch, Cluster, Maintenance and Auth services and the v3lock
-// and v3election services are not served by this plugin yet. gRPC's generated
+// etcd's Cluster, Maintenance and Auth services and the v3lock and v3election
+// services are not served by this plugin yet. gRPC's generated
 // callback bases would answer them with UNIMPLEMENTED and an empty message,
 // and gRPC core does the same for unknown methods. This generic service takes
 // all of them instead, streaming or not, so a client learns exactly what is
-// missing ("etcdserverpb.Lease.LeaseGrant is not implemented in this Cairn
+// missing ("etcdserverpb.Cluster.MemberList is not implemented in this Cairn
 // build"). Methods outside etcd's API get grpc-go's wording ("unknown service
 // x.Y", "unknown method M for service x.Y"), as etcd itself would answer.
 // Registering a real service later takes precedence over this fallback.

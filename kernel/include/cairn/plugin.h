@@ -16,7 +16,7 @@
 
 namespace cairn {
 
-inline constexpr uint32_t kPluginAbiVersion = 1;
+inline constexpr uint32_t kPluginAbiVersion = 2;
 inline constexpr const char* kPluginEntrySymbol = "cairn_plugin_v1";
 
 enum class PluginKind : uint32_t {

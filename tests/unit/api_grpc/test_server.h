@@ -1,5 +1,5 @@
 // Helpers shared by the api-grpc tests: free ports, and a GrpcServer started
-// in-process on the fake kernel with a KV stub connected to it.
+// in-process on the fake kernel with KV, Lease and Watch stubs connected to it.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -59,15 +59,21 @@ struct ServedKv {
     REQUIRE(server.boundAddresses().size() >= 1);
     channel = grpc::CreateChannel(server.boundAddresses()[0], grpc::InsecureChannelCredentials());
     kv = etcdserverpb::KV::NewStub(channel);
+    lease = etcdserverpb::Lease::NewStub(channel);
+    watch = etcdserverpb::Watch::NewStub(channel);
   }
 
   FakeKv& fake() { return host.fakeKv(); }
+  FakeLease& fakeLease() { return host.fakeLease(); }
+  FakeWatch& fakeWatch() { return host.fakeWatch(); }
 
   KernelThread kernel;
   FakeHost host;
   GrpcServer server;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<etcdserverpb::KV::Stub> kv;
+  std::unique_ptr<etcdserverpb::Lease::Stub> lease;
+  std::unique_ptr<etcdserverpb::Watch::Stub> watch;
 };
 
 }  // namespace cairn::api::test

@@ -43,14 +43,6 @@ grpc::Status genericCall(grpc::Channel& channel, const std::string& fullMethod) 
 TEST_CASE("Unary methods of unserved services answer UNIMPLEMENTED", "[unimplemented]") {
   ServedKv s;
   {
-    auto lease = pb::Lease::NewStub(s.channel);
-    auto c = contextWithDeadline();
-    pb::LeaseGrantResponse r;
-    pb::LeaseGrantRequest req;
-    req.set_ttl(10);
-    checkUnimplemented(lease->LeaseGrant(c.get(), req, &r), "etcdserverpb.Lease.LeaseGrant");
-  }
-  {
     auto cluster = pb::Cluster::NewStub(s.channel);
     auto c = contextWithDeadline();
     pb::MemberListResponse r;
@@ -84,36 +76,13 @@ TEST_CASE("Unary methods of unserved services answer UNIMPLEMENTED", "[unimpleme
     checkUnimplemented(election->Campaign(c.get(), v3electionpb::CampaignRequest(), &r),
                        "v3electionpb.Election.Campaign");
   }
-  // None of it reached the kernel's KV.
+  // None of it reached the kernel.
   CHECK(s.fake().rangeMethod.requests().empty());
+  CHECK(s.fakeLease().grantMethod.requests().empty());
 }
 
 TEST_CASE("Streaming methods of unserved services answer UNIMPLEMENTED", "[unimplemented]") {
   ServedKv s;
-  SECTION("Watch (bidi)") {
-    auto watch = pb::Watch::NewStub(s.channel);
-    auto c = contextWithDeadline();
-    auto stream = watch->Watch(c.get());
-    pb::WatchRequest req;
-    req.mutable_create_request()->set_key("foo");
-    stream->Write(req);  // may fail once the server has finished; the status tells why
-    stream->WritesDone();
-    pb::WatchResponse r;
-    CHECK_FALSE(stream->Read(&r));
-    checkUnimplemented(stream->Finish(), "etcdserverpb.Watch.Watch");
-  }
-  SECTION("LeaseKeepAlive (bidi)") {
-    auto lease = pb::Lease::NewStub(s.channel);
-    auto c = contextWithDeadline();
-    auto stream = lease->LeaseKeepAlive(c.get());
-    pb::LeaseKeepAliveRequest req;
-    req.set_id(1);
-    stream->Write(req);
-    stream->WritesDone();
-    pb::LeaseKeepAliveResponse r;
-    CHECK_FALSE(stream->Read(&r));
-    checkUnimplemented(stream->Finish(), "etcdserverpb.Lease.LeaseKeepAlive");
-  }
   SECTION("Snapshot (server streaming)") {
     auto maintenance = pb::Maintenance::NewStub(s.channel);
     auto c = contextWithDeadline();
@@ -136,8 +105,7 @@ TEST_CASE("Every method of every unserved etcd service answers UNIMPLEMENTED", "
   ServedKv s;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   int methods = 0;
-  for (const char* serviceName : {"etcdserverpb.Lease", "etcdserverpb.Watch",
-                                  "etcdserverpb.Cluster", "etcdserverpb.Maintenance",
+  for (const char* serviceName : {"etcdserverpb.Cluster", "etcdserverpb.Maintenance",
                                   "etcdserverpb.Auth", "v3lockpb.Lock", "v3electionpb.Election"}) {
     const auto* service = pool->FindServiceByName(serviceName);
     REQUIRE(service != nullptr);
@@ -148,8 +116,8 @@ TEST_CASE("Every method of every unserved etcd service answers UNIMPLEMENTED", "
       ++methods;
     }
   }
-  // etcd 3.4: Lease 5, Watch 1, Cluster 5, Maintenance 7, Auth 16, Lock 2, Election 5.
-  CHECK(methods == 41);
+  // etcd 3.4: Cluster 5, Maintenance 7, Auth 16, Lock 2, Election 5.
+  CHECK(methods == 35);
 }
 
 TEST_CASE("Names outside etcd's API get grpc-go's unknown-service wording", "[unimplemented]") {

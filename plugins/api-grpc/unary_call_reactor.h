@@ -1,4 +1,4 @@
-// KvCallReactor: one unary gRPC call waiting for the kernel's `done`.
+// UnaryCallReactor: one unary gRPC call waiting for the kernel's `done`.
 //
 // The kernel completes a request on its own thread, possibly long after the
 // client gave up or the server began to stop, and possibly after this plugin
@@ -14,11 +14,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <exception>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "cairn/host.h"
 #include "cairn/status.h"
+#include "request_limit.h"
 
 namespace cairn::api {
 
@@ -28,11 +31,11 @@ inline grpc::Status toGrpcStatus(const Status& status) {
 }
 
 template <typename Response>
-class KvCallReactor final : public grpc::ServerUnaryReactor {
+class UnaryCallReactor final : public grpc::ServerUnaryReactor {
  public:
   // `response` is gRPC's response message for this call; it stays valid until
   // the call is finished.
-  explicit KvCallReactor(Response* response) : slot_(std::make_shared<Slot>()) {
+  explicit UnaryCallReactor(Response* response) : slot_(std::make_shared<Slot>()) {
     slot_->reactor = this;
     slot_->response = response;
   }
@@ -65,7 +68,7 @@ class KvCallReactor final : public grpc::ServerUnaryReactor {
     std::atomic<bool> finished{false};
     // Both are valid until `finished` is claimed and Finish is called; they
     // are written once before the slot is shared.
-    KvCallReactor* reactor = nullptr;
+    UnaryCallReactor* reactor = nullptr;
     Response* response = nullptr;
 
     bool claim() { return !finished.exchange(true, std::memory_order_acq_rel); }
@@ -73,5 +76,32 @@ class KvCallReactor final : public grpc::ServerUnaryReactor {
 
   std::shared_ptr<Slot> slot_;
 };
+
+// Starts the kernel call for one unary RPC and returns its reactor. A request
+// over `maxRequestBytes` is refused before the kernel sees it. A kernel that
+// throws instead of answering must not take down gRPC's callback thread; the
+// call fails with INTERNAL ("cairn: <service> request failed: ...") unless
+// `done` already answered it.
+template <typename Request, typename Response, typename Method>
+grpc::ServerUnaryReactor* forwardUnary(const char* service, const Request* request,
+                                       Response* response, int maxRequestBytes, Method&& method) {
+  auto* reactor = new UnaryCallReactor<Response>(response);
+  if (std::optional<grpc::Status> refused = checkRequestSize(*request, maxRequestBytes)) {
+    reactor->finishUnlessDone(*refused);
+    return reactor;
+  }
+  try {
+    method(*request, reactor->done());
+  } catch (const std::exception& e) {
+    reactor->finishUnlessDone(
+        grpc::Status(grpc::StatusCode::INTERNAL,
+                     std::string("cairn: ") + service + " request failed: " + e.what()));
+  } catch (...) {
+    reactor->finishUnlessDone(
+        grpc::Status(grpc::StatusCode::INTERNAL,
+                     std::string("cairn: ") + service + " request failed: unknown exception"));
+  }
+  return reactor;
+}
 
 }  // namespace cairn::api

@@ -1,0 +1,107 @@
+#include "lease_server.h"
+
+#include "lease/errors.h"
+#include "lease/lease.h"
+#include "lease_driver.h"
+#include "propose_reply.h"
+
+namespace cairn::server {
+
+void LeaseServer::grant(const etcdserverpb::LeaseGrantRequest& req,
+                        Done<etcdserverpb::LeaseGrantResponse> done) {
+  // Checked before raft, as etcd's v3 server does.
+  if (req.ttl() > lease::kMaxLeaseTtl) {
+    done(lease::errLeaseTtlTooLarge(), {});
+    return;
+  }
+  etcdserverpb::InternalRaftRequest ir;
+  *ir.mutable_lease_grant() = req;
+  // No id given: the member picks one from its request id generator, kept
+  // positive as etcd keeps it. Chosen here, not when applied, so every
+  // member applies the same id.
+  while (ir.lease_grant().id() == lease::kNoLease) {
+    ir.mutable_lease_grant()->set_id(static_cast<int64_t>(server_.nextId() & ((1ULL << 63) - 1)));
+  }
+  proposeAndReply<etcdserverpb::LeaseGrantResponse>(server_, std::move(ir), std::move(done));
+}
+
+void LeaseServer::revoke(const etcdserverpb::LeaseRevokeRequest& req,
+                         Done<etcdserverpb::LeaseRevokeResponse> done) {
+  etcdserverpb::InternalRaftRequest ir;
+  *ir.mutable_lease_revoke() = req;
+  proposeAndReply<etcdserverpb::LeaseRevokeResponse>(server_, std::move(ir), std::move(done));
+}
+
+void LeaseServer::keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+                            Done<etcdserverpb::LeaseKeepAliveResponse> done) {
+  const int64_t id = req.id();
+  // On the read pool, so `done` never runs on the caller's (gRPC) thread.
+  server_.readSerializable([this, id, done = std::move(done)](const Status& gate) mutable {
+    if (!gate) {
+      done(gate, {});
+      return;
+    }
+    server_.leaseDriver().renew(
+        id, [&server = server_, id, done = std::move(done)](const Status& st, int64_t ttl) {
+          etcdserverpb::LeaseKeepAliveResponse resp;
+          // etcd's stream answers an unknown (or just revoked) lease with TTL 0
+          // and keeps going; any other error ends the stream.
+          if (!st && !lease::isLeaseNotFound(st)) {
+            done(st, std::move(resp));
+            return;
+          }
+          *resp.mutable_header() = server.currentHeader();
+          resp.set_id(id);
+          resp.set_ttl(st ? ttl : 0);
+          done(Status::ok(), std::move(resp));
+        });
+  });
+}
+
+void LeaseServer::timeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+                             Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+  // etcd waits until everything committed is applied before looking the
+  // lease up; a ReadIndex round gives the same guarantee.
+  server_.readLinearizable([this, req, done = std::move(done)](const Status& gate) {
+    etcdserverpb::LeaseTimeToLiveResponse resp;
+    if (!gate) {
+      done(gate, std::move(resp));
+      return;
+    }
+    lease::TimeToLive info;
+    Status st = server_.lessor().timeToLive(req.id(), &info);
+    *resp.mutable_header() = server_.currentHeader();
+    resp.set_id(req.id());
+    if (lease::isLeaseNotFound(st)) {
+      resp.set_ttl(-1);  // etcd's v3rpc answers a missing lease so, not with an error
+      done(Status::ok(), std::move(resp));
+      return;
+    }
+    if (!st) {
+      done(st, etcdserverpb::LeaseTimeToLiveResponse());
+      return;
+    }
+    resp.set_ttl(info.remaining);
+    resp.set_grantedttl(info.grantedTtl);
+    if (req.keys()) {
+      for (auto& k : info.keys) resp.add_keys(std::move(k));
+    }
+    done(Status::ok(), std::move(resp));
+  });
+}
+
+void LeaseServer::leases(const etcdserverpb::LeaseLeasesRequest& /*req*/,
+                         Done<etcdserverpb::LeaseLeasesResponse> done) {
+  server_.readSerializable([this, done = std::move(done)](const Status& gate) {
+    etcdserverpb::LeaseLeasesResponse resp;
+    if (!gate) {
+      done(gate, std::move(resp));
+      return;
+    }
+    for (const auto& [id, ttl] : server_.lessor().leases()) resp.add_leases()->set_id(id);
+    *resp.mutable_header() = server_.currentHeader();
+    done(Status::ok(), std::move(resp));
+  });
+}
+
+}  // namespace cairn::server

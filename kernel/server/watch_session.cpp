@@ -1,0 +1,91 @@
+#include "watch_session.h"
+
+#include "server.h"
+
+namespace cairn::server {
+
+void ServerWatchSession::Relay::onReady() {
+  std::lock_guard lk(mu_);
+  if (onReady_) onReady_();
+}
+
+void ServerWatchSession::Relay::send(etcdserverpb::WatchResponse&& response) {
+  std::lock_guard lk(mu_);
+  sent_.push_back(std::move(response));
+}
+
+bool ServerWatchSession::Relay::take(etcdserverpb::WatchResponse* out) {
+  std::lock_guard lk(mu_);
+  if (sent_.empty()) return false;
+  *out = std::move(sent_.front());
+  sent_.pop_front();
+  return true;
+}
+
+void ServerWatchSession::Relay::disable() {
+  std::lock_guard lk(mu_);
+  onReady_ = nullptr;
+  sent_.clear();
+}
+
+ServerWatchSession::ServerWatchSession(Server& server, std::function<void()> onReady)
+    : server_(server), relay_(std::make_shared<Relay>(std::move(onReady))) {
+  stream_ = server_.watchHub().newStream(relay_);
+}
+
+ServerWatchSession::~ServerWatchSession() {
+  close();
+}
+
+void ServerWatchSession::request(const etcdserverpb::WatchRequest& req) {
+  switch (req.request_union_case()) {
+    case etcdserverpb::WatchRequest::kCreateRequest: {
+      const auto& c = req.create_request();
+      watch::CreateParams p;
+      p.key = c.key();
+      p.rangeEnd = c.range_end();
+      p.startRevision = c.start_revision();
+      p.watchId = c.watch_id();
+      p.prevKv = c.prev_kv();
+      p.progressNotify = c.progress_notify();
+      p.fragment = c.fragment();
+      for (int f : c.filters()) {
+        if (f == etcdserverpb::WatchCreateRequest::NOPUT) p.noPut = true;
+        if (f == etcdserverpb::WatchCreateRequest::NODELETE) p.noDelete = true;
+      }
+      int64_t id = 0;
+      // A failure is answered on the stream (created + canceled with the
+      // reason), as etcd does; nothing else to do with it here.
+      (void)stream_->create(p, &id);
+      break;
+    }
+    case etcdserverpb::WatchRequest::kCancelRequest:
+      // An unknown id gets no answer, as in etcd.
+      (void)stream_->cancel(req.cancel_request().watch_id());
+      break;
+    case etcdserverpb::WatchRequest::kProgressRequest:
+      stream_->requestProgress();
+      break;
+    default:
+      // etcd ignores request kinds it does not know rather than ending the
+      // stream.
+      break;
+  }
+}
+
+bool ServerWatchSession::poll(etcdserverpb::WatchResponse* out) {
+  // flush() passes responses through the relay one at a time, in order.
+  if (!relay_->take(out)) {
+    if (stream_->flush(1) == 0 || !relay_->take(out)) return false;
+  }
+  const int64_t rev = out->header().revision();
+  *out->mutable_header() = server_.header(rev);
+  return true;
+}
+
+void ServerWatchSession::close() {
+  stream_->close();
+  relay_->disable();
+}
+
+}  // namespace cairn::server

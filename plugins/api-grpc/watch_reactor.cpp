@@ -1,0 +1,192 @@
+#include "watch_reactor.h"
+
+#include <grpcpp/alarm.h>
+
+#include <chrono>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "request_limit.h"
+
+namespace cairn::api {
+
+WatchReactor::WatchReactor(WatchService& watch, int maxRequestBytes)
+    : maxRequestBytes_(maxRequestBytes), shared_(std::make_shared<Shared>()) {
+  shared_->reactor = this;
+  // Weak: the session keeps this function, and the block keeps the session.
+  std::weak_ptr<Shared> weak = shared_;
+  std::unique_ptr<WatchSession> session;
+  std::optional<grpc::Status> failure;
+  try {
+    session = watch.open([weak] {
+      // A strong reference only while it runs: the reactor holds the block
+      // until close() returned, so this is never the last one.
+      if (std::shared_ptr<Shared> shared = weak.lock()) shared->onReady();
+    });
+  } catch (const std::exception& e) {
+    failure = grpc::Status(grpc::StatusCode::INTERNAL,
+                           std::string("cairn: watch stream failed: ") + e.what());
+  } catch (...) {
+    failure =
+        grpc::Status(grpc::StatusCode::INTERNAL, "cairn: watch stream failed: unknown exception");
+  }
+  if (!session && !failure) {
+    failure = grpc::Status(grpc::StatusCode::INTERNAL, "cairn: watch stream failed: no session");
+  }
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  if (failure) {
+    finishAfterWriteLocked(*failure);
+    return;
+  }
+  shared_->session = std::move(session);
+  StartRead(&request_);
+}
+
+void WatchReactor::Shared::onReady() {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (reactor == nullptr) return;
+    if (pumping) {
+      readyAgain = true;
+      return;
+    }
+    pumping = true;
+  }
+  postPump();
+}
+
+void WatchReactor::Shared::postPump() {
+  // gRPC offers no executor API; an alarm due now runs its function on
+  // gRPC's executor threads. It frees itself there: the alarm's state is
+  // reference counted and outlives the running callback.
+  auto* alarm = new grpc::Alarm();
+  std::weak_ptr<Shared> weak = weak_from_this();
+  alarm->Set(std::chrono::system_clock::now(), [alarm, weak](bool) {
+    std::unique_ptr<grpc::Alarm> owned(alarm);
+    if (std::shared_ptr<Shared> shared = weak.lock()) shared->pump();
+  });
+}
+
+void WatchReactor::Shared::pump() {
+  WatchSession* polled = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    polled = session.get();
+  }
+  while (true) {
+    etcdserverpb::WatchResponse response;
+    const bool got = polled != nullptr && polled->poll(&response);
+    std::lock_guard<std::mutex> lock(mu);
+    if (reactor == nullptr || reactor->finishStatus_ || reactor->finished_) {
+      // The stream is ending; what the session still holds is dropped with it.
+      pumping = false;
+      return;
+    }
+    if (got) {
+      reactor->startWriteLocked(std::move(response));  // still pumping until it completes
+      return;
+    }
+    if (!readyAgain) {
+      pumping = false;
+      return;
+    }
+    readyAgain = false;
+  }
+}
+
+void WatchReactor::startWriteLocked(etcdserverpb::WatchResponse&& response) {
+  writing_ = std::move(response);
+  writeInFlight_ = true;
+  StartWrite(&writing_);
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    writeInFlight_ = false;
+    if (!ok) {
+      // The stream broke (cancelled, or the connection went away).
+      shared_->pumping = false;
+      finishAfterWriteLocked(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));
+      return;
+    }
+    if (finishStatus_) {
+      shared_->pumping = false;
+      maybeFinishLocked();
+      return;
+    }
+  }
+  // This thread owns the pump (pumping stayed set during the write).
+  shared_->pump();
+}
+
+void WatchReactor::OnReadDone(bool ok) {
+  etcdserverpb::WatchRequest request;
+  WatchSession* session = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    // !ok: half-close, or the stream broke (OnCancel follows then). etcd
+    // keeps sending after a half-close, so only the reads stop.
+    if (!ok || finished_ || finishStatus_) return;
+    if (std::optional<grpc::Status> refused = checkRequestSize(request_, maxRequestBytes_)) {
+      finishAfterWriteLocked(*refused);
+      return;
+    }
+    request = std::move(request_);
+    session = shared_->session.get();
+  }
+  // Never null here: without a session the stream finished before reading.
+  // The session lives until OnDone, which cannot run during this reaction.
+  std::optional<grpc::Status> failure;
+  try {
+    session->request(request);
+  } catch (const std::exception& e) {
+    failure = grpc::Status(grpc::StatusCode::INTERNAL,
+                           std::string("cairn: watch request failed: ") + e.what());
+  } catch (...) {
+    failure =
+        grpc::Status(grpc::StatusCode::INTERNAL, "cairn: watch request failed: unknown exception");
+  }
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  if (failure) {
+    finishAfterWriteLocked(*failure);
+  } else if (!finished_ && !finishStatus_) {
+    StartRead(&request_);
+  }
+}
+
+void WatchReactor::OnCancel() {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  // The client sees its own cancellation; this only releases the call.
+  finishAfterWriteLocked(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));
+}
+
+void WatchReactor::finishAfterWriteLocked(const grpc::Status& status) {
+  if (!finishStatus_) finishStatus_ = status;
+  maybeFinishLocked();
+}
+
+void WatchReactor::maybeFinishLocked() {
+  // Finish only with no write in flight: its completion comes back here, and
+  // a cancelled call fails its pending write promptly.
+  if (finished_ || !finishStatus_ || writeInFlight_) return;
+  finished_ = true;
+  Finish(*finishStatus_);
+}
+
+void WatchReactor::OnDone() {
+  WatchSession* session = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->reactor = nullptr;
+    session = shared_->session.get();
+  }
+  // Without the mutex: close() waits for a running onReady, which takes it.
+  // After close() returns onReady never runs again; pumps still posted find
+  // no reactor and let go.
+  if (session != nullptr) session->close();
+  delete this;
+}
+
+}  // namespace cairn::api

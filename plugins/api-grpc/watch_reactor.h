@@ -1,0 +1,89 @@
+// WatchReactor: one Watch stream, bridging gRPC's one-write-at-a-time
+// callback stream to the kernel's pull-based WatchSession.
+//
+// Reads: each client message goes to session->request() in arrival order;
+// the next read starts after it. A client half-close ends only the reads:
+// like etcd, the stream keeps sending until the client cancels.
+//
+// Writes: one "pump" at a time takes responses with poll() and writes them,
+// one write in flight. The pump is owned (pumping) from the moment someone
+// decides to poll until poll() comes back empty; onReady arriving while it is
+// owned only sets readyAgain, which makes the owner poll once more before
+// letting go. Both flags change under the mutex, so a response queued between
+// an empty poll() and the release is always seen by someone: either the owner
+// (readyAgain set before it released) or a new pump (onReady after release).
+// onReady itself never polls or writes: it posts the pump to gRPC's executor
+// (an immediate grpc::Alarm), keeping the kernel's thread free, as the
+// session contract asks. After a write completes, its callback thread pumps.
+//
+// Safety: everything that may outlive the reactor (onReady, posted pumps)
+// holds the shared block, never the reactor; OnDone clears the block's
+// reactor pointer under its mutex, then closes the session, after which the
+// kernel calls onReady no more. poll() and request() run without the mutex
+// (they may call onReady, which takes it); StartRead/StartWrite/Finish run
+// under it with `finished_` checked, so nothing starts after Finish.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "cairn/host.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace cairn::api {
+
+class WatchReactor final
+    : public grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
+ public:
+  // `watch` must outlive the gRPC server. Requests larger than
+  // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED.
+  WatchReactor(WatchService& watch, int maxRequestBytes);
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  struct Shared : std::enable_shared_from_this<Shared> {
+    // Runs on the session's onReady: take the pump or flag readyAgain.
+    void onReady();
+    // Runs by the pump's owner, without mu: poll until a write starts, or the
+    // queue is empty and no onReady came meanwhile.
+    void pump();
+    // Hands pump() to gRPC's executor.
+    void postPump();
+
+    std::mutex mu;
+    // All below: guarded by mu.
+    WatchReactor* reactor = nullptr;  // null once OnDone ran
+    bool pumping = false;             // someone polls, or a write is in flight
+    bool readyAgain = false;          // onReady came while pumping
+    // Set once, before any onReady can come (the queue starts empty); closed
+    // by OnDone, destroyed with the block (after every pump let go of it).
+    std::unique_ptr<WatchSession> session;
+  };
+
+  // All *Locked methods run with shared_->mu held.
+  void startWriteLocked(etcdserverpb::WatchResponse&& response);
+  void finishAfterWriteLocked(const grpc::Status& status);
+  void maybeFinishLocked();
+
+  const int maxRequestBytes_;
+  const std::shared_ptr<Shared> shared_;
+
+  // gRPC's read target: written by gRPC between StartRead and OnReadDone,
+  // read only in OnReadDone (one read outstanding at a time).
+  etcdserverpb::WatchRequest request_;
+
+  // All below: guarded by shared_->mu.
+  etcdserverpb::WatchResponse writing_;  // the write in flight, if writeInFlight_
+  bool writeInFlight_ = false;
+  std::optional<grpc::Status> finishStatus_;  // finish once no write is in flight
+  bool finished_ = false;                     // Finish was called
+};
+
+}  // namespace cairn::api
