@@ -29,7 +29,8 @@ ParseResult parseBenchOptions(int argc, char** argv) {
 
   po::options_description desc(
       "cairn-bench: etcd v3 KV load generator (loopback endpoints only).\n"
-      "Prints one JSON object on stdout; exits 1 if any request failed.\n\nOptions");
+      "Prints one JSON object on stdout; exits 1 if any request failed.\n"
+      "Watch load and verification: cairn-bench watch --help\n\nOptions");
   desc.add_options()("help,h", "show this help")(
       "endpoint", po::value(&opts.endpoint)->default_value(opts.endpoint),
       "server address host:port (127.0.0.0/8, ::1 or localhost)")(

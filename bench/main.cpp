@@ -1,11 +1,16 @@
-// cairn-bench: closed-loop load against one etcd v3 KV endpoint; prints one
-// JSON object on stdout. Exit status: 0 all requests succeeded, 1 some
-// request failed or the endpoint was unreachable, 2 bad command line.
+// cairn-bench: closed-loop load against one etcd v3 KV endpoint, or with
+// the `watch` subcommand a watch load with delivery verification; prints one
+// JSON object on stdout. Exit status: 0 all requests succeeded (watch: PASS),
+// 1 some request failed, verification failed or the endpoint was
+// unreachable, 2 bad command line.
+#include <cstring>
 #include <iostream>
 
 #include "bench_options.h"
 #include "json_writer.h"
 #include "load_runner.h"
+#include "watch_options.h"
+#include "watch_runner.h"
 
 namespace cairn::bench {
 namespace {
@@ -49,7 +54,23 @@ std::string reportJson(const BenchOptions& o, const PhaseResult* prefill, const 
   return w.finish();
 }
 
+int runWatchCommand(int argc, char** argv) {
+  WatchParseResult parsed = parseWatchOptions(argc, argv);
+  if (parsed.outcome == WatchParseOutcome::kHelp) {
+    std::cout << parsed.message;
+    return 0;
+  }
+  if (parsed.outcome == WatchParseOutcome::kError) {
+    std::cerr << "cairn-bench watch: " << parsed.message << " (see watch --help)\n";
+    return 2;
+  }
+  return runWatch(parsed.options);
+}
+
 int run(int argc, char** argv) {
+  // The watch subcommand's options start after the word "watch", which
+  // takes argv[0]'s place for the parser.
+  if (argc >= 2 && std::strcmp(argv[1], "watch") == 0) return runWatchCommand(argc - 1, argv + 1);
   ParseResult parsed = parseBenchOptions(argc, argv);
   if (parsed.outcome == ParseOutcome::kHelp) {
     std::cout << parsed.message;
