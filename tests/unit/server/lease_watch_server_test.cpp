@@ -11,55 +11,20 @@
 #include <mutex>
 #include <thread>
 
+#include "member_fixture.h"
 #include "server/json_logger.h"
 #include "server/kv_server.h"
 #include "server/lease_server.h"
 #include "server/server.h"
 #include "server/watch_server.h"
-#include "storage-memory/memory_backend.h"
-#include "storage-wiredtiger/wiredtiger_backend.h"
 
 namespace fs = std::filesystem;
 using namespace cairn;
 using namespace cairn::server;
+using namespace cairn::server::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("cairn-lease-watch-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-ServerOptions optionsFor(const fs::path& dir) {
-  ServerOptions o;
-  o.dataDir = dir.string();
-  o.advertisePeerUrls = {"http://localhost:2380"};
-  o.advertiseClientUrls = {"http://localhost:2379"};
-  o.initialCluster = {{"default", "http://localhost:2380"}};
-  // Fast raft timing: the minimum lease TTL becomes 1 s.
-  o.heartbeatIntervalMs = 10;
-  o.electionTimeoutMs = 100;
-  return o;
-}
-
-std::unique_ptr<storage::Backend> makeBackend(const std::string& name) {
-  if (name == "memory") return std::make_unique<storage::MemoryBackend>();
-  return std::make_unique<storage::WiredTigerBackend>();
-}
-
-template <typename Response, typename Call>
-std::pair<Status, Response> call(Call&& c) {
-  std::promise<std::pair<Status, Response>> p;
-  auto f = p.get_future();
-  c([&p](Status st, Response&& r) { p.set_value({st, std::move(r)}); });
-  return f.get();
-}
 
 // One running member with its frontends.
 struct Member {
@@ -70,7 +35,7 @@ struct Member {
   std::unique_ptr<WatchServer> watch;
 
   Member(const fs::path& dir, const std::string& backend) {
-    server = std::make_unique<Server>(optionsFor(dir), makeBackend(backend), logger);
+    server = std::make_unique<Server>(fastMemberOptions(dir), makeBackend(backend), logger);
     REQUIRE(server->start().isOk());
     kv = std::make_unique<KvServer>(*server);
     lease = std::make_unique<LeaseServer>(*server);

@@ -5,52 +5,23 @@
 #include <future>
 #include <memory>
 
+#include "member_fixture.h"
 #include "server/json_logger.h"
 #include "server/kv_server.h"
 #include "server/server.h"
-#include "storage-memory/memory_backend.h"
-#include "storage-wiredtiger/wiredtiger_backend.h"
 
 namespace fs = std::filesystem;
 using namespace cairn;
 using namespace cairn::server;
+using namespace cairn::server::testing;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("cairn-server-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 ServerOptions optionsFor(const fs::path& dir) {
-  ServerOptions o;
-  o.dataDir = dir.string();
-  o.advertisePeerUrls = {"http://localhost:2380"};
-  o.advertiseClientUrls = {"http://localhost:2379"};
-  o.initialCluster = {{"default", "http://localhost:2380"}};
-  o.snapshotCount = 25;  // several snapshots in one test
-  o.heartbeatIntervalMs = 10;
-  o.electionTimeoutMs = 100;
+  ServerOptions o = fastMemberOptions(dir);
+  o.snapshotCount = 25;           // several snapshots in one test
   o.walSegmentBytes = 64 * 1024;  // several segments, so release has work
   return o;
-}
-
-std::unique_ptr<storage::Backend> makeBackend(const std::string& name) {
-  if (name == "memory") return std::make_unique<storage::MemoryBackend>();
-  return std::make_unique<storage::WiredTigerBackend>();
-}
-
-template <typename Response, typename Call>
-std::pair<Status, Response> call(Call&& c) {
-  std::promise<std::pair<Status, Response>> p;
-  auto f = p.get_future();
-  c([&p](Status st, Response&& r) { p.set_value({st, std::move(r)}); });
-  return f.get();
 }
 
 void putKey(KvServer& kv, const std::string& key, const std::string& value) {

@@ -1,0 +1,59 @@
+// Shared pieces of the in-process member tests: a scratch data dir, backend
+// construction, fast-raft options and a blocking wrapper for Done callbacks.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "cairn/status.h"
+#include "server/server_options.h"
+#include "storage-memory/memory_backend.h"
+#include "storage-wiredtiger/wiredtiger_backend.h"
+
+namespace cairn::server::testing {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("cairn-member-test-" + std::to_string(::getpid()) + "-" +
+            std::to_string(reinterpret_cast<uintptr_t>(this)));
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+// A single member on `dir` with fast raft timing (10 ms ticks, 100 ms
+// election), which also makes the minimum lease TTL 1 s.
+inline ServerOptions fastMemberOptions(const std::filesystem::path& dir) {
+  ServerOptions o;
+  o.dataDir = dir.string();
+  o.advertisePeerUrls = {"http://localhost:2380"};
+  o.advertiseClientUrls = {"http://localhost:2379"};
+  o.initialCluster = {{"default", "http://localhost:2380"}};
+  o.heartbeatIntervalMs = 10;
+  o.electionTimeoutMs = 100;
+  return o;
+}
+
+inline std::unique_ptr<storage::Backend> makeBackend(const std::string& name) {
+  if (name == "memory") return std::make_unique<storage::MemoryBackend>();
+  return std::make_unique<storage::WiredTigerBackend>();
+}
+
+// Runs an asynchronous service call and waits for its Done.
+template <typename Response, typename Call>
+std::pair<Status, Response> call(Call&& c) {
+  std::promise<std::pair<Status, Response>> p;
+  auto f = p.get_future();
+  c([&p](Status st, Response&& r) { p.set_value({st, std::move(r)}); });
+  return f.get();
+}
+
+}  // namespace cairn::server::testing
