@@ -244,8 +244,9 @@ Status Server::start() {
       *store_, [this](int64_t id) { return lessor_->exists(id); }, applierOptions);
 
   watch::HubConfig hubConfig;
-  // etcd splits fragmenting watchers' responses at the request size limit.
-  hubConfig.maxResponseBytes = options_.maxRequestBytes;
+  // etcd splits fragmenting watchers' responses at the request size limit
+  // plus the 512 KiB it allows for gRPC framing (grpcOverheadBytes).
+  hubConfig.maxResponseBytes = options_.maxRequestBytes + 512 * 1024;
   watchHub_ = std::make_unique<watch::WatchHub>(
       store_->currentRevision(),
       [this](int64_t from, int64_t to, std::size_t limit, std::vector<mvccpb::Event>* out,
