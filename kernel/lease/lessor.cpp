@@ -291,9 +291,15 @@ Status Lessor::timeToLive(int64_t id, TimeToLive* out) const {
 
 std::vector<std::pair<int64_t, int64_t>> Lessor::leases() const {
   std::lock_guard lock(mu_);
+  std::vector<const Lease*> byExpiry;
+  byExpiry.reserve(leases_.size());
+  for (const auto& [id, lease] : leases_) byExpiry.push_back(&lease);
+  // std::map iterates by id, so the stable sort breaks expiry ties by id.
+  std::stable_sort(byExpiry.begin(), byExpiry.end(),
+                   [](const Lease* a, const Lease* b) { return a->expiry < b->expiry; });
   std::vector<std::pair<int64_t, int64_t>> out;
-  out.reserve(leases_.size());
-  for (const auto& [id, lease] : leases_) out.emplace_back(id, lease.ttl);
+  out.reserve(byExpiry.size());
+  for (const Lease* lease : byExpiry) out.emplace_back(lease->id, lease->ttl);
   return out;
 }
 

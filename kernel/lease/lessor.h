@@ -148,7 +148,8 @@ class Lessor {
   // Whether lease `id` exists (cheaper than lookup: copies nothing).
   bool exists(int64_t id) const;
   Status timeToLive(int64_t id, TimeToLive* out) const;
-  // Every lease as {id, ttl}, sorted by id.
+  // Every lease as {id, ttl}, soonest expiry first (etcd lists leases so),
+  // ties (every lease on a non-primary) by id.
   std::vector<std::pair<int64_t, int64_t>> leases() const;
   // The lease `key` is attached to, or kNoLease.
   int64_t leaseOf(const std::string& key) const;

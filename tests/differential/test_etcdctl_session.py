@@ -3,27 +3,18 @@ against Cairn (two fresh servers, identical flags), compared command by
 command after normalising ids and terms only."""
 
 import difflib
-import os
 
 import pytest
 
-from cairn_harness import Server, cairn_bin
+from differential_run import record, require_cairn
 from recorder import replay
 from session import SERVER_FLAGS, steps
 
 
 def _record(flavour):
-    with Server(flavour=flavour, extra_args=SERVER_FLAGS) as server:
-        server.start()
-        records = replay(server, steps())
-    dump_dir = os.environ.get("CAIRN_DIFF_DUMP")
-    if dump_dir:  # a transcript per server, for eyeballing or diff -u
-        os.makedirs(dump_dir, exist_ok=True)
-        with open(os.path.join(dump_dir, f"{flavour}.txt"), "w") as f:
-            for rec in records:
-                f.write(f"=== {rec.step.label}: {rec.command()}\n{_show(rec)}\n")
-    return records
-
+    return record(flavour, lambda server: replay(server, steps()), "etcdctl",
+                  lambda rec: f"=== {rec.step.label}: {rec.command()}\n{_show(rec)}",
+                  extra_args=SERVER_FLAGS)
 
 @pytest.fixture(scope="module")
 def etcd_records():
@@ -58,10 +49,7 @@ def test_etcd_matches_golden(etcd_records):
 
 
 def test_cairn_matches_etcd(etcd_records):
-    if not cairn_bin():
-        if os.environ.get("CAIRN_REQUIRE_BIN") == "1":
-            pytest.fail("CAIRN_REQUIRE_BIN=1 but CAIRN_BIN is not set")
-        pytest.skip("CAIRN_BIN not set: only the etcd golden check ran")
+    require_cairn()
     cairn_records = _record("cairn")
     assert len(cairn_records) == len(etcd_records)
     failures = []

@@ -13,7 +13,6 @@ readable) instead of base64.
 import base64
 import difflib
 import json
-import os
 
 import grpc
 import pytest
@@ -21,7 +20,7 @@ from google.protobuf import json_format, text_format
 
 from etcd3.etcdrpc import rpc_pb2_grpc
 
-from cairn_harness import Server, cairn_bin
+from differential_run import record, require_cairn
 from grpc_kv_session import SERVER_FLAGS, steps
 
 # Large enough for the oversized requests of the session.
@@ -96,17 +95,8 @@ def replay(server, session):
 
 
 def _record(flavour):
-    with Server(flavour=flavour, extra_args=SERVER_FLAGS) as server:
-        server.start()
-        records = replay(server, steps())
-    dump_dir = os.environ.get("CAIRN_DIFF_DUMP")
-    if dump_dir:  # one transcript per server, for eyeballing or diff -u
-        os.makedirs(dump_dir, exist_ok=True)
-        with open(os.path.join(dump_dir, f"grpc-{flavour}.txt"), "w") as f:
-            for rec in records:
-                f.write(f"=== {rec.title()}\n{rec.render()}\n")
-    return records
-
+    return record(flavour, lambda server: replay(server, steps()), "grpc",
+                  lambda rec: f"=== {rec.title()}\n{rec.render()}", extra_args=SERVER_FLAGS)
 
 @pytest.fixture(scope="module")
 def etcd_records():
@@ -141,10 +131,7 @@ def test_etcd_matches_golden(etcd_records):
 
 
 def test_cairn_matches_etcd(etcd_records):
-    if not cairn_bin():
-        if os.environ.get("CAIRN_REQUIRE_BIN") == "1":
-            pytest.fail("CAIRN_REQUIRE_BIN=1 but CAIRN_BIN is not set")
-        pytest.skip("CAIRN_BIN not set: only the etcd golden check ran")
+    require_cairn()
     cairn_records = _record("cairn")
     assert len(cairn_records) == len(etcd_records)
     failures = []

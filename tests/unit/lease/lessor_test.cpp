@@ -493,3 +493,20 @@ TEST_CASE("concurrent apply, tick and API calls are serialized by the lessor", "
   api.join();
   CHECK(l.size() == 250);
 }
+
+TEST_CASE("leases are listed soonest expiry first, as etcd lists them", "[lease]") {
+  FakeClock clk;
+  Lessor l(config(), clk.clock());
+  l.promote(0s);
+  cairn::storage::WriteBatch b;
+  REQUIRE(l.grant(1, 60, b).isOk());
+  REQUIRE(l.grant(2, 30, b).isOk());
+  REQUIRE(l.grant(3, 45, b).isOk());
+  REQUIRE(l.grant(4, 30, b).isOk());
+  clk.advance(10s);
+  REQUIRE(l.renew(2, nullptr).isOk());  // now expires at 40 s, after 4 (30 s)
+  using Pairs = std::vector<std::pair<int64_t, int64_t>>;
+  CHECK(l.leases() == Pairs{{4, 30}, {2, 30}, {3, 45}, {1, 60}});
+  l.demote();  // every expiry is forever: id order
+  CHECK(l.leases() == Pairs{{1, 60}, {2, 30}, {3, 45}, {4, 30}});
+}
