@@ -238,7 +238,9 @@ TEST_CASE("lease: client-chosen ids, duplicates, minimum and maximum TTL", "[lea
       [&](auto done) { m.lease->leases(lr, std::move(done)); });
   REQUIRE(lst.isOk());
   REQUIRE(leases.leases_size() == 2);
-  CHECK(leases.leases(0).id() == 42);
+  // Soonest expiry first, as etcd lists them: the 1 s lease, then 42 (30 s).
+  CHECK(leases.leases(0).id() == sresp.id());
+  CHECK(leases.leases(1).id() == 42);
 }
 
 TEST_CASE("lease: expiry on the leader deletes the keys; keep-alives hold a lease", "[lease]") {
