@@ -1,8 +1,8 @@
 #include "bench_options.h"
 
 #include <boost/program_options.hpp>
-#include <sstream>
 
+#include "command_line.h"
 #include "loopback_endpoint.h"
 
 namespace cairn::bench {
@@ -62,20 +62,9 @@ ParseResult parseBenchOptions(int argc, char** argv) {
       "seed", po::value(&opts.seed)->default_value(opts.seed), "random seed");
 
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return failure(e.what());
-  }
-  if (vm.count("help")) {
-    std::ostringstream usage;
-    usage << desc;
-    ParseResult result;
-    result.outcome = ParseOutcome::kHelp;
-    result.message = usage.str();
-    return result;
-  }
+  ParseResult result;
+  result.outcome = parseCommandLine(desc, argc, argv, &vm, &result.message);
+  if (result.outcome != ParseOutcome::kRun) return result;
 
   auto kind = parseWorkloadKind(workload);
   if (!kind) return failure("unknown --workload '" + workload + "' (put|range|txn|mixed)");
@@ -111,8 +100,6 @@ ParseResult parseBenchOptions(int argc, char** argv) {
   // A connection with no request on it would only add setup noise.
   if (opts.clients > opts.concurrency) opts.clients = opts.concurrency;
 
-  ParseResult result;
-  result.outcome = ParseOutcome::kRun;
   result.options = opts;
   return result;
 }

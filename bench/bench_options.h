@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "command_line.h"
 #include "workload.h"
 
 namespace cairn::bench {
@@ -35,8 +36,6 @@ struct BenchOptions {
 // Upper bound on a run when only --total is given, so a stalled server can
 // never keep the tool running forever.
 inline constexpr std::chrono::seconds kDefaultTimeCap{300};
-
-enum class ParseOutcome { kRun, kHelp, kError };
 
 struct ParseResult {
   ParseOutcome outcome = ParseOutcome::kError;

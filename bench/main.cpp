@@ -56,11 +56,11 @@ std::string reportJson(const BenchOptions& o, const PhaseResult* prefill, const 
 
 int runWatchCommand(int argc, char** argv) {
   WatchParseResult parsed = parseWatchOptions(argc, argv);
-  if (parsed.outcome == WatchParseOutcome::kHelp) {
+  if (parsed.outcome == ParseOutcome::kHelp) {
     std::cout << parsed.message;
     return 0;
   }
-  if (parsed.outcome == WatchParseOutcome::kError) {
+  if (parsed.outcome == ParseOutcome::kError) {
     std::cerr << "cairn-bench watch: " << parsed.message << " (see watch --help)\n";
     return 2;
   }

@@ -1,8 +1,8 @@
 #include "watch_options.h"
 
 #include <boost/program_options.hpp>
-#include <sstream>
 
+#include "command_line.h"
 #include "loopback_endpoint.h"
 
 namespace cairn::bench {
@@ -13,7 +13,7 @@ namespace {
 
 WatchParseResult failure(std::string message) {
   WatchParseResult result;
-  result.outcome = WatchParseOutcome::kError;
+  result.outcome = ParseOutcome::kError;
   result.message = std::move(message);
   return result;
 }
@@ -82,20 +82,9 @@ WatchParseResult parseWatchOptions(int argc, char** argv) {
                                                  "random seed of keys and writes");
 
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return failure(e.what());
-  }
-  if (vm.count("help")) {
-    std::ostringstream usage;
-    usage << desc;
-    WatchParseResult result;
-    result.outcome = WatchParseOutcome::kHelp;
-    result.message = usage.str();
-    return result;
-  }
+  WatchParseResult result;
+  result.outcome = parseCommandLine(desc, argc, argv, &vm, &result.message);
+  if (result.outcome != ParseOutcome::kRun) return result;
   if (std::string reason; !isLoopbackEndpoint(o.endpoint, &reason)) return failure(reason);
   if (o.clients < 1) return failure("--clients must be at least 1");
   if (o.streams < 1) return failure("--streams must be at least 1");
@@ -131,8 +120,6 @@ WatchParseResult parseWatchOptions(int argc, char** argv) {
   o.quietPeriod = toMillis(quietSeconds);
   o.rpcTimeout = toMillis(rpcSeconds);
 
-  WatchParseResult result;
-  result.outcome = WatchParseOutcome::kRun;
   result.options = o;
   return result;
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "command_line.h"
+
 namespace cairn::bench {
 
 // Everything `cairn-bench watch` needs; filled from the command line.
@@ -39,10 +41,8 @@ struct WatchOptions {
   int totalWatchers() const { return streams * watchersPerStream; }
 };
 
-enum class WatchParseOutcome { kRun, kHelp, kError };
-
 struct WatchParseResult {
-  WatchParseOutcome outcome = WatchParseOutcome::kError;
+  ParseOutcome outcome = ParseOutcome::kError;
   WatchOptions options;
   std::string message;  // usage text for kHelp, reason for kError
 };
