@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "lease/errors.h"
+#include "cairn/errors.h"
 #include "lease/lease_codec.h"
 
 namespace cairn::lease {
@@ -37,11 +37,11 @@ Lessor::Lessor(LessorConfig config, Clock clock)
 
 Status Lessor::grant(int64_t id, int64_t ttl, storage::WriteBatch& batch, Lease* granted) {
   // etcd answers a zero id with "lease not found" (its NoLease).
-  if (id == kNoLease) return errLeaseNotFound();
-  if (ttl > kMaxLeaseTtl) return errLeaseTtlTooLarge();
+  if (id == kNoLease) return Status(Error::LeaseNotFound);
+  if (ttl > kMaxLeaseTtl) return Status(Error::LeaseTtlTooLarge);
 
   std::lock_guard lock(mu_);
-  if (leases_.count(id) != 0) return errLeaseExists();
+  if (leases_.count(id) != 0) return Status(Error::LeaseExist);
 
   Lease lease;
   lease.id = id;
@@ -63,7 +63,7 @@ Status Lessor::grant(int64_t id, int64_t ttl, storage::WriteBatch& batch, Lease*
 Status Lessor::revoke(int64_t id, storage::WriteBatch& batch, std::vector<std::string>* keys) {
   std::lock_guard lock(mu_);
   auto it = leases_.find(id);
-  if (it == leases_.end()) return errLeaseNotFound();
+  if (it == leases_.end()) return Status(Error::LeaseNotFound);
   for (const auto& key : it->second.keys) keyLease_.erase(key);
   if (keys != nullptr) {
     // std::set iterates in byte order: the deletes run in the same order on
@@ -89,7 +89,7 @@ void Lessor::applyCheckpoint(int64_t id, int64_t remainingTtl, storage::WriteBat
 Status Lessor::attach(int64_t id, const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = leases_.find(id);
-  if (it == leases_.end()) return errLeaseNotFound();
+  if (it == leases_.end()) return Status(Error::LeaseNotFound);
   auto owner = keyLease_.find(key);
   if (owner != keyLease_.end() && owner->second != id) {
     auto old = leases_.find(owner->second);
@@ -103,7 +103,7 @@ Status Lessor::attach(int64_t id, const std::string& key) {
 Status Lessor::detach(int64_t id, const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = leases_.find(id);
-  if (it == leases_.end()) return errLeaseNotFound();
+  if (it == leases_.end()) return Status(Error::LeaseNotFound);
   if (it->second.keys.erase(key) != 0) keyLease_.erase(key);
   return Status::ok();
 }
@@ -200,12 +200,12 @@ bool Lessor::isPrimary() const {
 
 Status Lessor::renew(int64_t id, RenewResult* out) {
   std::lock_guard lock(mu_);
-  if (!primary_) return errNotPrimary();
+  if (!primary_) return Status(Error::LeaseNotPrimary);
   auto it = leases_.find(id);
-  if (it == leases_.end()) return errLeaseNotFound();
+  if (it == leases_.end()) return Status(Error::LeaseNotFound);
   Lease& lease = it->second;
   const TimePoint now = clock_();
-  if (lease.expiry <= now) return errLeaseExpiring();
+  if (lease.expiry <= now) return Status(Error::LeaseExpiring);
 
   RenewResult result;
   result.ttl = lease.ttl;
@@ -275,7 +275,7 @@ bool Lessor::exists(int64_t id) const {
 Status Lessor::timeToLive(int64_t id, TimeToLive* out) const {
   std::lock_guard lock(mu_);
   auto it = leases_.find(id);
-  if (it == leases_.end()) return errLeaseNotFound();
+  if (it == leases_.end()) return Status(Error::LeaseNotFound);
   const Lease& lease = it->second;
   out->grantedTtl = lease.ttl;
   if (lease.expiry == kForever) {

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "big_endian.h"
-#include "errors.h"
+#include "cairn/errors.h"
 #include "read_txn.h"
 #include "write_txn.h"
 
@@ -116,7 +116,7 @@ Status KvStore::restore() {
     // A future revision (cannot happen with a consistent backend) is skipped,
     // as etcd does.
     Status s = compactLocked(scheduled, 0);
-    if (!s && !isFutureRev(s)) return s;
+    if (!s && !s.is(Error::FutureRev)) return s;
     compactGate.unlock();
     if (s) return runPendingCompactions();
   }
@@ -159,8 +159,8 @@ Status KvStore::compact(int64_t rev, uint64_t consistentIndex) {
 }
 
 Status KvStore::compactLocked(int64_t rev, uint64_t consistentIndex) {
-  if (rev <= compactedRevision()) return errCompacted();
-  if (rev > currentRevision()) return errFutureRev();
+  if (rev <= compactedRevision()) return Status(Error::Compacted);
+  if (rev > currentRevision()) return Status(Error::FutureRev);
   if (failed_.load()) return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
 
   // The mark goes first: if we stop before finishing, restore() redoes it.
@@ -263,7 +263,7 @@ Status KvStore::setConsistentIndex(uint64_t index) {
 Status KvStore::history(int64_t fromRev, int64_t toRev, std::size_t limit,
                         std::vector<mvccpb::Event>* out, int64_t* nextRev) const {
   std::shared_lock compactGate(compactMu_);
-  if (fromRev < compactedRevision()) return errCompacted();
+  if (fromRev < compactedRevision()) return Status(Error::Compacted);
   const int64_t current = currentRevision();
   if (toRev > current) toRev = current;
   *nextRev = fromRev;

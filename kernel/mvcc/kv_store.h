@@ -82,8 +82,8 @@ class KvStore {
   // at a time.
   std::unique_ptr<WriteTxn> write();
 
-  // Schedules compaction at `rev` (etcd semantics: errCompacted() if
-  // rev <= compactedRevision(), errFutureRev() if rev > currentRevision()):
+  // Schedules compaction at `rev` (etcd semantics: Error::Compacted if
+  // rev <= compactedRevision(), Error::FutureRev if rev > currentRevision()):
   // records scheduledCompactRev with `consistentIndex` in one batch, compacts
   // the key index (reads below `rev` now fail) and queues the physical
   // deletion for runPendingCompactions(). Apply thread.
@@ -102,7 +102,7 @@ class KvStore {
   // Events of revisions [fromRev, toRev] in revision order, at most `limit`
   // keys of the key bucket (0: no limit); `*nextRev` is the first revision not
   // returned. DELETE events carry the key and mod_revision only; prev_kv is
-  // not filled (read it at revision - 1 if needed). errCompacted() if
+  // not filled (read it at revision - 1 if needed). Error::Compacted if
   // fromRev < compactedRevision(). Thread-safe (watch catch-up).
   Status history(int64_t fromRev, int64_t toRev, std::size_t limit, std::vector<mvccpb::Event>* out,
                  int64_t* nextRev) const;

@@ -1,6 +1,6 @@
 #include "read_txn.h"
 
-#include "errors.h"
+#include "cairn/errors.h"
 #include "kv_store.h"
 
 namespace cairn::mvcc {
@@ -18,9 +18,9 @@ ReadTxn::ReadTxn(const KvStore& store) : store_(store), compactLock_(store.compa
 Status ReadTxn::range(std::string_view key, std::string_view end, const RangeOptions& opts,
                       RangeResult* out) {
   int64_t rev = opts.rev;
-  if (rev > rev_) return errFutureRev();
+  if (rev > rev_) return Status(Error::FutureRev);
   if (rev <= 0) rev = rev_;
-  if (rev < firstRev_) return errCompacted();
+  if (rev < firstRev_) return Status(Error::Compacted);
 
   std::vector<Revision> revs;
   {

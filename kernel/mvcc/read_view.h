@@ -33,7 +33,7 @@ class ReadView {
   // etcd's FirstRev(): the compaction floor; reads below it fail.
   virtual int64_t firstRev() const = 0;
   // Keys of [key, end) (etcd's conventions, see key_range.h) at opts.rev.
-  // Errors: errCompacted() if opts.rev < firstRev(), errFutureRev() if above
+  // Errors: Error::Compacted if opts.rev < firstRev(), Error::FutureRev if above
   // the view's revision; Internal on backend failure.
   virtual Status range(std::string_view key, std::string_view end, const RangeOptions& opts,
                        RangeResult* out) = 0;

@@ -1,7 +1,7 @@
 #include "write_txn.h"
 
 #include "big_endian.h"
-#include "errors.h"
+#include "cairn/errors.h"
 #include "key_range.h"
 #include "kv_store.h"
 
@@ -88,9 +88,9 @@ Status WriteTxn::range(std::string_view key, std::string_view end, const RangeOp
                        RangeResult* out) {
   const int64_t curRev = viewRevision();
   int64_t rev = opts.rev;
-  if (rev > curRev) return errFutureRev();
+  if (rev > curRev) return Status(Error::FutureRev);
   if (rev <= 0) rev = curRev;
-  if (rev < store_.compactedRevision()) return errCompacted();
+  if (rev < store_.compactedRevision()) return Status(Error::Compacted);
   out->kvs.clear();
   out->rev = curRev;
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "errors.h"
+#include "cairn/errors.h"
 #include "kv_validation.h"
 #include "read_txn.h"
 
@@ -111,8 +111,8 @@ Status checkRange(const mvcc::ReadView& view, const RequestOp& op) {
   if (op.request_case() != RequestOp::kRequestRange) return Status::ok();
   const int64_t rev = op.request_range().revision();
   if (rev == 0) return Status::ok();
-  if (rev > view.rev()) return mvcc::errFutureRev();
-  if (rev < view.firstRev()) return mvcc::errCompacted();
+  if (rev > view.rev()) return Status(Error::FutureRev);
+  if (rev < view.firstRev()) return Status(Error::Compacted);
   return Status::ok();
 }
 
@@ -242,7 +242,7 @@ Status KvApplier::putOn(mvcc::WriteTxn& txn, const etcdserverpb::PutRequest& req
   if (req.ignore_value() || req.ignore_lease() || req.prev_kv()) {
     if (Status s = txn.range(req.key(), "", mvcc::RangeOptions{}, &rr); !s) return s;
   }
-  if ((req.ignore_value() || req.ignore_lease()) && rr.kvs.empty()) return kverr::keyNotFound();
+  if ((req.ignore_value() || req.ignore_lease()) && rr.kvs.empty()) return Status(Error::KeyNotFound);
   if (req.ignore_value()) value = rr.kvs[0].value();
   if (req.ignore_lease()) lease = rr.kvs[0].lease();
   if (req.prev_kv() && !rr.kvs.empty()) *resp->mutable_prev_kv() = rr.kvs[0];
@@ -269,7 +269,7 @@ Status KvApplier::deleteOn(mvcc::WriteTxn& txn, const etcdserverpb::DeleteRangeR
 
 Status KvApplier::put(const etcdserverpb::PutRequest& req, etcdserverpb::PutResponse* resp,
                       uint64_t consistentIndex, std::vector<mvccpb::Event>* events) {
-  if (req.lease() != 0 && !leaseExists(req.lease())) return kverr::leaseNotFound();
+  if (req.lease() != 0 && !leaseExists(req.lease())) return Status(Error::LeaseNotFound);
   std::unique_ptr<mvcc::WriteTxn> txn = store_.write();
   if (Status s = putOn(*txn, req, resp); !s) return s;
   if (Status s = txn->end(consistentIndex); !s) return s;
@@ -291,9 +291,9 @@ Status KvApplier::checkPut(mvcc::ReadView& view, const etcdserverpb::PutRequest&
   if (req.ignore_value() || req.ignore_lease()) {
     mvcc::RangeResult rr;
     if (Status s = view.range(req.key(), "", mvcc::RangeOptions{}, &rr); !s) return s;
-    if (rr.kvs.empty()) return kverr::keyNotFound();
+    if (rr.kvs.empty()) return Status(Error::KeyNotFound);
   }
-  if (req.lease() != 0 && !leaseExists(req.lease())) return kverr::leaseNotFound();
+  if (req.lease() != 0 && !leaseExists(req.lease())) return Status(Error::LeaseNotFound);
   return Status::ok();
 }
 

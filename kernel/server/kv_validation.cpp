@@ -50,9 +50,9 @@ Status checkTxn(const etcdserverpb::TxnRequest& r, int64_t maxTxnOps) {
   int64_t opc = r.compare_size();
   if (opc < r.success_size()) opc = r.success_size();
   if (opc < r.failure_size()) opc = r.failure_size();
-  if (opc > maxTxnOps) return kverr::tooManyOps();
+  if (opc > maxTxnOps) return Status(Error::TooManyOps);
   for (const auto& c : r.compare()) {
-    if (c.key().empty()) return kverr::emptyKey();
+    if (c.key().empty()) return Status(Error::EmptyKey);
   }
   for (const auto& u : r.success()) {
     if (Status s = checkRequestOp(u, maxTxnOps - opc); !s) return s;
@@ -75,7 +75,7 @@ Status checkRequestOp(const RequestOp& u, int64_t maxTxnOps) {
       return checkTxn(u.request_txn(), maxTxnOps);
     default:
       // An empty op: etcd answers "key not found".
-      return kverr::keyNotFound();
+      return Status(Error::KeyNotFound);
   }
 }
 
@@ -97,12 +97,12 @@ Status checkIntervals(const google::protobuf::RepeatedPtrField<RequestOp>& reqs,
     if (Status s = checkIntervals(req.request_txn().success(), &putsThen, &delsThen); !s) return s;
     if (Status s = checkIntervals(req.request_txn().failure(), &putsElse, &delsElse); !s) return s;
     for (const std::string& k : putsThen) {
-      if (puts->count(k) != 0 || intersects(*dels, point(k))) return kverr::duplicateKey();
+      if (puts->count(k) != 0 || intersects(*dels, point(k))) return Status(Error::DuplicateKey);
       puts->insert(k);
     }
     for (const std::string& k : putsElse) {
-      if (puts->count(k) != 0 && putsThen.count(k) == 0) return kverr::duplicateKey();
-      if (intersects(*dels, point(k))) return kverr::duplicateKey();
+      if (puts->count(k) != 0 && putsThen.count(k) == 0) return Status(Error::DuplicateKey);
+      if (intersects(*dels, point(k))) return Status(Error::DuplicateKey);
       puts->insert(k);
     }
     // Nested deletes join this level's set (etcd keeps those overlapping
@@ -116,7 +116,7 @@ Status checkIntervals(const google::protobuf::RepeatedPtrField<RequestOp>& reqs,
   for (const auto& req : reqs) {
     if (req.request_case() != RequestOp::kRequestPut) continue;
     const std::string& k = req.request_put().key();
-    if (puts->count(k) != 0 || intersects(*dels, point(k))) return kverr::duplicateKey();
+    if (puts->count(k) != 0 || intersects(*dels, point(k))) return Status(Error::DuplicateKey);
     puts->insert(k);
   }
   return Status::ok();
@@ -132,22 +132,22 @@ bool validSortTarget(int v) {
 }  // namespace
 
 Status checkRangeRequest(const etcdserverpb::RangeRequest& r) {
-  if (r.key().empty()) return kverr::emptyKey();
+  if (r.key().empty()) return Status(Error::EmptyKey);
   if (!validSortOrder(r.sort_order()) || !validSortTarget(r.sort_target())) {
-    return kverr::invalidSortOption();
+    return Status(Error::InvalidSortOption);
   }
   return Status::ok();
 }
 
 Status checkPutRequest(const etcdserverpb::PutRequest& r) {
-  if (r.key().empty()) return kverr::emptyKey();
-  if (r.ignore_value() && !r.value().empty()) return kverr::valueProvided();
-  if (r.ignore_lease() && r.lease() != 0) return kverr::leaseProvided();
+  if (r.key().empty()) return Status(Error::EmptyKey);
+  if (r.ignore_value() && !r.value().empty()) return Status(Error::ValueProvided);
+  if (r.ignore_lease() && r.lease() != 0) return Status(Error::LeaseProvided);
   return Status::ok();
 }
 
 Status checkDeleteRequest(const etcdserverpb::DeleteRangeRequest& r) {
-  if (r.key().empty()) return kverr::emptyKey();
+  if (r.key().empty()) return Status(Error::EmptyKey);
   return Status::ok();
 }
 

@@ -3,9 +3,8 @@
 #include <pthread.h>
 
 #include "cairn/logger.h"
-#include "lease/errors.h"
+#include "cairn/errors.h"
 #include "server.h"
-#include "server_errors.h"
 
 namespace cairn::server {
 namespace {
@@ -49,7 +48,7 @@ void LeaseDriver::stop() {
     for (auto& p : pending_) pending.push_back(std::move(p));
     pending_.clear();
   }
-  const Status stopped(StatusCode::Unavailable, kErrStopped);
+  const Status stopped(Error::Stopped);
   for (auto& p : pending) p.done(stopped, 0);
 }
 
@@ -69,7 +68,7 @@ bool LeaseDriver::tryRenew(int64_t id, const RenewDone& done) {
     done(Status::ok(), result.ttl);
     return true;
   }
-  if (lease::isLeaseExpiring(st) || lease::isNotPrimary(st)) return false;
+  if (st.is(Error::LeaseExpiring) || st.is(Error::LeaseNotPrimary)) return false;
   done(st, 0);
   return true;
 }
@@ -83,7 +82,7 @@ void LeaseDriver::renew(int64_t id, RenewDone done) {
       return;
     }
   }
-  done(Status(StatusCode::Unavailable, kErrStopped), 0);
+  done(Status(Error::Stopped), 0);
 }
 
 void LeaseDriver::retryRenewals() {
@@ -98,7 +97,7 @@ void LeaseDriver::retryRenewals() {
   for (auto& p : pending) {
     if (tryRenew(p.id, p.done)) continue;
     if (p.deadline <= now) {
-      p.done(Status(StatusCode::Unavailable, kErrTimeout), 0);
+      p.done(Status(Error::Timeout), 0);
       continue;
     }
     still.push_back(std::move(p));
@@ -118,7 +117,7 @@ void LeaseDriver::revokeExpired(std::size_t budget) {
     server_.propose(std::move(req), [this, id](ApplyResult&& r) {
       --revokesInFlight_;
       // Not found: revoked meanwhile by a client; nothing to retry.
-      if (!r.status && !lease::isLeaseNotFound(r.status) && r.status.message() != kErrStopped) {
+      if (!r.status && !r.status.is(Error::LeaseNotFound) && !r.status.is(Error::Stopped)) {
         logger_.warn(
             kCaller, "failed to revoke lease",
             jsonField("lease-id", leaseHex(id)) + "," + jsonField("error", r.status.message()));

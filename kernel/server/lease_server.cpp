@@ -1,6 +1,6 @@
 #include "lease_server.h"
 
-#include "lease/errors.h"
+#include "cairn/errors.h"
 #include "lease/lease.h"
 #include "lease_driver.h"
 #include "propose_reply.h"
@@ -11,7 +11,7 @@ void LeaseServer::grant(const etcdserverpb::LeaseGrantRequest& req,
                         Done<etcdserverpb::LeaseGrantResponse> done) {
   // Checked before raft, as etcd's v3 server does.
   if (req.ttl() > lease::kMaxLeaseTtl) {
-    done(lease::errLeaseTtlTooLarge(), {});
+    done(Status(Error::LeaseTtlTooLarge), {});
     return;
   }
   etcdserverpb::InternalRaftRequest ir;
@@ -46,7 +46,7 @@ void LeaseServer::keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
           etcdserverpb::LeaseKeepAliveResponse resp;
           // etcd's stream answers an unknown (or just revoked) lease with TTL 0
           // and keeps going; any other error ends the stream.
-          if (!st && !lease::isLeaseNotFound(st)) {
+          if (!st && !st.is(Error::LeaseNotFound)) {
             done(st, std::move(resp));
             return;
           }
@@ -72,7 +72,7 @@ void LeaseServer::timeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
     Status st = server_.lessor().timeToLive(req.id(), &info);
     *resp.mutable_header() = server_.currentHeader();
     resp.set_id(req.id());
-    if (lease::isLeaseNotFound(st)) {
+    if (st.is(Error::LeaseNotFound)) {
       resp.set_ttl(-1);  // etcd's v3rpc answers a missing lease so, not with an error
       done(Status::ok(), std::move(resp));
       return;

@@ -11,7 +11,7 @@
 #include "lease_driver.h"
 #include "member_ids.h"
 #include "mvcc/big_endian.h"
-#include "server_errors.h"
+#include "cairn/errors.h"
 
 namespace cairn::server {
 namespace fs = std::filesystem;
@@ -353,7 +353,7 @@ void Server::stop() {
   compactCv_.notify_all();
   if (compactThread_.joinable()) compactThread_.join();
 
-  const Status stopped(StatusCode::Unavailable, kErrStopped);
+  const Status stopped(Error::Stopped);
   waiters_.failAll(stopped);
   // An unfinished compaction resumes on restart (its mark is in the backend);
   // whoever waited for it learns the member stopped.
@@ -390,14 +390,14 @@ void Server::stop() {
 
 void Server::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
   if (stopped_) {
-    done(ApplyResult{Status(StatusCode::Unavailable, kErrStopped), nullptr});
+    done(ApplyResult{Status(Error::Stopped), nullptr});
     return;
   }
   const uint64_t id = nextRequestId_.fetch_add(1);
   req.mutable_header()->set_id(id);
   std::string data = req.SerializeAsString();
   if (data.size() > options_.maxRequestBytes) {
-    done(ApplyResult{Status(StatusCode::InvalidArgument, kErrRequestTooLarge), nullptr});
+    done(ApplyResult{Status(Error::RequestTooLarge), nullptr});
     return;
   }
   {
@@ -407,7 +407,7 @@ void Server::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
     std::unique_lock lk(raftMu_);
     if (raftStop_) {
       lk.unlock();
-      done(ApplyResult{Status(StatusCode::Unavailable, kErrStopped), nullptr});
+      done(ApplyResult{Status(Error::Stopped), nullptr});
       return;
     }
     waiters_.add(id, std::move(done), requestDeadline());
@@ -418,14 +418,14 @@ void Server::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
 
 void Server::readLinearizable(ReadGate::Read read) {
   if (stopped_) {
-    read(Status(StatusCode::Unavailable, kErrStopped));
+    read(Status(Error::Stopped));
     return;
   }
   {
     std::unique_lock lk(raftMu_);  // as in propose(): stop() answers what is queued
     if (raftStop_) {
       lk.unlock();
-      read(Status(StatusCode::Unavailable, kErrStopped));
+      read(Status(Error::Stopped));
       return;
     }
     pendingReads_.push_back(std::move(read));
@@ -435,7 +435,7 @@ void Server::readLinearizable(ReadGate::Read read) {
 
 void Server::readSerializable(ReadGate::Read read) {
   if (stopped_) {
-    read(Status(StatusCode::Unavailable, kErrStopped));
+    read(Status(Error::Stopped));
     return;
   }
   std::vector<ReadGate::Read> one;
@@ -489,10 +489,10 @@ void Server::raftLoop() {
       nextTick += tickInterval;
       if (nextTick < now) nextTick = now + tickInterval;
       // Expire requests raft never committed (e.g. lost leadership).
-      waiters_.expire(now, Status(StatusCode::Unavailable, kErrTimeout));
+      waiters_.expire(now, Status(Error::Timeout));
       for (auto it = inflightReads_.begin(); it != inflightReads_.end();) {
         if (it->second.second <= now) {
-          for (auto& r : it->second.first) r(Status(StatusCode::Unavailable, kErrTimeout));
+          for (auto& r : it->second.first) r(Status(Error::Timeout));
           it = inflightReads_.erase(it);
         } else {
           ++it;
@@ -511,7 +511,7 @@ void Server::raftLoop() {
     for (auto& [id, data] : proposals) {
       if (Status st = node_->propose(std::move(data)); !st) {
         waiters_.fail(id, node_->lead() == raft::kNone
-                              ? Status(StatusCode::Unavailable, kErrNoLeader)
+                              ? Status(Error::NoLeader)
                               : Status(StatusCode::Unavailable, st.message()));
       }
     }

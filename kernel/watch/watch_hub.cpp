@@ -78,9 +78,9 @@ Status WatchHub::createWatcher(WatchStream& s, const CreateParams& p, int64_t* i
     if (s.closed_) {
       return Status(StatusCode::Cancelled, "watch stream closed");
     } else if (!fromKey && !p.rangeEnd.empty() && p.key >= p.rangeEnd) {
-      st = errEmptyWatcherRange();
+      st = Status(Error::WatchRangeEmpty);
     } else if (p.watchId != 0 && s.watchers_.count(p.watchId) != 0) {
-      st = errDuplicateWatchId();
+      st = Status(Error::WatchDuplicateId);
     }
     etcdserverpb::WatchResponse r;
     r.mutable_header()->set_revision(rev_);
@@ -134,7 +134,7 @@ Status WatchHub::cancelWatcher(WatchStream& s, int64_t id) {
   {
     std::lock_guard lock(mu_);
     auto it = s.watchers_.find(id);
-    if (it == s.watchers_.end()) return errWatcherNotExist();
+    if (it == s.watchers_.end()) return Status(Error::WatcherNotExist);
     unregister(it->second);
     s.dropQueued(id);
     etcdserverpb::WatchResponse r;

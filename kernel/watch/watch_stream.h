@@ -33,7 +33,7 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   // and returns the error. Any thread.
   Status create(const CreateParams& params, int64_t* id);
   // Removes the watcher, drops its queued responses and queues the canceled
-  // response. errWatcherNotExist() (and nothing queued) if unknown.
+  // response. Status(Error::WatcherNotExist) (and nothing queued) if unknown.
   Status cancel(int64_t id);
   // etcd 3.4's ProgressRequest: one response with watch_id -1 and the current
   // revision. Queued once every watcher of the stream is synced, so the

@@ -52,15 +52,4 @@ struct HubConfig {
   std::size_t watchersPerSync = 512;
 };
 
-// etcd's mvcc errors of the watch stream (gRPC layer puts them in cancel_reason).
-inline Status errDuplicateWatchId() {
-  return Status(StatusCode::AlreadyExists, "mvcc: duplicate watch ID provided on the WatchStream");
-}
-inline Status errEmptyWatcherRange() {
-  return Status(StatusCode::InvalidArgument, "mvcc: watcher range is empty");
-}
-inline Status errWatcherNotExist() {
-  return Status(StatusCode::NotFound, "mvcc: watcher does not exist");
-}
-
 }  // namespace cairn::watch

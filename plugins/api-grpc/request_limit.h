@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "cairn/errors.h"
+
 namespace cairn::api {
 
 // RESOURCE_EXHAUSTED if `request` is larger than `maxRequestBytes`.
@@ -18,9 +20,8 @@ inline std::optional<grpc::Status> checkRequestSize(const google::protobuf::Mess
   // The parsed size equals the wire size: proto3 keeps unknown fields.
   const size_t size = request.ByteSizeLong();
   if (size <= static_cast<size_t>(maxRequestBytes)) return std::nullopt;
-  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      "grpc: received message larger than max (" + std::to_string(size) + " vs. " +
-                          std::to_string(maxRequestBytes) + ")");
+  const Status refused = messageTooLarge(size, static_cast<uint64_t>(maxRequestBytes));
+  return grpc::Status(static_cast<grpc::StatusCode>(refused.code()), refused.message());
 }
 
 }  // namespace cairn::api

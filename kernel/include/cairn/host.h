@@ -1,10 +1,11 @@
-// Host: what the kernel offers to API and extension plugins.
+// Host: what the kernel offers to plugins once the member is ready.
 //
 // Requests and responses are etcd's own protobuf messages (from the one
 // shared proto library), so a frontend only translates transport, never
-// semantics. Every call is asynchronous: `done` runs exactly once, on a kernel
-// thread (never the caller's, unless the request fails validation), and must
-// not block. Errors carry etcd's gRPC code and exact message.
+// semantics. Every call carries the caller's RequestContext and is
+// asynchronous: `done` runs exactly once, on a kernel thread (never the
+// caller's, unless the request fails validation), and must not block. Errors
+// carry etcd's gRPC code and exact message (cairn/errors.h).
 #pragma once
 
 #include <cstdint>
@@ -14,26 +15,33 @@
 #include <string>
 #include <string_view>
 
+#include "cairn/cluster.h"
+#include "cairn/events.h"
 #include "cairn/logger.h"
+#include "cairn/maintenance.h"
+#include "cairn/metrics.h"
+#include "cairn/request_context.h"
+#include "cairn/service.h"
+#include "cairn/settings.h"
 #include "cairn/status.h"
+#include "cairn/storage.h"
 #include "etcdserverpb/rpc.pb.h"
 
 namespace cairn {
-
-template <typename Response>
-using Done = std::function<void(Status, Response&&)>;
 
 // The etcd v3 KV service.
 class KvService {
  public:
   virtual ~KvService() = default;
-  virtual void range(const etcdserverpb::RangeRequest& req,
+  virtual void range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
                      Done<etcdserverpb::RangeResponse> done) = 0;
-  virtual void put(const etcdserverpb::PutRequest& req, Done<etcdserverpb::PutResponse> done) = 0;
-  virtual void deleteRange(const etcdserverpb::DeleteRangeRequest& req,
+  virtual void put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
+                   Done<etcdserverpb::PutResponse> done) = 0;
+  virtual void deleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
                            Done<etcdserverpb::DeleteRangeResponse> done) = 0;
-  virtual void txn(const etcdserverpb::TxnRequest& req, Done<etcdserverpb::TxnResponse> done) = 0;
-  virtual void compact(const etcdserverpb::CompactionRequest& req,
+  virtual void txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
+                   Done<etcdserverpb::TxnResponse> done) = 0;
+  virtual void compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
                        Done<etcdserverpb::CompactionResponse> done) = 0;
 };
 
@@ -42,20 +50,21 @@ class LeaseService {
  public:
   virtual ~LeaseService() = default;
   // ID 0: the server chooses one. TTL below the minimum is raised to it.
-  virtual void grant(const etcdserverpb::LeaseGrantRequest& req,
+  virtual void grant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                      Done<etcdserverpb::LeaseGrantResponse> done) = 0;
   // Deletes every key attached to the lease, in one revision.
-  virtual void revoke(const etcdserverpb::LeaseRevokeRequest& req,
+  virtual void revoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
                       Done<etcdserverpb::LeaseRevokeResponse> done) = 0;
   // One keep-alive of a LeaseKeepAlive stream. A lease that does not exist
   // (or expired while this waited for its revoke) answers OK with TTL 0, as
   // etcd's stream does; any error status ends the client's stream.
-  virtual void keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+  virtual void keepAlive(const RequestContext& ctx, const etcdserverpb::LeaseKeepAliveRequest& req,
                          Done<etcdserverpb::LeaseKeepAliveResponse> done) = 0;
   // A lease that does not exist answers OK with TTL -1, as etcd does.
-  virtual void timeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+  virtual void timeToLive(const RequestContext& ctx,
+                          const etcdserverpb::LeaseTimeToLiveRequest& req,
                           Done<etcdserverpb::LeaseTimeToLiveResponse> done) = 0;
-  virtual void leases(const etcdserverpb::LeaseLeasesRequest& req,
+  virtual void leases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
                       Done<etcdserverpb::LeaseLeasesResponse> done) = 0;
 };
 
@@ -89,7 +98,8 @@ class WatchService {
   // A new stream. `onReady` runs on a kernel thread (or inside request()),
   // must not block, and may run after the session is closed only until
   // close() returns.
-  virtual std::unique_ptr<WatchSession> open(std::function<void()> onReady) = 0;
+  virtual std::unique_ptr<WatchSession> open(const RequestContext& ctx,
+                                             std::function<void()> onReady) = 0;
 };
 
 class Host {
@@ -99,12 +109,22 @@ class Host {
   virtual KvService& kv() = 0;
   virtual LeaseService& lease() = 0;
   virtual WatchService& watch() = 0;
+  virtual Cluster& cluster() = 0;
+  virtual Maintenance& maintenance() = 0;
+  virtual Events& events() = 0;
+  virtual Metrics& metrics() = 0;
+  virtual const Settings& settings() const = 0;
+  // Every service registered by a plugin (frontends serve them all).
+  virtual const ServiceRegistry& services() const = 0;
   virtual Logger& logger() = 0;
 
-  // The value of a configuration flag by its etcd name ("listen-client-urls",
-  // "max-request-bytes", ...), as the user gave it or its default; nullopt for
-  // an unknown name. Lists are comma-separated.
-  virtual std::optional<std::string> flag(std::string_view name) const = 0;
+  // Proposes a replicated command of a type declared with
+  // Registrar::command(); `done` gets its apply handler's status and
+  // response once the entry is applied on this member.
+  virtual void propose(const RequestContext& ctx, const google::protobuf::Message& command,
+                       MessageDone done) = 0;
+  // A consistent read of the applied state (for plugin buckets).
+  virtual std::unique_ptr<storage::ReadTxn> read() = 0;
 };
 
 }  // namespace cairn

@@ -3,27 +3,36 @@
 //   extern "C" const cairn::PluginDescriptor* cairn_plugin_v1();
 //
 // The loader reads `abiVersion` first and refuses the plugin unless it equals
-// kPluginAbiVersion; only then does it trust the rest of the descriptor.
-// Bump kPluginAbiVersion on any change to a header in kernel/include/cairn/.
+// kPluginAbiVersion; only then does it trust the rest of the descriptor,
+// including its kind. Bump kPluginAbiVersion on any change to a header in
+// kernel/include/cairn/.
+//
+// Lifecycle of a service plugin (SDK 3), each step on the kernel's main
+// thread:
+//   create -> declare(Registrar&)   storage open, before WAL replay
+//          -> start(Host&)          the member is ready and serving
+//          -> stop()                before the member stops
+//          -> destroy
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string_view>
 
+#include "cairn/registrar.h"
 #include "cairn/status.h"
 #include "cairn/storage.h"
 
 namespace cairn {
 
-inline constexpr uint32_t kPluginAbiVersion = 2;
+inline constexpr uint32_t kPluginAbiVersion = 3;
 inline constexpr const char* kPluginEntrySymbol = "cairn_plugin_v1";
 
 enum class PluginKind : uint32_t {
   Storage = 1,    // provides a storage::Backend
   Api = 2,        // serves clients (gRPC, HTTP)
   Auth = 3,       // provides the Authorizer
-  Extension = 4,  // anything else (lock/election services, ...)
+  Extension = 4,  // anything else (lock/election services, hooks, ...)
 };
 
 class Host;
@@ -40,11 +49,16 @@ class StoragePlugin : public Plugin {
   virtual std::unique_ptr<storage::Backend> createBackend() = 0;
 };
 
-// API and extension plugins: started once the member can serve, stopped
-// before it shuts down. start() must not block; it runs its own threads or
-// uses the host's.
+// API, auth and extension plugins.
 class ServicePlugin : public Plugin {
  public:
+  // Declares buckets, replicated commands, services and the authorizer.
+  virtual Status declare(Registrar& registrar) {
+    (void)registrar;
+    return Status::ok();
+  }
+  // The member is ready. Must not block: run threads of its own or use the
+  // host's callbacks. `host` outlives stop().
   virtual Status start(Host& host) = 0;
   virtual void stop() = 0;
 };
@@ -53,7 +67,7 @@ struct PluginDescriptor {
   uint32_t abiVersion;  // must stay the first field
   const char* name;     // e.g. "storage-wiredtiger"
   PluginKind kind;
-  // Storage kind: returns a StoragePlugin; Api/Extension: a ServicePlugin.
+  // Storage kind: returns a StoragePlugin; every other kind: a ServicePlugin.
   Plugin* (*create)();
   void (*destroy)(Plugin*);
 };

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fake_clock.h"
-#include "lease/errors.h"
+#include "cairn/errors.h"
 #include "lease/lease_codec.h"
 #include "lease/min_lease_ttl.h"
 #include "leasepb/lease.pb.h"
@@ -97,7 +97,7 @@ TEST_CASE("grant: ids, duplicates, TTL bounds and the record", "[lease]") {
   CHECK(l.grant(9, cairn::lease::kMaxLeaseTtl, b2).isOk());
 
   Status zero = l.grant(0, 10, b2);
-  CHECK(cairn::lease::isLeaseNotFound(zero));
+  CHECK(zero.is(cairn::Error::LeaseNotFound));
   CHECK(zero.message() == "etcdserver: requested lease not found");
 
   CHECK(l.size() == 3);
@@ -153,7 +153,7 @@ TEST_CASE("attach, detach and re-attach to another lease", "[lease]") {
   grantOk(l, 1, 10);
   grantOk(l, 2, 10);
 
-  CHECK(cairn::lease::isLeaseNotFound(l.attach(3, "k")));
+  CHECK(l.attach(3, "k").is(cairn::Error::LeaseNotFound));
   CHECK(l.leaseOf("k") == cairn::lease::kNoLease);
 
   REQUIRE(l.attach(1, "k").isOk());
@@ -170,7 +170,7 @@ TEST_CASE("attach, detach and re-attach to another lease", "[lease]") {
   REQUIRE(l.detach(2, "k").isOk());
   CHECK(l.leaseOf("k") == cairn::lease::kNoLease);
   CHECK(l.lookup(2)->keys.empty());
-  CHECK(cairn::lease::isLeaseNotFound(l.detach(3, "k")));
+  CHECK(l.detach(3, "k").is(cairn::Error::LeaseNotFound));
 }
 
 TEST_CASE("renew resets the expiry and needs the primary", "[lease]") {
@@ -180,7 +180,7 @@ TEST_CASE("renew resets the expiry and needs the primary", "[lease]") {
 
   RenewResult r;
   Status notPrimary = l.renew(1, &r);
-  CHECK(cairn::lease::isNotPrimary(notPrimary));
+  CHECK(notPrimary.is(cairn::Error::LeaseNotPrimary));
   CHECK(notPrimary.message() == "not a primary lessor");
 
   l.promote(0s);
@@ -199,14 +199,14 @@ TEST_CASE("renew resets the expiry and needs the primary", "[lease]") {
   CHECK(l.expiredLeases(10) == std::vector<int64_t>{1});
 
   // Expired, revoke pending: no renewal (etcd would wait for the revoke).
-  CHECK(cairn::lease::isLeaseExpiring(l.renew(1, &r)));
+  CHECK(l.renew(1, &r).is(cairn::Error::LeaseExpiring));
 
   Status unknown = l.renew(99, &r);
   CHECK(unknown.code() == StatusCode::NotFound);
   CHECK(unknown.message() == "etcdserver: requested lease not found");
 
   l.demote();
-  CHECK(cairn::lease::isNotPrimary(l.renew(1, &r)));
+  CHECK(l.renew(1, &r).is(cairn::Error::LeaseNotPrimary));
 }
 
 TEST_CASE("expired leases come out in expiry order, capped, and re-offered later", "[lease]") {
@@ -381,7 +381,7 @@ TEST_CASE("timeToLive truncates toward zero like etcd", "[lease]") {
   clk.advance(1000ms);
   CHECK(remainingOf(l, 1) == -1);  // -1.5 s
 
-  CHECK(cairn::lease::isLeaseNotFound(l.timeToLive(2, &t)));
+  CHECK(l.timeToLive(2, &t).is(cairn::Error::LeaseNotFound));
 }
 
 TEST_CASE("promote spreads piled-up expiries over the revoke rate", "[lease]") {

@@ -1,7 +1,7 @@
 #include <atomic>
 #include <thread>
 
-#include "errors.h"
+#include "cairn/errors.h"
 #include "test_util.h"
 
 using namespace cairn;
@@ -197,7 +197,7 @@ TEST_CASE("compaction: bounds, reads and physical deletion", "[store][compaction
   f.put("a", "3");  // 6
   CHECK(f.keyBucketSize() == 5);
 
-  CHECK(isFutureRev(f.store->compact(7, 0)));
+  CHECK(f.store->compact(7, 0).is(Error::FutureRev));
   REQUIRE(f.store->compact(5, 40).isOk());
   CHECK(f.store->compactedRevision() == 5);
   CHECK(f.store->consistentIndex() == 40);
@@ -222,8 +222,8 @@ TEST_CASE("compaction: bounds, reads and physical deletion", "[store][compaction
   CHECK(be64(f.meta(kScheduledCompactKey).value().substr(0, 8)) == 5);
   CHECK(be64(f.meta(kFinishedCompactKey).value().substr(0, 8)) == 5);
 
-  CHECK(isCompacted(f.store->compact(5, 0)));
-  CHECK(isCompacted(f.store->compact(3, 0)));
+  CHECK(f.store->compact(5, 0).is(Error::Compacted));
+  CHECK(f.store->compact(3, 0).is(Error::Compacted));
   REQUIRE(f.store->compact(6, 0).isOk());
   REQUIRE(f.store->runPendingCompactions().isOk());
   CHECK(f.keyBucketSize() == 1);
@@ -383,7 +383,7 @@ TEST_CASE("history returns events in revision order", "[store]") {
   CHECK(evs.size() == 1);
   CHECK(next == 3);
   REQUIRE(f.store->compact(3, 0).isOk());
-  CHECK(isCompacted(f.store->history(2, 10, 0, &evs, &next)));
+  CHECK(f.store->history(2, 10, 0, &evs, &next).is(Error::Compacted));
 }
 
 TEST_CASE("reads are consistent while the apply thread writes", "[store][concurrency]") {

@@ -1,0 +1,187 @@
+#include "plugin_registry.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include "cairn/storage.h"
+
+namespace cairn::plugin {
+
+class PluginRegistry::BoundRegistrar final : public Registrar {
+ public:
+  BoundRegistrar(PluginRegistry& registry, std::string plugin)
+      : registry_(registry), plugin_(std::move(plugin)) {}
+
+  Status bucket(std::string_view name) override { return registry_.declareBucket(plugin_, name); }
+  Status command(const google::protobuf::Descriptor* type, ApplyHandler handler) override {
+    return registry_.declareCommand(plugin_, type, std::move(handler));
+  }
+  Status onRecover(std::function<Status(storage::ReadTxn&)> fn) override {
+    return registry_.declareRecover(plugin_, std::move(fn));
+  }
+  Status service(ServiceDef def) override { return registry_.declareService(plugin_, std::move(def)); }
+  Status authorizer(std::shared_ptr<Authorizer> authorizer) override {
+    return registry_.declareAuthorizer(plugin_, std::move(authorizer));
+  }
+  const Settings& settings() const override { return registry_.settings_; }
+  Logger& logger() override { return registry_.logger_; }
+
+ private:
+  PluginRegistry& registry_;
+  const std::string plugin_;
+};
+
+PluginRegistry::PluginRegistry(const Settings& settings, Logger& logger)
+    : settings_(settings), logger_(logger) {}
+
+PluginRegistry::~PluginRegistry() = default;
+
+Registrar& PluginRegistry::registrarFor(const std::string& pluginName) {
+  auto& slot = registrars_[pluginName];
+  if (!slot) slot = std::make_unique<BoundRegistrar>(*this, pluginName);
+  return *slot;
+}
+
+void PluginRegistry::seal() {
+  sealed_ = true;
+}
+
+Status PluginRegistry::checkOpen(const std::string& plugin, const char* what) const {
+  if (!sealed_) return Status::ok();
+  return Status(StatusCode::FailedPrecondition, "plugin " + plugin + ": cannot declare " + what +
+                                                    " after the declare phase");
+}
+
+Status PluginRegistry::declareBucket(const std::string& plugin, std::string_view name) {
+  if (Status st = checkOpen(plugin, "a bucket"); !st) return st;
+  static const std::string_view kKernelBuckets[] = {
+      storage::kKeyBucket,     storage::kMetaBucket,  storage::kLeaseBucket,
+      storage::kMembersBucket, storage::kAlarmBucket,
+  };
+  std::string bucket(name);
+  if (bucket.empty()) {
+    return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": empty bucket name");
+  }
+  for (std::string_view kernel : kKernelBuckets) {
+    if (kernel == name) {
+      return Status(StatusCode::AlreadyExists,
+                    "plugin " + plugin + ": bucket \"" + bucket + "\" is the kernel's");
+    }
+  }
+  auto [it, inserted] = buckets_.emplace(bucket, plugin);
+  if (!inserted && it->second != plugin) {
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": bucket \"" + bucket +
+                                                 "\" is owned by plugin " + it->second);
+  }
+  return Status::ok();
+}
+
+Status PluginRegistry::declareCommand(const std::string& plugin,
+                                      const google::protobuf::Descriptor* type,
+                                      ApplyHandler handler) {
+  if (Status st = checkOpen(plugin, "a command"); !st) return st;
+  if (type == nullptr || !handler) {
+    return Status(StatusCode::InvalidArgument,
+                  "plugin " + plugin + ": a command needs a message type and a handler");
+  }
+  auto it = commands_.find(type);
+  if (it != commands_.end()) {
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": command " +
+                                                 type->full_name() + " is handled by plugin " +
+                                                 it->second.plugin);
+  }
+  commands_.emplace(type, Command{type, std::move(handler), plugin});
+  commandsByName_.emplace(type->full_name(), type);
+  return Status::ok();
+}
+
+Status PluginRegistry::declareRecover(const std::string& plugin,
+                                      std::function<Status(storage::ReadTxn&)> fn) {
+  if (Status st = checkOpen(plugin, "a recover hook"); !st) return st;
+  recoverHooks_.push_back([plugin, fn = std::move(fn)](storage::ReadTxn& read) {
+    Status st = fn(read);
+    if (st) return st;
+    return Status(st.code(), "plugin " + plugin + ": recover: " + st.message());
+  });
+  return Status::ok();
+}
+
+Status PluginRegistry::declareService(const std::string& plugin, ServiceDef def) {
+  if (Status st = checkOpen(plugin, "a service"); !st) return st;
+  const google::protobuf::ServiceDescriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(def.name);
+  if (descriptor == nullptr) {
+    return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": service " + def.name +
+                                                   " is not in the proto library");
+  }
+  auto checkMethod = [&](const std::string& method, bool streaming) -> Status {
+    const google::protobuf::MethodDescriptor* m = descriptor->FindMethodByName(method);
+    if (m == nullptr) {
+      return Status(StatusCode::InvalidArgument,
+                    "plugin " + plugin + ": " + def.name + " has no method " + method);
+    }
+    const bool isStream = m->client_streaming() || m->server_streaming();
+    if (isStream != streaming) {
+      return Status(StatusCode::InvalidArgument,
+                    "plugin " + plugin + ": " + def.name + "." + method + " is " +
+                        (isStream ? "a streaming" : "a unary") + " method");
+    }
+    return Status::ok();
+  };
+  for (const auto& [method, _] : def.unary) {
+    if (Status st = checkMethod(method, false); !st) return st;
+  }
+  for (const auto& [method, _] : def.streams) {
+    if (Status st = checkMethod(method, true); !st) return st;
+  }
+  std::string name = def.name;
+  if (!services_.emplace(name, std::move(def)).second) {
+    return Status(StatusCode::AlreadyExists,
+                  "plugin " + plugin + ": service " + name + " is registered already");
+  }
+  return Status::ok();
+}
+
+Status PluginRegistry::declareAuthorizer(const std::string& plugin,
+                                         std::shared_ptr<Authorizer> authorizer) {
+  if (Status st = checkOpen(plugin, "an authorizer"); !st) return st;
+  if (!authorizer) {
+    return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": null authorizer");
+  }
+  if (authorizer_) {
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin +
+                                                 ": the authorizer is set by plugin " +
+                                                 authorizerPlugin_);
+  }
+  authorizer_ = std::move(authorizer);
+  authorizerPlugin_ = plugin;
+  return Status::ok();
+}
+
+const PluginRegistry::Command* PluginRegistry::command(
+    const google::protobuf::Descriptor* type) const {
+  auto it = commands_.find(type);
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+const PluginRegistry::Command* PluginRegistry::command(const std::string& fullTypeName) const {
+  auto it = commandsByName_.find(fullTypeName);
+  return it == commandsByName_.end() ? nullptr : command(it->second);
+}
+
+const std::string* PluginRegistry::bucketOwner(const std::string& bucket) const {
+  auto it = buckets_.find(bucket);
+  return it == buckets_.end() ? nullptr : &it->second;
+}
+
+const ServiceDef* PluginRegistry::find(const std::string& name) const {
+  auto it = services_.find(name);
+  return it == services_.end() ? nullptr : &it->second;
+}
+
+std::vector<const ServiceDef*> PluginRegistry::all() const {
+  std::vector<const ServiceDef*> out;
+  for (const auto& [_, def] : services_) out.push_back(&def);
+  return out;
+}
+
+}  // namespace cairn::plugin
