@@ -7,12 +7,15 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "config/config.h"
-#include "config/go_values.h"
+#include "config/flag_settings.h"
+#include "host/host_impl.h"
+#include "metrics/metrics_registry.h"
 #include "plugin/plugin_loader.h"
-#include "server/host_impl.h"
+#include "plugin/plugin_registry.h"
 #include "server/json_logger.h"
 #include "server/member_ids.h"
 #include "server/server.h"
@@ -40,7 +43,26 @@ std::vector<std::string> urlStrings(const std::vector<cairn::config::Url>& urls)
   return out;
 }
 
-cairn::server::ServerOptions serverOptions(const cairn::config::Config& cfg) {
+// Loads a plugin and checks that its descriptor's kind is the one this slot
+// takes: a storage plugin as --storage-backend, any other kind in --plugins.
+cairn::Status loadAs(const cairn::plugin::PluginLoader& loader, const std::string& name,
+                     std::optional<cairn::PluginKind> kind, cairn::plugin::LoadedPlugin* out) {
+  if (cairn::Status st = loader.load(name, out); !st) return st;
+  const cairn::PluginKind got = out->descriptor().kind;
+  const bool fits = kind ? got == *kind : got != cairn::PluginKind::Storage;
+  if (fits) return cairn::Status::ok();
+  const std::string want = kind ? std::string(cairn::plugin::pluginKindName(*kind))
+                                : std::string("api, auth or extension");
+  cairn::Status refused(cairn::StatusCode::FailedPrecondition,
+                        "plugin " + name + " at " + out->path() + " is a " +
+                            std::string(cairn::plugin::pluginKindName(got)) + " plugin, not " +
+                            (kind ? "a " : "an ") + want + " plugin");
+  out->reset();
+  return refused;
+}
+
+cairn::server::ServerOptions serverOptions(const cairn::config::Config& cfg,
+                                           const cairn::Settings& settings) {
   cairn::server::ServerOptions o;
   o.name = cfg.name;
   o.dataDir = cfg.dataDir;
@@ -59,19 +81,15 @@ cairn::server::ServerOptions serverOptions(const cairn::config::Config& cfg) {
   o.maxSnapshots = static_cast<uint32_t>(cfg.maxSnapshots);
   o.maxWals = static_cast<uint32_t>(cfg.maxWals);
   o.backendOptions.settings = cfg.storageOptions;
-  auto raw = [&](const char* name) {
-    auto it = cfg.raw.find(name);
-    return it == cfg.raw.end() ? std::string() : it->second;
-  };
-  o.leaseCheckpoint = raw("experimental-enable-lease-checkpoint") == "true";
-  o.leaseCheckpointPersist = raw("experimental-enable-lease-checkpoint-persist") == "true";
-  int64_t progressNanos = 0;
-  // The parser already validated the duration; 0 means etcd's default.
-  if (cairn::config::parseGoDuration(raw("experimental-watch-progress-notify-interval"),
-                                     &progressNanos)
-          .empty() &&
-      progressNanos > 0) {
-    o.watchProgressNotifyInterval = std::chrono::nanoseconds(progressNanos);
+  // The parser validated every value, so these reads cannot fail.
+  (void)settings.boolean("experimental-enable-lease-checkpoint", &o.leaseCheckpoint);
+  (void)settings.boolean("experimental-enable-lease-checkpoint-persist",
+                         &o.leaseCheckpointPersist);
+  std::chrono::nanoseconds progress{0};
+  // 0 means etcd's default.
+  if (settings.duration("experimental-watch-progress-notify-interval", &progress).isOk() &&
+      progress.count() > 0) {
+    o.watchProgressNotifyInterval = progress;
   }
   return o;
 }
@@ -118,10 +136,16 @@ int main(int argc, char** argv) {
 
   const std::string pluginDir = cfg.pluginDir.empty() ? defaultPluginDir() : cfg.pluginDir;
   cairn::plugin::PluginLoader loader(pluginDir);
+  cairn::config::FlagSettings settings(cfg.raw);
+  // Declared before the registries: they hold callbacks whose code lives in
+  // the plugin images, so they must be destroyed before the images unload.
+  std::vector<cairn::plugin::LoadedPlugin> services;
+  cairn::metrics::MetricsRegistry metrics;
+  cairn::plugin::PluginRegistry registry(settings, logger);
 
   cairn::plugin::LoadedPlugin storagePlugin;
-  if (auto st =
-          loader.load("storage-" + cfg.storageBackend, cairn::PluginKind::Storage, &storagePlugin);
+  if (auto st = loadAs(loader, "storage-" + cfg.storageBackend, cairn::PluginKind::Storage,
+                       &storagePlugin);
       !st) {
     logger.log(LogLevel::Fatal, kCaller, "cannot load storage backend",
                jsonField("error", st.message()));
@@ -129,32 +153,46 @@ int main(int argc, char** argv) {
   }
   auto backend = storagePlugin.asStorage().createBackend();
 
+  // Phase one: every service plugin declares its buckets, commands, services
+  // and authorizer before the member recovers, so nothing replayed from the
+  // WAL misses its handler.
+  for (const auto& name : cfg.plugins) {
+    cairn::plugin::LoadedPlugin p;
+    auto st = loadAs(loader, name, std::nullopt, &p);
+    if (st) st = p.asService().declare(registry.registrarFor(name));
+    if (!st) {
+      logger.log(LogLevel::Fatal, kCaller, "cannot load plugin",
+                 jsonField("plugin", name) + "," + jsonField("error", st.message()));
+      return 1;
+    }
+    services.push_back(std::move(p));
+  }
+  registry.seal();
+
   int exitCode = 0;
   {
-    cairn::server::Server server(serverOptions(cfg), std::move(backend), logger);
+    cairn::server::Server server(serverOptions(cfg, settings), std::move(backend), logger,
+                                 registry);
     if (auto st = server.start(); !st) {
       logger.log(LogLevel::Fatal, kCaller, "cannot start member", jsonField("error", st.message()));
       return 1;
     }
-    cairn::server::HostImpl host(server, logger, cfg.raw);
+    cairn::host::HostImpl host(server, registry, settings, metrics, logger);
 
-    std::vector<cairn::plugin::LoadedPlugin> services;
-    for (const auto& name : cfg.plugins) {
-      const auto kind =
-          name.rfind("api-", 0) == 0 ? cairn::PluginKind::Api : cairn::PluginKind::Extension;
-      cairn::plugin::LoadedPlugin p;
-      auto st = loader.load(name, kind, &p);
-      if (st) st = p.asService().start(host);
-      if (!st) {
+    // Phase two: the member is ready; plugins start serving, in order.
+    std::size_t started = 0;
+    for (; started < services.size(); ++started) {
+      cairn::plugin::LoadedPlugin& p = services[started];
+      if (auto st = p.asService().start(host); !st) {
         logger.log(LogLevel::Fatal, kCaller, "cannot start plugin",
-                   jsonField("plugin", name) + "," + jsonField("error", st.message()));
-        for (auto it = services.rbegin(); it != services.rend(); ++it) it->asService().stop();
+                   jsonField("plugin", p.descriptor().name) + "," +
+                       jsonField("error", st.message()));
+        while (started > 0) services[--started].asService().stop();
         server.stop();
         return 1;
       }
       logger.info(kCaller, "started plugin",
-                  jsonField("plugin", name) + "," + jsonField("path", p.path()));
-      services.push_back(std::move(p));
+                  jsonField("plugin", p.descriptor().name) + "," + jsonField("path", p.path()));
     }
     logger.info("embed/serve.go", "ready to serve client requests");
     int sig = 0;
@@ -167,7 +205,6 @@ int main(int argc, char** argv) {
     logger.info("embed/etcd.go", "closing etcd server", jsonField("name", cfg.name));
     for (auto it = services.rbegin(); it != services.rend(); ++it) it->asService().stop();
     server.stop();
-    services.clear();
   }
   storagePlugin.reset();
   logger.info("embed/etcd.go", "closed etcd server", jsonField("name", cfg.name));

@@ -7,14 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "cairn/settings.h"
+
 namespace cairn::config {
 
-struct Url {
-  std::string scheme;  // lower case: "http", "https", "unix", "unixs"
-  std::string host;    // without IPv6 brackets; may be empty ("http://:2379")
-  uint16_t port = 0;
-  std::string raw;  // normalised text: "<scheme>://<authority>"
-};
+// The SDK's URL type (plugins read URLs through Settings); this file holds
+// its one parser.
+using Url = cairn::Url;
 
 // Parses one URL; returns an empty string or etcd's error text for it.
 std::string parseUrl(std::string_view text, Url* out);

@@ -11,9 +11,7 @@
 
 #include "cairn/storage.h"
 #include "memory_backend.h"
-#ifdef CAIRN_CONTRACT_WIREDTIGER
 #include "wiredtiger_backend.h"
-#endif
 
 namespace cairn::storage::test {
 
@@ -43,7 +41,6 @@ struct MemoryFixture {
   Options options() { return Options{}; }
 };
 
-#ifdef CAIRN_CONTRACT_WIREDTIGER
 struct WiredTigerFixture {
   static constexpr bool kPersistent = true;
   TempDir dir;
@@ -54,7 +51,6 @@ struct WiredTigerFixture {
     return o;
   }
 };
-#endif
 
 // An opened backend of fixture type F.
 template <typename F>
@@ -128,9 +124,5 @@ inline Status importAll(Backend& b, const std::string& data, std::size_t chunk =
 }  // namespace cairn::storage::test
 
 // The fixture list every TEMPLATE_TEST_CASE of the contract runs over.
-#ifdef CAIRN_CONTRACT_WIREDTIGER
 #define CAIRN_CONTRACT_FIXTURES \
   cairn::storage::test::MemoryFixture, cairn::storage::test::WiredTigerFixture
-#else
-#define CAIRN_CONTRACT_FIXTURES cairn::storage::test::MemoryFixture
-#endif

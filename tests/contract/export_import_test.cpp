@@ -64,14 +64,12 @@ TEMPLATE_TEST_CASE("export then import round-trips", "[contract][stream]",
   roundTrip<TestType, TestType>();
 }
 
-#ifdef CAIRN_CONTRACT_WIREDTIGER
 TEST_CASE("export from memory imports into wiredtiger", "[contract][stream]") {
   roundTrip<MemoryFixture, WiredTigerFixture>();
 }
 TEST_CASE("export from wiredtiger imports into memory", "[contract][stream]") {
   roundTrip<WiredTigerFixture, MemoryFixture>();
 }
-#endif
 
 TEMPLATE_TEST_CASE("export of an empty backend imports as empty", "[contract][stream]",
                    CAIRN_CONTRACT_FIXTURES) {

@@ -2,7 +2,6 @@
 // be exactly a prefix of the committed batches and hold every synced one.
 #include "backend_fixtures.h"
 
-#ifdef CAIRN_CONTRACT_WIREDTIGER
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,4 +118,3 @@ TEST_CASE("wiredtiger: kill -9 leaves a prefix of batches including all synced",
   // The test proves something only if children got to sync at all.
   CHECK(maxSeen > 0);
 }
-#endif

@@ -2,7 +2,6 @@
 // and never destroy data, settings are validated.
 #include "backend_fixtures.h"
 
-#ifdef CAIRN_CONTRACT_WIREDTIGER
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,4 +165,3 @@ TEST_CASE("wiredtiger: open errors are clear and keep data", "[wiredtiger]") {
     CHECK(b.sync().code() == StatusCode::FailedPrecondition);
   }
 }
-#endif
