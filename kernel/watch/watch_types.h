@@ -45,9 +45,10 @@ struct HubConfig {
   // Recent revisions kept in memory (with prev_kv) so that catch-up can close
   // the gap to the live revision without reading history under the hub lock.
   std::size_t recentRevisions = 1024;
-  // Responses of fragment watchers larger than this are split (etcd:
-  // --max-request-bytes). 0: never split.
-  std::size_t maxResponseBytes = 1536 * 1024;
+  // Responses of fragment watchers larger than this are split; the member
+  // sets it from --max-request-bytes (plus gRPC's overhead allowance, as
+  // etcd). 0: never split.
+  std::size_t maxResponseBytes = 0;
   // Unsynced watchers handled per syncUnsynced() round (etcd: maxWatchersPerSync).
   std::size_t watchersPerSync = 512;
 };
