@@ -1,8 +1,8 @@
-#include "kv_applier.h"
+#include "server/kv_applier.h"
 
 #include <set>
 
-#include "test_util.h"
+#include "mvcc/test_util.h"
 
 using namespace cairn;
 using namespace cairn::server;
