@@ -11,7 +11,10 @@ using etcdserverpb::InternalRaftRequest;
 DecodedRequest decodeRequest(const InternalRaftRequest& entry,
                              const plugin::PluginRegistry& registry) {
   DecodedRequest out;
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  // Reused across entries: the apply loop decodes one entry at a time, and
+  // the hot path should not allocate for it.
+  thread_local std::vector<const google::protobuf::FieldDescriptor*> fields;
+  fields.clear();
   entry.GetReflection()->ListFields(entry, &fields);
   for (const auto* f : fields) {
     if (f->number() == InternalRaftRequest::kHeaderFieldNumber ||

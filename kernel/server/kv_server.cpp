@@ -69,12 +69,11 @@ void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& re
     done(st, {});
     return;
   }
-  etcdserverpb::InternalRaftRequest ir;
-  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
-    done(st, {});
-    return;
-  }
   if (KvApplier::isTxnReadOnly(req)) {
+    if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
+      done(st, {});
+      return;
+    }
     // As etcd: a read-only txn is served like a range, without a raft entry.
     auto read = [this, req, done = std::move(done)](const Status& gate) {
       etcdserverpb::TxnResponse resp;
@@ -91,6 +90,11 @@ void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& re
     } else {
       c_.reads.linearizable(std::move(read));
     }
+    return;
+  }
+  etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
     return;
   }
   *ir.mutable_txn() = req;

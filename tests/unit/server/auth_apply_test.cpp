@@ -71,7 +71,7 @@ etcdserverpb::PutRequest putOf(const std::string& key) {
 }  // namespace
 
 TEST_CASE(
-    "auth: a put whose auth revision went stale before it applied fails; a fresh one "
+    "auth: a put whose auth revision went stale before it applied fails, a fresh one "
     "goes through",
     "[apply][auth]") {
   TempDir dir;

@@ -445,7 +445,7 @@ TEST_CASE("applier txn: one revision, own writes visible, nested txns", "[applie
   CHECK(f.range(rangeReq("f")).kvs(0).mod_revision() == 4);
 }
 
-TEST_CASE("applier txn: no change keeps the revision; checks fail the whole txn", "[applier]") {
+TEST_CASE("applier txn: no change keeps the revision, checks fail the whole txn", "[applier]") {
   ApplierFixture f;
   f.put("k", "v");  // 2
   TxnRequest t;
