@@ -5,7 +5,7 @@
 
 #include "cairn/errors.h"
 #include "kv_validation.h"
-#include "read_txn.h"
+#include "mvcc/read_txn.h"
 
 namespace cairn::server {
 namespace {
@@ -242,7 +242,8 @@ Status KvApplier::putOn(mvcc::WriteTxn& txn, const etcdserverpb::PutRequest& req
   if (req.ignore_value() || req.ignore_lease() || req.prev_kv()) {
     if (Status s = txn.range(req.key(), "", mvcc::RangeOptions{}, &rr); !s) return s;
   }
-  if ((req.ignore_value() || req.ignore_lease()) && rr.kvs.empty()) return Status(Error::KeyNotFound);
+  if ((req.ignore_value() || req.ignore_lease()) && rr.kvs.empty())
+    return Status(Error::KeyNotFound);
   if (req.ignore_value()) value = rr.kvs[0].value();
   if (req.ignore_lease()) lease = rr.kvs[0].lease();
   if (req.prev_kv() && !rr.kvs.empty()) *resp->mutable_prev_kv() = rr.kvs[0];

@@ -18,10 +18,10 @@
 
 #include "cairn/status.h"
 #include "etcdserverpb/rpc.pb.h"
-#include "kv_store.h"
+#include "mvcc/kv_store.h"
+#include "mvcc/read_view.h"
+#include "mvcc/write_txn.h"
 #include "mvccpb/kv.pb.h"
-#include "read_view.h"
-#include "write_txn.h"
 
 namespace cairn::server {
 

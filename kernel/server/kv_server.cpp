@@ -2,12 +2,17 @@
 
 #include "kv_validation.h"
 #include "propose_reply.h"
+#include "request_auth.h"
 
 namespace cairn::server {
 
-void KvServer::range(const etcdserverpb::RangeRequest& req,
+void KvServer::range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
                      Done<etcdserverpb::RangeResponse> done) {
   if (Status st = checkRangeRequest(req); !st) {
+    done(st, {});
+    return;
+  }
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
     done(st, {});
     return;
   }
@@ -17,44 +22,58 @@ void KvServer::range(const etcdserverpb::RangeRequest& req,
       done(gate, std::move(resp));
       return;
     }
-    Status st = server_.applier().range(req, &resp);
-    *resp.mutable_header() = server_.header(resp.header().revision());
+    Status st = c_.applier.range(req, &resp);
+    *resp.mutable_header() = c_.cluster.header(resp.header().revision());
     done(st, std::move(resp));
   };
   if (req.serializable()) {
-    server_.readSerializable(std::move(read));
+    c_.reads.serializable(std::move(read));
   } else {
-    server_.readLinearizable(std::move(read));
+    c_.reads.linearizable(std::move(read));
   }
 }
 
-void KvServer::put(const etcdserverpb::PutRequest& req, Done<etcdserverpb::PutResponse> done) {
+void KvServer::put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
+                   Done<etcdserverpb::PutResponse> done) {
   if (Status st = checkPutRequest(req); !st) {
     done(st, {});
     return;
   }
   etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
   *ir.mutable_put() = req;
-  proposeAndReply<etcdserverpb::PutResponse>(server_, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::PutResponse>(c_.raft, std::move(ir), std::move(done));
 }
 
-void KvServer::deleteRange(const etcdserverpb::DeleteRangeRequest& req,
+void KvServer::deleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
                            Done<etcdserverpb::DeleteRangeResponse> done) {
   if (Status st = checkDeleteRequest(req); !st) {
     done(st, {});
     return;
   }
   etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
   *ir.mutable_delete_range() = req;
-  proposeAndReply<etcdserverpb::DeleteRangeResponse>(server_, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::DeleteRangeResponse>(c_.raft, std::move(ir), std::move(done));
 }
 
-void KvServer::txn(const etcdserverpb::TxnRequest& req, Done<etcdserverpb::TxnResponse> done) {
-  if (Status st = checkTxnRequest(req, server_.options().maxTxnOps); !st) {
+void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
+                   Done<etcdserverpb::TxnResponse> done) {
+  if (Status st = checkTxnRequest(req, c_.options.maxTxnOps); !st) {
     done(st, {});
     return;
   }
   if (KvApplier::isTxnReadOnly(req)) {
+    if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
+      done(st, {});
+      return;
+    }
     // As etcd: a read-only txn is served like a range, without a raft entry.
     auto read = [this, req, done = std::move(done)](const Status& gate) {
       etcdserverpb::TxnResponse resp;
@@ -62,27 +81,35 @@ void KvServer::txn(const etcdserverpb::TxnRequest& req, Done<etcdserverpb::TxnRe
         done(gate, std::move(resp));
         return;
       }
-      Status st = server_.applier().readOnlyTxn(req, &resp);
-      *resp.mutable_header() = server_.header(resp.header().revision());
+      Status st = c_.applier.readOnlyTxn(req, &resp);
+      *resp.mutable_header() = c_.cluster.header(resp.header().revision());
       done(st, std::move(resp));
     };
     if (KvApplier::isTxnSerializable(req)) {
-      server_.readSerializable(std::move(read));
+      c_.reads.serializable(std::move(read));
     } else {
-      server_.readLinearizable(std::move(read));
+      c_.reads.linearizable(std::move(read));
     }
     return;
   }
   etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
   *ir.mutable_txn() = req;
-  proposeAndReply<etcdserverpb::TxnResponse>(server_, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::TxnResponse>(c_.raft, std::move(ir), std::move(done));
 }
 
-void KvServer::compact(const etcdserverpb::CompactionRequest& req,
+void KvServer::compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
                        Done<etcdserverpb::CompactionResponse> done) {
   etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
   *ir.mutable_compaction() = req;
-  proposeAndReply<etcdserverpb::CompactionResponse>(server_, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::CompactionResponse>(c_.raft, std::move(ir), std::move(done));
 }
 
 }  // namespace cairn::server

@@ -2,9 +2,9 @@
 
 #include <pthread.h>
 
-#include "cairn/logger.h"
 #include "cairn/errors.h"
-#include "server.h"
+#include "cairn/logger.h"
+#include "raft_node.h"
 
 namespace cairn::server {
 namespace {
@@ -19,8 +19,8 @@ std::string leaseHex(int64_t id) {
 
 }  // namespace
 
-LeaseDriver::LeaseDriver(Server& server, lease::Lessor& lessor, Logger& logger)
-    : server_(server), lessor_(lessor), logger_(logger) {}
+LeaseDriver::LeaseDriver(RaftNode& raft, lease::Lessor& lessor, Logger& logger)
+    : raft_(raft), lessor_(lessor), logger_(logger) {}
 
 LeaseDriver::~LeaseDriver() {
   stop();
@@ -63,7 +63,7 @@ bool LeaseDriver::tryRenew(int64_t id, const RenewDone& done) {
       auto* cp = req.mutable_lease_checkpoint()->add_checkpoints();
       cp->set_id(id);
       cp->set_remaining_ttl(0);
-      server_.propose(std::move(req), [](ApplyResult&&) {});
+      raft_.propose(std::move(req), [](ApplyResult&&) {});
     }
     done(Status::ok(), result.ttl);
     return true;
@@ -78,7 +78,7 @@ void LeaseDriver::renew(int64_t id, RenewDone done) {
   {
     std::lock_guard lk(mu_);
     if (!stop_) {
-      pending_.push_back({id, std::move(done), server_.requestDeadline()});
+      pending_.push_back({id, std::move(done), raft_.requestDeadline()});
       return;
     }
   }
@@ -114,7 +114,7 @@ void LeaseDriver::revokeExpired(std::size_t budget) {
     etcdserverpb::InternalRaftRequest req;
     req.mutable_lease_revoke()->set_id(id);
     ++revokesInFlight_;
-    server_.propose(std::move(req), [this, id](ApplyResult&& r) {
+    raft_.propose(std::move(req), [this, id](ApplyResult&& r) {
       --revokesInFlight_;
       // Not found: revoked meanwhile by a client; nothing to retry.
       if (!r.status && !r.status.is(Error::LeaseNotFound) && !r.status.is(Error::Stopped)) {
@@ -135,7 +135,7 @@ void LeaseDriver::proposeCheckpoints() {
     cp->set_id(c.id);
     cp->set_remaining_ttl(c.remainingTtl);
   }
-  server_.propose(std::move(req), [this](ApplyResult&& r) {
+  raft_.propose(std::move(req), [this](ApplyResult&& r) {
     if (!r.status) {
       logger_.warn(kCaller, "failed to checkpoint leases", jsonField("error", r.status.message()));
     }
@@ -152,7 +152,7 @@ void LeaseDriver::loop() {
     if (stop_) break;
     lk.unlock();
     retryRenewals();
-    if (server_.isLeader()) {
+    if (raft_.isLeader()) {
       revokeExpired(revokesPerTick);
       proposeCheckpoints();
     }

@@ -30,7 +30,7 @@
 
 namespace cairn::server {
 
-class Server;
+class RaftNode;
 
 class LeaseDriver {
  public:
@@ -38,7 +38,8 @@ class LeaseDriver {
 
   static constexpr std::chrono::milliseconds kTickInterval{100};
 
-  LeaseDriver(Server& server, lease::Lessor& lessor, Logger& logger);
+  // Proposes through `raft` (trusted: no identity in the header).
+  LeaseDriver(RaftNode& raft, lease::Lessor& lessor, Logger& logger);
   ~LeaseDriver();
   LeaseDriver(const LeaseDriver&) = delete;
   LeaseDriver& operator=(const LeaseDriver&) = delete;
@@ -67,8 +68,8 @@ class LeaseDriver {
   void proposeCheckpoints();
   void retryRenewals();
 
-  Server& server_;
-  lease::Lessor& lessor_;
+  RaftNode& raft_;
+  lease::Lessor& lessor_;  // internally synchronised
   Logger& logger_;
 
   std::thread thread_;

@@ -2,12 +2,12 @@
 
 #include "cairn/errors.h"
 #include "lease/lease.h"
-#include "lease_driver.h"
 #include "propose_reply.h"
+#include "request_auth.h"
 
 namespace cairn::server {
 
-void LeaseServer::grant(const etcdserverpb::LeaseGrantRequest& req,
+void LeaseServer::grant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                         Done<etcdserverpb::LeaseGrantResponse> done) {
   // Checked before raft, as etcd's v3 server does.
   if (req.ttl() > lease::kMaxLeaseTtl) {
@@ -15,34 +15,47 @@ void LeaseServer::grant(const etcdserverpb::LeaseGrantRequest& req,
     return;
   }
   etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
   *ir.mutable_lease_grant() = req;
   // No id given: the member picks one from its request id generator, kept
   // positive as etcd keeps it. Chosen here, not when applied, so every
   // member applies the same id.
   while (ir.lease_grant().id() == lease::kNoLease) {
-    ir.mutable_lease_grant()->set_id(static_cast<int64_t>(server_.nextId() & ((1ULL << 63) - 1)));
+    ir.mutable_lease_grant()->set_id(static_cast<int64_t>(c_.raft.nextId() & ((1ULL << 63) - 1)));
   }
-  proposeAndReply<etcdserverpb::LeaseGrantResponse>(server_, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::LeaseGrantResponse>(c_.raft, std::move(ir), std::move(done));
 }
 
-void LeaseServer::revoke(const etcdserverpb::LeaseRevokeRequest& req,
+void LeaseServer::revoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
                          Done<etcdserverpb::LeaseRevokeResponse> done) {
   etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
   *ir.mutable_lease_revoke() = req;
-  proposeAndReply<etcdserverpb::LeaseRevokeResponse>(server_, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::LeaseRevokeResponse>(c_.raft, std::move(ir), std::move(done));
 }
 
-void LeaseServer::keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+void LeaseServer::keepAlive(const RequestContext& ctx,
+                            const etcdserverpb::LeaseKeepAliveRequest& req,
                             Done<etcdserverpb::LeaseKeepAliveResponse> done) {
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
   const int64_t id = req.id();
   // On the read pool, so `done` never runs on the caller's (gRPC) thread.
-  server_.readSerializable([this, id, done = std::move(done)](const Status& gate) mutable {
+  c_.reads.serializable([this, id, done = std::move(done)](const Status& gate) mutable {
     if (!gate) {
       done(gate, {});
       return;
     }
-    server_.leaseDriver().renew(
-        id, [&server = server_, id, done = std::move(done)](const Status& st, int64_t ttl) {
+    c_.leaseDriver.renew(
+        id, [&cluster = c_.cluster, id, done = std::move(done)](const Status& st, int64_t ttl) {
           etcdserverpb::LeaseKeepAliveResponse resp;
           // etcd's stream answers an unknown (or just revoked) lease with TTL 0
           // and keeps going; any other error ends the stream.
@@ -50,7 +63,7 @@ void LeaseServer::keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
             done(st, std::move(resp));
             return;
           }
-          *resp.mutable_header() = server.currentHeader();
+          *resp.mutable_header() = cluster.currentHeader();
           resp.set_id(id);
           resp.set_ttl(st ? ttl : 0);
           done(Status::ok(), std::move(resp));
@@ -58,19 +71,24 @@ void LeaseServer::keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
   });
 }
 
-void LeaseServer::timeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+void LeaseServer::timeToLive(const RequestContext& ctx,
+                             const etcdserverpb::LeaseTimeToLiveRequest& req,
                              Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
   // etcd waits until everything committed is applied before looking the
   // lease up; a ReadIndex round gives the same guarantee.
-  server_.readLinearizable([this, req, done = std::move(done)](const Status& gate) {
+  c_.reads.linearizable([this, req, done = std::move(done)](const Status& gate) {
     etcdserverpb::LeaseTimeToLiveResponse resp;
     if (!gate) {
       done(gate, std::move(resp));
       return;
     }
     lease::TimeToLive info;
-    Status st = server_.lessor().timeToLive(req.id(), &info);
-    *resp.mutable_header() = server_.currentHeader();
+    Status st = c_.lessor.timeToLive(req.id(), &info);
+    *resp.mutable_header() = c_.cluster.currentHeader();
     resp.set_id(req.id());
     if (st.is(Error::LeaseNotFound)) {
       resp.set_ttl(-1);  // etcd's v3rpc answers a missing lease so, not with an error
@@ -90,16 +108,20 @@ void LeaseServer::timeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
   });
 }
 
-void LeaseServer::leases(const etcdserverpb::LeaseLeasesRequest& /*req*/,
+void LeaseServer::leases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
                          Done<etcdserverpb::LeaseLeasesResponse> done) {
-  server_.readSerializable([this, done = std::move(done)](const Status& gate) {
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
+  c_.reads.serializable([this, done = std::move(done)](const Status& gate) {
     etcdserverpb::LeaseLeasesResponse resp;
     if (!gate) {
       done(gate, std::move(resp));
       return;
     }
-    for (const auto& [id, ttl] : server_.lessor().leases()) resp.add_leases()->set_id(id);
-    *resp.mutable_header() = server_.currentHeader();
+    for (const auto& [id, ttl] : c_.lessor.leases()) resp.add_leases()->set_id(id);
+    *resp.mutable_header() = c_.cluster.currentHeader();
     done(Status::ok(), std::move(resp));
   });
 }

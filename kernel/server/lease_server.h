@@ -1,31 +1,35 @@
-// LeaseServer: the etcd v3 Lease service as the kernel offers it to API
-// plugins. Grant and revoke go through raft; keep-alives are answered by the
+// LeaseServer: the etcd v3 Lease service as the kernel offers it to
+// plugins. Every request is checked with the authorizer first (when auth is
+// on). Grant and revoke go through raft; keep-alives are answered by the
 // leader's lessor (through the LeaseDriver, which waits when etcd would);
 // TimeToLive and Leases read the lessor, as etcd's v3rpc layer does.
+//
+// Threads: any caller; answers come from the read pool, the reply pool or
+// the lease driver's thread.
 #pragma once
 
 #include "cairn/host.h"
-#include "server.h"
+#include "service_context.h"
 
 namespace cairn::server {
 
 class LeaseServer final : public LeaseService {
  public:
-  explicit LeaseServer(Server& server) : server_(server) {}
+  explicit LeaseServer(ServiceContext context) : c_(context) {}
 
-  void grant(const etcdserverpb::LeaseGrantRequest& req,
+  void grant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
              Done<etcdserverpb::LeaseGrantResponse> done) override;
-  void revoke(const etcdserverpb::LeaseRevokeRequest& req,
+  void revoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
               Done<etcdserverpb::LeaseRevokeResponse> done) override;
-  void keepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+  void keepAlive(const RequestContext& ctx, const etcdserverpb::LeaseKeepAliveRequest& req,
                  Done<etcdserverpb::LeaseKeepAliveResponse> done) override;
-  void timeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+  void timeToLive(const RequestContext& ctx, const etcdserverpb::LeaseTimeToLiveRequest& req,
                   Done<etcdserverpb::LeaseTimeToLiveResponse> done) override;
-  void leases(const etcdserverpb::LeaseLeasesRequest& req,
+  void leases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
               Done<etcdserverpb::LeaseLeasesResponse> done) override;
 
  private:
-  Server& server_;
+  ServiceContext c_;
 };
 
 }  // namespace cairn::server

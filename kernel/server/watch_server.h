@@ -1,20 +1,23 @@
-// WatchServer: the etcd v3 Watch service as the kernel offers it to API
-// plugins; each open() is one client stream on the server's watch hub.
+// WatchServer: the etcd v3 Watch service as the kernel offers it to
+// plugins; each open() is one client stream on the member's watch hub. With
+// auth on, the caller is authenticated once when the stream opens.
+//
+// Threads: any caller.
 #pragma once
 
 #include "cairn/host.h"
+#include "service_context.h"
 
 namespace cairn::server {
 
-class Server;
-
 class WatchServer final : public WatchService {
  public:
-  explicit WatchServer(Server& server) : server_(server) {}
-  std::unique_ptr<WatchSession> open(std::function<void()> onReady) override;
+  explicit WatchServer(ServiceContext context) : c_(context) {}
+  std::unique_ptr<WatchSession> open(const RequestContext& ctx,
+                                     std::function<void()> onReady) override;
 
  private:
-  Server& server_;
+  ServiceContext c_;
 };
 
 }  // namespace cairn::server

@@ -1,7 +1,5 @@
 #include "watch_session.h"
 
-#include "server.h"
-
 namespace cairn::server {
 
 void ServerWatchSession::Relay::onReady() {
@@ -28,19 +26,41 @@ void ServerWatchSession::Relay::disable() {
   sent_.clear();
 }
 
-ServerWatchSession::ServerWatchSession(Server& server, std::function<void()> onReady)
-    : server_(server), relay_(std::make_shared<Relay>(std::move(onReady))) {
-  stream_ = server_.watchHub().newStream(relay_);
+ServerWatchSession::ServerWatchSession(watch::WatchHub& hub, const ClusterServer& cluster,
+                                       Access access, std::function<void()> onReady)
+    : cluster_(cluster),
+      access_(std::move(access)),
+      relay_(std::make_shared<Relay>(std::move(onReady))) {
+  stream_ = hub.newStream(relay_);
 }
 
 ServerWatchSession::~ServerWatchSession() {
   close();
 }
 
+Status ServerWatchSession::authorizeCreate(const etcdserverpb::WatchCreateRequest& create) const {
+  if (access_.authorizer == nullptr) return Status::ok();
+  if (!access_.authenticated) return access_.authenticated;
+  return access_.authorizer->authorize(access_.who, "", create);
+}
+
 void ServerWatchSession::request(const etcdserverpb::WatchRequest& req) {
   switch (req.request_union_case()) {
     case etcdserverpb::WatchRequest::kCreateRequest: {
       const auto& c = req.create_request();
+      if (Status st = authorizeCreate(c); !st) {
+        // Behind whatever the stream already answered.
+        stream_->flush();
+        etcdserverpb::WatchResponse refused;
+        refused.mutable_header()->set_revision(cluster_.currentHeader().revision());
+        refused.set_watch_id(c.watch_id());
+        refused.set_created(true);
+        refused.set_canceled(true);
+        refused.set_cancel_reason(st.message());
+        relay_->send(std::move(refused));
+        relay_->onReady();
+        break;
+      }
       watch::CreateParams p;
       p.key = c.key();
       p.rangeEnd = c.range_end();
@@ -79,7 +99,7 @@ bool ServerWatchSession::poll(etcdserverpb::WatchResponse* out) {
     if (stream_->flush(1) == 0 || !relay_->take(out)) return false;
   }
   const int64_t rev = out->header().revision();
-  *out->mutable_header() = server_.header(rev);
+  *out->mutable_header() = cluster_.header(rev);
   return true;
 }
 

@@ -1,6 +1,13 @@
 // ServerWatchSession: one client Watch stream as the SDK's WatchSession, over
-// a watch::WatchStream of the server's hub. It translates etcd's
-// WatchRequest into hub calls and completes response headers.
+// a watch::WatchStream of the member's hub. It translates etcd's
+// WatchRequest into hub calls and completes response headers. With auth on,
+// each create is authorized (the WatchCreateRequest, with the identity the
+// stream opened with); a refused one, or every create of a stream whose
+// caller could not be authenticated, is answered created + canceled with
+// the error as cancel_reason, as etcd answers a watch it does not permit.
+//
+// Threads: request()/poll()/close() from any thread; the hub's threads
+// signal through the Relay.
 #pragma once
 
 #include <deque>
@@ -8,17 +15,26 @@
 #include <memory>
 #include <mutex>
 
+#include "cairn/authorizer.h"
 #include "cairn/host.h"
+#include "cluster_server.h"
+#include "watch/watch_hub.h"
 #include "watch/watch_sink.h"
 #include "watch/watch_stream.h"
 
 namespace cairn::server {
 
-class Server;
-
 class ServerWatchSession final : public WatchSession {
  public:
-  ServerWatchSession(Server& server, std::function<void()> onReady);
+  // Who the stream's caller is, when auth is on (authorizer null: no checks).
+  struct Access {
+    Authorizer* authorizer = nullptr;
+    Status authenticated;
+    AuthInfo who;
+  };
+
+  ServerWatchSession(watch::WatchHub& hub, const ClusterServer& cluster, Access access,
+                     std::function<void()> onReady);
   ~ServerWatchSession() override;
 
   void request(const etcdserverpb::WatchRequest& req) override;
@@ -46,7 +62,11 @@ class ServerWatchSession final : public WatchSession {
     std::deque<etcdserverpb::WatchResponse> sent_;  // guarded by mu_
   };
 
-  Server& server_;
+  // Status::ok() if the create may proceed.
+  Status authorizeCreate(const etcdserverpb::WatchCreateRequest& create) const;
+
+  const ClusterServer& cluster_;
+  const Access access_;
   std::shared_ptr<Relay> relay_;
   std::shared_ptr<watch::WatchStream> stream_;
 };

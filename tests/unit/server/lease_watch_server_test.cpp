@@ -13,10 +13,7 @@
 
 #include "member_fixture.h"
 #include "server/json_logger.h"
-#include "server/kv_server.h"
-#include "server/lease_server.h"
 #include "server/server.h"
-#include "server/watch_server.h"
 
 namespace fs = std::filesystem;
 using namespace cairn;
@@ -29,17 +26,19 @@ namespace {
 // One running member with its frontends.
 struct Member {
   JsonLogger logger{LogLevel::Error, {"stderr"}};
+  EmptyRegistry plugins{logger};
   std::unique_ptr<Server> server;
-  std::unique_ptr<KvServer> kv;
-  std::unique_ptr<LeaseServer> lease;
-  std::unique_ptr<WatchServer> watch;
+  KvService* kv = nullptr;
+  LeaseService* lease = nullptr;
+  WatchService* watch = nullptr;
 
   Member(const fs::path& dir, const std::string& backend) {
-    server = std::make_unique<Server>(fastMemberOptions(dir), makeBackend(backend), logger);
+    server = std::make_unique<Server>(fastMemberOptions(dir), makeBackend(backend), logger,
+                                      plugins.registry);
     REQUIRE(server->start().isOk());
-    kv = std::make_unique<KvServer>(*server);
-    lease = std::make_unique<LeaseServer>(*server);
-    watch = std::make_unique<WatchServer>(*server);
+    kv = &server->kv();
+    lease = &server->lease();
+    watch = &server->watch();
   }
   ~Member() { server->stop(); }
 
@@ -48,7 +47,7 @@ struct Member {
     req.set_ttl(ttl);
     req.set_id(id);
     auto [st, resp] = call<etcdserverpb::LeaseGrantResponse>(
-        [&](auto done) { lease->grant(req, std::move(done)); });
+        [&](auto done) { lease->grant(RequestContext(), req, std::move(done)); });
     REQUIRE(st.isOk());
     return resp.id();
   }
@@ -58,14 +57,15 @@ struct Member {
     req.set_key(key);
     req.set_value(value);
     req.set_lease(leaseId);
-    return call<etcdserverpb::PutResponse>([&](auto done) { kv->put(req, std::move(done)); });
+    return call<etcdserverpb::PutResponse>(
+        [&](auto done) { kv->put(RequestContext(), req, std::move(done)); });
   }
   etcdserverpb::RangeResponse get(const std::string& key, const std::string& end = "") {
     etcdserverpb::RangeRequest req;
     req.set_key(key);
     req.set_range_end(end);
-    auto [st, resp] =
-        call<etcdserverpb::RangeResponse>([&](auto done) { kv->range(req, std::move(done)); });
+    auto [st, resp] = call<etcdserverpb::RangeResponse>(
+        [&](auto done) { kv->range(RequestContext(), req, std::move(done)); });
     REQUIRE(st.isOk());
     return resp;
   }
@@ -73,22 +73,29 @@ struct Member {
     etcdserverpb::LeaseRevokeRequest req;
     req.set_id(id);
     return call<etcdserverpb::LeaseRevokeResponse>(
-        [&](auto done) { lease->revoke(req, std::move(done)); });
+        [&](auto done) { lease->revoke(RequestContext(), req, std::move(done)); });
   }
   etcdserverpb::LeaseTimeToLiveResponse timeToLive(int64_t id, bool keys = true) {
     etcdserverpb::LeaseTimeToLiveRequest req;
     req.set_id(id);
     req.set_keys(keys);
     auto [st, resp] = call<etcdserverpb::LeaseTimeToLiveResponse>(
-        [&](auto done) { lease->timeToLive(req, std::move(done)); });
+        [&](auto done) { lease->timeToLive(RequestContext(), req, std::move(done)); });
     REQUIRE(st.isOk());
     return resp;
+  }
+  std::size_t leaseCount() {
+    etcdserverpb::LeaseLeasesRequest req;
+    auto [st, resp] = call<etcdserverpb::LeaseLeasesResponse>(
+        [&](auto done) { lease->leases(RequestContext(), req, std::move(done)); });
+    REQUIRE(st.isOk());
+    return static_cast<std::size_t>(resp.leases_size());
   }
   std::pair<Status, etcdserverpb::LeaseKeepAliveResponse> keepAlive(int64_t id) {
     etcdserverpb::LeaseKeepAliveRequest req;
     req.set_id(id);
     return call<etcdserverpb::LeaseKeepAliveResponse>(
-        [&](auto done) { lease->keepAlive(req, std::move(done)); });
+        [&](auto done) { lease->keepAlive(RequestContext(), req, std::move(done)); });
   }
 };
 
@@ -100,7 +107,7 @@ struct Watcher {
   std::unique_ptr<WatchSession> session;
 
   explicit Watcher(WatchService& svc) {
-    session = svc.open([this] {
+    session = svc.open(RequestContext(), [this] {
       std::lock_guard lk(mu);
       ready = true;
       cv.notify_all();
@@ -215,27 +222,27 @@ TEST_CASE("lease: client-chosen ids, duplicates, minimum and maximum TTL", "[lea
   dup.set_id(42);
   dup.set_ttl(30);
   auto [st, _] = call<etcdserverpb::LeaseGrantResponse>(
-      [&](auto done) { m.lease->grant(dup, std::move(done)); });
+      [&](auto done) { m.lease->grant(RequestContext(), dup, std::move(done)); });
   CHECK(st.code() == StatusCode::FailedPrecondition);
   CHECK(st.message() == "etcdserver: lease already exists");
 
   etcdserverpb::LeaseGrantRequest small;
   small.set_ttl(0);
   auto [sst, sresp] = call<etcdserverpb::LeaseGrantResponse>(
-      [&](auto done) { m.lease->grant(small, std::move(done)); });
+      [&](auto done) { m.lease->grant(RequestContext(), small, std::move(done)); });
   REQUIRE(sst.isOk());
   CHECK(sresp.ttl() == 1);  // minLeaseTtl(100 ms, 10 ms)
 
   etcdserverpb::LeaseGrantRequest big;
   big.set_ttl(9'000'000'001);
   auto [bst, __] = call<etcdserverpb::LeaseGrantResponse>(
-      [&](auto done) { m.lease->grant(big, std::move(done)); });
+      [&](auto done) { m.lease->grant(RequestContext(), big, std::move(done)); });
   CHECK(bst.code() == StatusCode::OutOfRange);
   CHECK(bst.message() == "etcdserver: too large lease TTL");
 
   etcdserverpb::LeaseLeasesRequest lr;
   auto [lst, leases] = call<etcdserverpb::LeaseLeasesResponse>(
-      [&](auto done) { m.lease->leases(lr, std::move(done)); });
+      [&](auto done) { m.lease->leases(RequestContext(), lr, std::move(done)); });
   REQUIRE(lst.isOk());
   REQUIRE(leases.leases_size() == 2);
   // Soonest expiry first, as etcd lists them: the 1 s lease, then 42 (30 s).
@@ -292,7 +299,7 @@ TEST_CASE("lease: thousands of leases expiring together are all revoked while wr
     grants.push_back(p->get_future());
     etcdserverpb::LeaseGrantRequest req;
     req.set_ttl(1);
-    m.lease->grant(req, [p](Status st, etcdserverpb::LeaseGrantResponse&& r) {
+    m.lease->grant(RequestContext(), req, [p](Status st, etcdserverpb::LeaseGrantResponse&& r) {
       p->set_value({st, std::move(r)});
     });
   }
@@ -308,7 +315,7 @@ TEST_CASE("lease: thousands of leases expiring together are all revoked while wr
   // Writes keep being answered while the revokes drain (1,000 per second).
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   int writes = 0;
-  while (m.get("bulk/", "bulk0").kvs_size() > 0 || m.server->lessor().size() > 0) {
+  while (m.get("bulk/", "bulk0").kvs_size() > 0 || m.leaseCount() > 0) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     REQUIRE(m.put("other", std::to_string(writes++)).first.isOk());
     std::this_thread::sleep_for(20ms);

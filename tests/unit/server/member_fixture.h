@@ -8,10 +8,15 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "cairn/settings.h"
 #include "cairn/status.h"
+#include "plugin/plugin_registry.h"
 #include "server/server_options.h"
 #include "storage-memory/memory_backend.h"
 #include "storage-wiredtiger/wiredtiger_backend.h"
@@ -41,6 +46,35 @@ inline ServerOptions fastMemberOptions(const std::filesystem::path& dir) {
   o.electionTimeoutMs = 100;
   return o;
 }
+
+// Settings with no flags at all: the member tests' plugins read none.
+class NoSettings final : public Settings {
+ public:
+  std::optional<std::string> raw(std::string_view) const override { return std::nullopt; }
+  Status boolean(std::string_view flag, bool*) const override { return unknown(flag); }
+  Status uint64(std::string_view flag, uint64_t*) const override { return unknown(flag); }
+  Status int64(std::string_view flag, int64_t*) const override { return unknown(flag); }
+  Status duration(std::string_view flag, std::chrono::nanoseconds*) const override {
+    return unknown(flag);
+  }
+  Status urls(std::string_view flag, std::vector<Url>*) const override { return unknown(flag); }
+  Status list(std::string_view flag, std::vector<std::string>*) const override {
+    return unknown(flag);
+  }
+
+ private:
+  static Status unknown(std::string_view flag) {
+    return Status(StatusCode::NotFound, "unknown flag --" + std::string(flag));
+  }
+};
+
+// A sealed registry nothing declared into: the member as it runs without
+// service plugins.
+struct EmptyRegistry {
+  NoSettings settings;
+  plugin::PluginRegistry registry;
+  explicit EmptyRegistry(Logger& logger) : registry(settings, logger) { registry.seal(); }
+};
 
 inline std::unique_ptr<storage::Backend> makeBackend(const std::string& name) {
   if (name == "memory") return std::make_unique<storage::MemoryBackend>();

@@ -7,7 +7,6 @@
 
 #include "member_fixture.h"
 #include "server/json_logger.h"
-#include "server/kv_server.h"
 #include "server/server.h"
 
 namespace fs = std::filesystem;
@@ -24,22 +23,22 @@ ServerOptions optionsFor(const fs::path& dir) {
   return o;
 }
 
-void putKey(KvServer& kv, const std::string& key, const std::string& value) {
+void putKey(KvService& kv, const std::string& key, const std::string& value) {
   etcdserverpb::PutRequest req;
   req.set_key(key);
   req.set_value(value);
-  auto [st, resp] =
-      call<etcdserverpb::PutResponse>([&](auto done) { kv.put(req, std::move(done)); });
+  auto [st, resp] = call<etcdserverpb::PutResponse>(
+      [&](auto done) { kv.put(RequestContext(), req, std::move(done)); });
   REQUIRE(st.isOk());
 }
 
-etcdserverpb::RangeResponse rangeAll(KvServer& kv, bool serializable) {
+etcdserverpb::RangeResponse rangeAll(KvService& kv, bool serializable) {
   etcdserverpb::RangeRequest req;
   req.set_key(std::string(1, '\0'));
   req.set_range_end(std::string(1, '\0'));
   req.set_serializable(serializable);
-  auto [st, resp] =
-      call<etcdserverpb::RangeResponse>([&](auto done) { kv.range(req, std::move(done)); });
+  auto [st, resp] = call<etcdserverpb::RangeResponse>(
+      [&](auto done) { kv.range(RequestContext(), req, std::move(done)); });
   REQUIRE(st.isOk());
   return resp;
 }
@@ -51,13 +50,14 @@ TEST_CASE("a member restarts with every write after snapshots and WAL release") 
   INFO("backend " << backend);
   TempDir dir;
   JsonLogger logger(LogLevel::Warn, {"stderr"});
+  EmptyRegistry plugins(logger);
   constexpr int kKeys = 120;
   int64_t revisionBefore = 0;
   uint64_t termBefore = 0;
   {
-    Server server(optionsFor(dir.path), makeBackend(backend), logger);
+    Server server(optionsFor(dir.path), makeBackend(backend), logger, plugins.registry);
     REQUIRE(server.start().isOk());
-    KvServer kv(server);
+    KvService& kv = server.kv();
     for (int i = 0; i < kKeys; ++i) {
       putKey(kv, "k" + std::to_string(i), std::string(512, static_cast<char>('a' + i % 26)));
     }
@@ -75,9 +75,9 @@ TEST_CASE("a member restarts with every write after snapshots and WAL release") 
   }
   CHECK(snaps >= 1);
   {
-    Server server(optionsFor(dir.path), makeBackend(backend), logger);
+    Server server(optionsFor(dir.path), makeBackend(backend), logger, plugins.registry);
     REQUIRE(server.start().isOk());
-    KvServer kv(server);
+    KvService& kv = server.kv();
     for (bool serializable : {true, false}) {
       auto resp = rangeAll(kv, serializable);
       CHECK(resp.count() == kKeys);
@@ -92,16 +92,17 @@ TEST_CASE("a member restarts with every write after snapshots and WAL release") 
 TEST_CASE("a request over --max-request-bytes is refused before raft") {
   TempDir dir;
   JsonLogger logger(LogLevel::Warn, {"stderr"});
+  EmptyRegistry plugins(logger);
   auto opts = optionsFor(dir.path);
   opts.maxRequestBytes = 1024;
-  Server server(opts, makeBackend("memory"), logger);
+  Server server(opts, makeBackend("memory"), logger, plugins.registry);
   REQUIRE(server.start().isOk());
-  KvServer kv(server);
+  KvService& kv = server.kv();
   etcdserverpb::PutRequest req;
   req.set_key("big");
   req.set_value(std::string(2000, 'x'));
-  auto [st, resp] =
-      call<etcdserverpb::PutResponse>([&](auto done) { kv.put(req, std::move(done)); });
+  auto [st, resp] = call<etcdserverpb::PutResponse>(
+      [&](auto done) { kv.put(RequestContext(), req, std::move(done)); });
   CHECK(st.code() == StatusCode::InvalidArgument);
   CHECK(st.message() == "etcdserver: request is too large");
   CHECK(rangeAll(kv, false).count() == 0);
@@ -110,14 +111,15 @@ TEST_CASE("a request over --max-request-bytes is refused before raft") {
 TEST_CASE("requests after stop fail with etcd's server stopped error") {
   TempDir dir;
   JsonLogger logger(LogLevel::Warn, {"stderr"});
-  Server server(optionsFor(dir.path), makeBackend("memory"), logger);
+  EmptyRegistry plugins(logger);
+  Server server(optionsFor(dir.path), makeBackend("memory"), logger, plugins.registry);
   REQUIRE(server.start().isOk());
-  KvServer kv(server);
+  KvService& kv = server.kv();
   server.stop();
   etcdserverpb::PutRequest req;
   req.set_key("k");
-  auto [st, resp] =
-      call<etcdserverpb::PutResponse>([&](auto done) { kv.put(req, std::move(done)); });
+  auto [st, resp] = call<etcdserverpb::PutResponse>(
+      [&](auto done) { kv.put(RequestContext(), req, std::move(done)); });
   CHECK(st.code() == StatusCode::Unavailable);
   CHECK(st.message() == "etcdserver: server stopped");
 }
@@ -125,9 +127,10 @@ TEST_CASE("requests after stop fail with etcd's server stopped error") {
 TEST_CASE("a data dir for another initial cluster is refused clearly") {
   TempDir dir;
   JsonLogger logger(LogLevel::Warn, {"stderr"});
+  EmptyRegistry plugins(logger);
   auto opts = optionsFor(dir.path);
   opts.name = "other";
-  Server server(opts, makeBackend("memory"), logger);
+  Server server(opts, makeBackend("memory"), logger, plugins.registry);
   Status st = server.start();
   CHECK(st.code() == StatusCode::InvalidArgument);
   CHECK(st.message() == "couldn't find local name \"other\" in the initial cluster configuration");
@@ -138,9 +141,10 @@ TEST_CASE("compactions are answered, physical ones after the background deletion
   INFO("backend " << backend);
   TempDir dir;
   JsonLogger logger(LogLevel::Warn, {"stderr"});
-  Server server(optionsFor(dir.path), makeBackend(backend), logger);
+  EmptyRegistry plugins(logger);
+  Server server(optionsFor(dir.path), makeBackend(backend), logger, plugins.registry);
   REQUIRE(server.start().isOk());
-  KvServer kv(server);
+  KvService& kv = server.kv();
   // Enough history that the compactor needs several batches.
   for (int i = 0; i < 2500; ++i) putKey(kv, "k" + std::to_string(i % 10), std::to_string(i));
   for (bool physical : {false, true}) {
@@ -148,15 +152,15 @@ TEST_CASE("compactions are answered, physical ones after the background deletion
     req.set_revision(physical ? 2000 : 1000);
     req.set_physical(physical);
     auto [st, resp] = call<etcdserverpb::CompactionResponse>(
-        [&](auto done) { kv.compact(req, std::move(done)); });
+        [&](auto done) { kv.compact(RequestContext(), req, std::move(done)); });
     REQUIRE(st.isOk());
     CHECK(resp.header().revision() == 2501);
   }
   etcdserverpb::RangeRequest old;
   old.set_key("k1");
   old.set_revision(1500);
-  auto [st, resp] =
-      call<etcdserverpb::RangeResponse>([&](auto done) { kv.range(old, std::move(done)); });
+  auto [st, resp] = call<etcdserverpb::RangeResponse>(
+      [&](auto done) { kv.range(RequestContext(), old, std::move(done)); });
   CHECK(st.code() == StatusCode::OutOfRange);
   CHECK(st.message() == "etcdserver: mvcc: required revision has been compacted");
   CHECK(rangeAll(kv, false).count() == 10);

@@ -1,4 +1,4 @@
-#include "kv_validation.h"
+#include "server/kv_validation.h"
 
 #include <catch2/catch.hpp>
 

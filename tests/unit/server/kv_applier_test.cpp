@@ -1,8 +1,8 @@
-#include "kv_applier.h"
+#include "server/kv_applier.h"
 
 #include <set>
 
-#include "test_util.h"
+#include "mvcc/test_util.h"
 
 using namespace cairn;
 using namespace cairn::server;
@@ -445,7 +445,7 @@ TEST_CASE("applier txn: one revision, own writes visible, nested txns", "[applie
   CHECK(f.range(rangeReq("f")).kvs(0).mod_revision() == 4);
 }
 
-TEST_CASE("applier txn: no change keeps the revision; checks fail the whole txn", "[applier]") {
+TEST_CASE("applier txn: no change keeps the revision, checks fail the whole txn", "[applier]") {
   ApplierFixture f;
   f.put("k", "v");  // 2
   TxnRequest t;

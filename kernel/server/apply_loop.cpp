@@ -1,0 +1,171 @@
+#include "apply_loop.h"
+
+#include <pthread.h>
+
+#include <boost/asio/post.hpp>
+
+#include "apply_request.h"
+#include "fatal.h"
+#include "member_ids.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr const char* kCaller = "server/apply_loop.cpp";
+
+}  // namespace
+
+ApplyLoop::ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState)
+    : p_(parts), confState_(std::move(confState)), appliedIndex_(appliedIndex) {
+  p_.cluster.setConfState(confState_);
+}
+
+void ApplyLoop::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cairn-apply");
+    loop();
+  });
+}
+
+void ApplyLoop::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ApplyLoop::enqueue(std::vector<raftpb::Entry>&& entries) {
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(entries));
+  }
+  cv_.notify_one();
+}
+
+void ApplyLoop::loop() {
+  for (;;) {
+    std::vector<raftpb::Entry> batch;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stopping and drained
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    for (const auto& e : batch) {
+      if (e.index() <= appliedIndex_) continue;
+      applyEntry(e);
+      appliedIndex_ = e.index();
+    }
+    const uint64_t applied = appliedIndex_;
+    p_.reads.onApplied(applied);
+    p_.startup.onApplied(applied);
+    p_.snapshots.maybeSnapshot(applied, confState_);
+  }
+}
+
+void ApplyLoop::applyEntry(const raftpb::Entry& entry) {
+  switch (entry.type()) {
+    case raftpb::ENTRY_NORMAL:
+      applyNormal(entry);
+      break;
+    case raftpb::ENTRY_CONF_CHANGE:
+      applyConfChange(entry);
+      break;
+    default:
+      p_.logger.error(kCaller, "skipping entry of unknown type",
+                      jsonField("index", static_cast<long long>(entry.index())));
+      p_.store.setConsistentIndex(entry.index());
+  }
+}
+
+void ApplyLoop::applyNormal(const raftpb::Entry& entry) {
+  const bool alreadyApplied = entry.index() <= p_.store.consistentIndex();
+  if (entry.data().empty() || alreadyApplied) {
+    // The leader's empty entry at the start of its term, or an entry the
+    // backend held before a restart.
+    if (!alreadyApplied) {
+      p_.store.setConsistentIndex(entry.index());
+      // Everything of earlier terms is applied: the new leader's lessor
+      // becomes primary.
+      if (entry.data().empty() && p_.raft.isLeader()) {
+        p_.leases.promote(std::chrono::milliseconds(p_.options.electionTimeoutMs));
+      }
+    }
+    return;
+  }
+  etcdserverpb::InternalRaftRequest req;
+  if (!req.ParseFromString(entry.data())) {
+    p_.logger.error(kCaller, "cannot parse a committed request; skipping it",
+                    jsonField("index", static_cast<long long>(entry.index())));
+    p_.store.setConsistentIndex(entry.index());
+    return;
+  }
+  DecodedRequest decoded = decodeRequest(req, p_.registry);
+  ApplyOutcome outcome;
+  p_.chain.apply(ApplyRequest{req, entry.index(), decoded.field, decoded.request}, &outcome);
+  if (!outcome.events.empty()) publish(outcome.events);
+  // A request that wrote nothing (failed, or deleted nothing) still consumes
+  // its index; a no-op when the applier already stored it.
+  if (Status st = p_.store.setConsistentIndex(entry.index()); !st) {
+    fatal(p_.logger, kCaller, "cannot persist consistent index", jsonField("error", st.message()));
+  }
+  reply(req.header().id(), std::move(outcome));
+}
+
+void ApplyLoop::publish(const std::vector<mvccpb::Event>& events) {
+  p_.leases.followEvents(events);
+  const int64_t revision = events.front().kv().mod_revision();
+  p_.watchHub.notify(revision, events);
+  p_.events.publishApplied(revision, events);
+}
+
+void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
+  ApplyResult& result = outcome.result;
+  if (result.response) {
+    // The applier sets the revision; the member fills in who answered.
+    google::protobuf::Message* msg = result.response.get();
+    const auto* field = msg->GetDescriptor()->FindFieldByName("header");
+    if (field != nullptr && field->message_type() == etcdserverpb::ResponseHeader::descriptor()) {
+      auto* h = static_cast<etcdserverpb::ResponseHeader*>(
+          msg->GetReflection()->MutableMessage(msg, field));
+      h->set_cluster_id(p_.cluster.clusterId());
+      h->set_member_id(p_.cluster.memberId());
+      h->set_raft_term(p_.raft.term());
+    }
+  }
+  // Entries proposed elsewhere (or before a restart) have no waiter.
+  ApplyDone done = p_.waiters.take(requestId);
+  if (!done) return;
+  if (outcome.awaitPhysicalCompaction) {
+    p_.compactor.waitPhysical(std::move(done), std::move(result));
+    return;
+  }
+  boost::asio::post(p_.replies, [done = std::move(done), result = std::move(result)]() mutable {
+    done(std::move(result));
+  });
+}
+
+void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {
+  raftpb::ConfChange cc;
+  if (!cc.ParseFromString(entry.data())) {
+    p_.logger.error(kCaller, "cannot parse a committed conf change; skipping it",
+                    jsonField("index", static_cast<long long>(entry.index())));
+  } else {
+    std::optional<raftpb::ConfState> cs = p_.raft.applyConfChange(cc);
+    if (!cs) return;  // stopping: the entry is applied again after the restart
+    confState_ = std::move(*cs);
+    p_.cluster.setConfState(confState_);
+    if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE && cc.node_id() == p_.raft.memberId() &&
+        entry.index() > p_.store.consistentIndex()) {
+      p_.logger.info("membership/cluster.go", "added member",
+                     jsonField("cluster-id", idToHex(p_.cluster.clusterId())) + "," +
+                         jsonField("added-peer-id", idToHex(cc.node_id())));
+    }
+  }
+  if (entry.index() > p_.store.consistentIndex()) p_.store.setConsistentIndex(entry.index());
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,105 @@
+// ApplyLoop: applies committed entries in log order on its own thread
+// ("cairn-apply").
+//
+// For each entry: conf changes go to raft (on the raft loop) and to the
+// cluster's member list; a client request is decoded and run through the
+// apply chain (AuthApplier -> ApplyDispatcher -> appliers), each write
+// committing one backend batch with the entry's index as consistent_index;
+// an entry that writes nothing still records its index. A committed write's
+// events then move lease attachments, reach the watch hub and the applied
+// subscribers, in that order, before its proposer is answered on the reply
+// pool (the frontend's send path never runs here). After each batch of
+// entries: held linearizable reads are released, start() is told, and a
+// snapshot is taken when due. Entries at or below the backend's consistent
+// index (WAL replay after a restart) are skipped.
+//
+// Threads: enqueue() from the raft loop (under mu_); everything else on the
+// apply thread. appliedIndex() from any thread.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "applier.h"
+#include "cairn/logger.h"
+#include "cairn/raftpb.pb.h"
+#include "cluster_server.h"
+#include "compactor.h"
+#include "lease_applier.h"
+#include "member_snapshots.h"
+#include "mvcc/kv_store.h"
+#include "plugin/plugin_registry.h"
+#include "raft_node.h"
+#include "reads.h"
+#include "server_events.h"
+#include "server_options.h"
+#include "startup_gate.h"
+#include "wait_registry.h"
+#include "watch/watch_hub.h"
+
+namespace cairn::server {
+
+class ApplyLoop {
+ public:
+  // What the loop drives; every part outlives the loop.
+  struct Parts {
+    const ServerOptions& options;
+    Logger& logger;
+    const plugin::PluginRegistry& registry;
+    mvcc::KvStore& store;
+    Applier& chain;
+    WaitRegistry& waiters;
+    boost::asio::thread_pool& replies;
+    Compactor& compactor;
+    LeaseApplier& leases;
+    watch::WatchHub& watchHub;
+    ServerEvents& events;
+    Reads& reads;
+    StartupGate& startup;
+    MemberSnapshots& snapshots;
+    RaftNode& raft;
+    ClusterServer& cluster;
+  };
+
+  ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);
+  ~ApplyLoop() { stop(); }
+  ApplyLoop(const ApplyLoop&) = delete;
+  ApplyLoop& operator=(const ApplyLoop&) = delete;
+
+  void start();
+  // Applies what is queued, then joins.
+  void stop();
+
+  // Raft loop: committed entries, in log order.
+  void enqueue(std::vector<raftpb::Entry>&& entries);
+  uint64_t appliedIndex() const { return appliedIndex_.load(); }
+
+ private:
+  void loop();
+  void applyEntry(const raftpb::Entry& entry);
+  void applyNormal(const raftpb::Entry& entry);
+  void applyConfChange(const raftpb::Entry& entry);
+  // Lease attachments, watchers, applied subscribers.
+  void publish(const std::vector<mvccpb::Event>& events);
+  void reply(uint64_t requestId, ApplyOutcome&& outcome);
+
+  Parts p_;
+
+  // Committed entries from the raft loop.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<raftpb::Entry>> queue_;  // guarded by mu_
+  bool stop_ = false;                             // guarded by mu_
+
+  raftpb::ConfState confState_;            // apply thread only
+  std::atomic<uint64_t> appliedIndex_{0};  // written by the apply thread
+  std::thread thread_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,28 @@
+// AuthApplier: the apply-time permission check (etcd's authApplierV3). The
+// identity the request was proposed with (header username, auth revision)
+// is checked again against the authorizer's current state, so a permission
+// revoked, or a user's auth revision moved, between proposing and applying
+// is honoured (Error::AuthOldRevision, Error::PermissionDenied).
+//
+// Owner: the apply loop. Without an authorizer every request passes through
+// untouched (auth disabled).
+#pragma once
+
+#include "applier.h"
+#include "cairn/authorizer.h"
+
+namespace cairn::server {
+
+class AuthApplier final : public Applier {
+ public:
+  // `authorizer` may be null; `next` is the rest of the chain.
+  AuthApplier(Authorizer* authorizer, Applier& next) : authorizer_(authorizer), next_(next) {}
+
+  void apply(const ApplyRequest& req, ApplyOutcome* out) override;
+
+ private:
+  Authorizer* const authorizer_;  // thread-safe per its contract
+  Applier& next_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,69 @@
+// Bootstrap: brings a member's state up before any thread runs.
+//
+// Opens the backend and the MVCC store, then either bootstraps a new member
+// (validating --initial-cluster, deriving the member and cluster ids,
+// creating the WAL, a raft node with this member as the only voter) or
+// recovers an existing one (newest usable snapshot, backend restored from it
+// when behind, WAL replayed into raft's storage; raft re-delivers every
+// committed entry after the snapshot and the apply loop skips those at or
+// below the backend's consistent index). Last, the plugins' recover hooks
+// run on a read of the recovered backend, before any entry is applied.
+//
+// Owner: the thread calling Server::start(), once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cairn/logger.h"
+#include "cairn/raftpb.pb.h"
+#include "cairn/status.h"
+#include "cairn/storage.h"
+#include "mvcc/kv_store.h"
+#include "plugin/plugin_registry.h"
+#include "raft/config.h"
+#include "raft/memory_storage.h"
+#include "raft/raw_node.h"
+#include "server_options.h"
+#include "wal/snapshotter.h"
+#include "wal/wal.h"
+
+namespace cairn::server {
+
+// What the member runs with after bootstrap or recovery.
+struct RecoveredMember {
+  uint64_t memberId = 0;
+  uint64_t clusterId = 0;
+  std::unique_ptr<mvcc::KvStore> store;
+  std::unique_ptr<wal::Wal> wal;
+  std::unique_ptr<wal::Snapshotter> snapshotter;
+  std::unique_ptr<raft::RawNode> node;
+  raftpb::ConfState confState;  // as of the snapshot (conf changes after it are re-applied)
+  uint64_t snapshotIndex = 0;
+  uint64_t appliedIndex = 0;  // raft's applied index to start from
+};
+
+class Bootstrap {
+ public:
+  Bootstrap(const ServerOptions& options, Logger& logger, storage::Backend& backend,
+            raft::MemoryStorage& raftStorage);
+
+  Status run(const plugin::PluginRegistry& registry, RecoveredMember* out);
+
+ private:
+  Status openStorage(RecoveredMember* m);
+  Status bootstrapNew(RecoveredMember* m);
+  Status recoverExisting(RecoveredMember* m);
+  Status validateInitialCluster() const;
+  Status runRecoverHooks(const plugin::PluginRegistry& registry);
+  raft::Config raftConfig(uint64_t memberId);
+
+  const ServerOptions& options_;
+  Logger& logger_;
+  storage::Backend& backend_;
+  raft::MemoryStorage& raftStorage_;
+  std::string memberDir_, walDir_, snapDir_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,101 @@
+#include "maintenance_server.h"
+
+#include <boost/asio/post.hpp>
+
+#include "request_auth.h"
+#include "unimplemented_stream.h"
+
+namespace cairn::server {
+namespace {
+
+Status notImplemented(const char* method) {
+  return Status(StatusCode::Unimplemented, std::string("etcdserverpb.Maintenance.") + method +
+                                               " is not implemented in this Cairn build");
+}
+
+}  // namespace
+
+void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::StatusRequest& req,
+                               Done<etcdserverpb::StatusResponse> done) {
+  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
+  reads_.serializable([this, done = std::move(done)](const Status& gate) {
+    etcdserverpb::StatusResponse resp;
+    if (!gate) {
+      done(gate, std::move(resp));
+      return;
+    }
+    *resp.mutable_header() = cluster_.currentHeader();
+    resp.set_version(kEtcdServerVersion);
+    resp.set_dbsize(static_cast<int64_t>(backend_.sizeAllocated()));
+    resp.set_dbsizeinuse(static_cast<int64_t>(backend_.sizeInUse()));
+    resp.set_leader(raft_.leader());
+    resp.set_raftindex(raft_.committedIndex());
+    resp.set_raftterm(raft_.term());
+    resp.set_raftappliedindex(appliedIndex_());
+    resp.set_islearner(false);
+    done(Status::ok(), std::move(resp));
+  });
+}
+
+void MaintenanceServer::defragment(const RequestContext& ctx,
+                                   const etcdserverpb::DefragmentRequest& req,
+                                   Done<etcdserverpb::DefragmentResponse> done) {
+  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
+  std::unique_lock lk(mu_);
+  if (stopped_) {
+    lk.unlock();
+    done(Status(Error::Stopped), {});
+    return;
+  }
+  boost::asio::post(defragPool_, [this, done = std::move(done)] {
+    logger_.info("server/maintenance_server.cpp", "starting defragment");
+    etcdserverpb::DefragmentResponse resp;
+    if (Status st = backend_.defragment(); !st) {
+      logger_.warn("server/maintenance_server.cpp", "failed to defragment",
+                   jsonField("error", st.message()));
+      done(st, std::move(resp));
+      return;
+    }
+    logger_.info("server/maintenance_server.cpp", "finished defragment");
+    *resp.mutable_header() = cluster_.currentHeader();
+    done(Status::ok(), std::move(resp));
+  });
+}
+
+// The methods below answer at once, as a request failing validation does.
+void MaintenanceServer::alarm(const RequestContext& /*ctx*/,
+                              const etcdserverpb::AlarmRequest& /*req*/,
+                              Done<etcdserverpb::AlarmResponse> done) {
+  done(notImplemented("Alarm"), {});
+}
+
+void MaintenanceServer::hash(const RequestContext& /*ctx*/,
+                             const etcdserverpb::HashRequest& /*req*/,
+                             Done<etcdserverpb::HashResponse> done) {
+  done(notImplemented("Hash"), {});
+}
+
+void MaintenanceServer::hashKv(const RequestContext& /*ctx*/,
+                               const etcdserverpb::HashKVRequest& /*req*/,
+                               Done<etcdserverpb::HashKVResponse> done) {
+  done(notImplemented("HashKV"), {});
+}
+
+void MaintenanceServer::moveLeader(const RequestContext& /*ctx*/,
+                                   const etcdserverpb::MoveLeaderRequest& /*req*/,
+                                   Done<etcdserverpb::MoveLeaderResponse> done) {
+  done(notImplemented("MoveLeader"), {});
+}
+
+std::unique_ptr<StreamCall> MaintenanceServer::snapshot(const RequestContext& /*ctx*/,
+                                                        std::function<void()> onReady) {
+  return std::make_unique<UnimplementedStream>(notImplemented("Snapshot"), std::move(onReady));
+}
+
+}  // namespace cairn::server

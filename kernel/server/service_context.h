@@ -1,0 +1,31 @@
+// ServiceContext: what the kernel's request services (KvServer,
+// LeaseServer, WatchServer) share. Set up by Server::start() before any
+// service is used; every part is thread-safe as documented at its class.
+#pragma once
+
+#include "cairn/authorizer.h"
+#include "cluster_server.h"
+#include "kv_applier.h"
+#include "lease/lessor.h"
+#include "lease_driver.h"
+#include "mvcc/kv_store.h"
+#include "raft_node.h"
+#include "reads.h"
+#include "server_options.h"
+#include "watch/watch_hub.h"
+
+namespace cairn::server {
+
+struct ServiceContext {
+  const ServerOptions& options;
+  Authorizer* authorizer;  // null: auth disabled (the hot path)
+  RaftNode& raft;          // proposals, request ids
+  Reads& reads;
+  const ClusterServer& cluster;  // response headers
+  KvApplier& applier;            // range and read-only txn on any thread
+  lease::Lessor& lessor;
+  LeaseDriver& leaseDriver;
+  watch::WatchHub& watchHub;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,17 @@
+// NullTransport: the transport of a member that is the only voter. It has no
+// peers, so there is nothing to receive, and raft addresses no message to a
+// peer that does not exist; anything handed to send() is dropped.
+#pragma once
+
+#include "transport.h"
+
+namespace cairn::transport {
+
+class NullTransport final : public Transport {
+ public:
+  Status start(Deliver /*deliver*/) override { return Status::ok(); }
+  void send(std::vector<raftpb::Message>&& /*messages*/) override {}
+  void stop() override {}
+};
+
+}  // namespace cairn::transport
