@@ -809,14 +809,32 @@ class FakeHost final : public Host {
   Events& events() override { return events_; }
   Metrics& metrics() override { return metrics_; }
   const Settings& settings() const override { return settings_; }
-  const ServiceRegistry& services() const override { return services_; }
+  const ServiceRegistry& services() const override {
+    return registryOverride_ != nullptr ? *registryOverride_ : services_;
+  }
   Logger& logger() override { return logger_; }
-  // api-grpc proposes nothing: a proposal here is a bug and fails loudly.
-  void propose(const RequestContext&, const google::protobuf::Message&, MessageDone done) override {
+  // api-grpc proposes nothing: unless a test plays the kernel's proposal
+  // path (setPropose), a proposal is a bug and fails loudly.
+  using ProposeFn =
+      std::function<void(const RequestContext&, const google::protobuf::Message&, MessageDone)>;
+  void propose(const RequestContext& ctx, const google::protobuf::Message& command,
+               MessageDone done) override {
+    if (propose_) {
+      propose_(ctx, command, std::move(done));
+      return;
+    }
     done(Status(StatusCode::Internal, "fake kernel: api-grpc proposes nothing"), nullptr);
   }
-  // No plugin buckets: an empty state.
-  std::unique_ptr<storage::ReadTxn> read() override { return std::make_unique<EmptyReadTxn>(); }
+  // No plugin buckets unless a test provides a backend's reads (setRead).
+  std::unique_ptr<storage::ReadTxn> read() override {
+    if (read_) return read_();
+    return std::make_unique<EmptyReadTxn>();
+  }
+
+  // For tests of service plugins; set before start.
+  void setPropose(ProposeFn fn) { propose_ = std::move(fn); }
+  void setRead(std::function<std::unique_ptr<storage::ReadTxn>()> fn) { read_ = std::move(fn); }
+  void setServices(const ServiceRegistry* registry) { registryOverride_ = registry; }
 
   FakeKv& fakeKv() { return kv_; }
   FakeLease& fakeLease() { return lease_; }
@@ -837,6 +855,9 @@ class FakeHost final : public Host {
   FakeMetrics metrics_;
   FakeServiceRegistry services_;
   CapturingLogger logger_;
+  ProposeFn propose_;
+  std::function<std::unique_ptr<storage::ReadTxn>()> read_;
+  const ServiceRegistry* registryOverride_ = nullptr;
 };
 
 }  // namespace cairn::api::test
