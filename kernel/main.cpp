@@ -43,22 +43,15 @@ std::vector<std::string> urlStrings(const std::vector<cairn::config::Url>& urls)
   return out;
 }
 
-// Loads a plugin and checks that its descriptor's kind is the one this slot
-// takes: a storage plugin as --storage-backend, any other kind in --plugins.
+// Loads a plugin and checks that its descriptor's kind fits the slot: a
+// storage plugin as --storage-backend, any other kind in --plugins.
 cairn::Status loadAs(const cairn::plugin::PluginLoader& loader, const std::string& name,
                      std::optional<cairn::PluginKind> kind, cairn::plugin::LoadedPlugin* out) {
   if (cairn::Status st = loader.load(name, out); !st) return st;
-  const cairn::PluginKind got = out->descriptor().kind;
-  const bool fits = kind ? got == *kind : got != cairn::PluginKind::Storage;
-  if (fits) return cairn::Status::ok();
-  const std::string want = kind ? std::string(cairn::plugin::pluginKindName(*kind))
-                                : std::string("api, auth or extension");
-  cairn::Status refused(cairn::StatusCode::FailedPrecondition,
-                        "plugin " + name + " at " + out->path() + " is a " +
-                            std::string(cairn::plugin::pluginKindName(got)) + " plugin, not " +
-                            (kind ? "a " : "an ") + want + " plugin");
-  out->reset();
-  return refused;
+  cairn::Status fits = kind ? cairn::plugin::requireKind(*out, *kind)
+                            : cairn::plugin::requireServicePlugin(*out);
+  if (!fits) out->reset();
+  return fits;
 }
 
 cairn::server::ServerOptions serverOptions(const cairn::config::Config& cfg,

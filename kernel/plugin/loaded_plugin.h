@@ -22,9 +22,12 @@ class LoadedPlugin {
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
 
   const PluginDescriptor& descriptor() const { return *descriptor_; }
+  // The plugin's kind, as its descriptor declares it.
+  PluginKind kind() const { return descriptor_->kind; }
   const std::string& path() const { return path_; }
   Plugin* instance() const { return instance_; }
-  // Valid only when descriptor().kind matches; the loader checked it.
+  // Valid only for a plugin of the matching kind: check it first with
+  // requireKind / requireServicePlugin (plugin_loader.h).
   StoragePlugin& asStorage() const { return *static_cast<StoragePlugin*>(instance_); }
   ServicePlugin& asService() const { return *static_cast<ServicePlugin*>(instance_); }
 

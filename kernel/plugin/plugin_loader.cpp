@@ -23,8 +23,46 @@ std::string PluginLoader::pathFor(const std::string& name) const {
   return pluginDir_ + "/" + name + ".so";
 }
 
-Status PluginLoader::load(const std::string& name, PluginKind expectedKind,
-                          LoadedPlugin* out) const {
+namespace {
+
+bool isKnownKind(PluginKind kind) {
+  switch (kind) {
+    case PluginKind::Storage:
+    case PluginKind::Api:
+    case PluginKind::Auth:
+    case PluginKind::Extension:
+      return true;
+  }
+  return false;
+}
+
+// "a storage plugin", "an api plugin".
+std::string withArticle(PluginKind kind) {
+  const std::string_view name = pluginKindName(kind);
+  const bool vowel =
+      !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(name) + " plugin";
+}
+
+Status wrongKind(const LoadedPlugin& plugin, const std::string& wanted) {
+  return Status(StatusCode::FailedPrecondition,
+                "plugin \"" + std::string(plugin.descriptor().name) + "\" at " + plugin.path() +
+                    " is " + withArticle(plugin.kind()) + ", not " + wanted);
+}
+
+}  // namespace
+
+Status requireKind(const LoadedPlugin& plugin, PluginKind kind) {
+  if (plugin.kind() == kind) return Status::ok();
+  return wrongKind(plugin, withArticle(kind));
+}
+
+Status requireServicePlugin(const LoadedPlugin& plugin) {
+  if (plugin.kind() != PluginKind::Storage) return Status::ok();
+  return wrongKind(plugin, "an api, auth or extension plugin");
+}
+
+Status PluginLoader::load(const std::string& name, LoadedPlugin* out) const {
   auto fail = [&](const std::string& why) {
     return Status(StatusCode::FailedPrecondition, "plugin \"" + name + "\": " + why);
   };
@@ -69,11 +107,12 @@ Status PluginLoader::load(const std::string& name, PluginKind expectedKind,
     ::dlclose(handle);
     return fail(path + " calls itself \"" + got + "\"; the file name must match the plugin name");
   }
-  if (descriptor->kind != expectedKind) {
-    const auto got = pluginKindName(descriptor->kind);
+  // The kind decides what the instance is cast to (StoragePlugin or
+  // ServicePlugin), so a value this SDK does not define is refused here.
+  if (!isKnownKind(descriptor->kind)) {
+    const auto got = static_cast<uint32_t>(descriptor->kind);
     ::dlclose(handle);
-    return fail("is a " + std::string(got) + " plugin, expected a " +
-                std::string(pluginKindName(expectedKind)) + " plugin");
+    return fail(path + " declares an unknown plugin kind " + std::to_string(got));
   }
   if (descriptor->create == nullptr || descriptor->destroy == nullptr) {
     ::dlclose(handle);

@@ -7,6 +7,9 @@ namespace {
 
 class ApiGrpcPlugin final : public ServicePlugin {
  public:
+  // A frontend declares nothing: it serves what the kernel and the other
+  // plugins declared, read from the Host in start().
+  Status declare(Registrar& /*registrar*/) override { return Status::ok(); }
   Status start(Host& host) override { return server_.start(host); }
   void stop() override { server_.stop(); }
 

@@ -10,12 +10,17 @@ Status GrpcServer::start(Host& host) {
   if (server_) return Status(StatusCode::FailedPrecondition, "api-grpc: server already started");
 
   ServerSettings settings;
-  if (Status s = serverSettingsFromHost(host, settings); !s.isOk()) return s;
+  if (Status s = serverSettingsFrom(host.settings(), settings); !s.isOk()) return s;
 
-  auto kv = std::make_unique<KvGrpcService>(host.kv(), settings.maxReceiveMessageBytes);
-  auto lease = std::make_unique<LeaseGrpcService>(host.lease(), settings.maxReceiveMessageBytes);
-  auto watch = std::make_unique<WatchGrpcService>(host.watch(), settings.maxReceiveMessageBytes);
-  auto unimplemented = std::make_unique<UnimplementedService>();
+  const int limit = settings.maxReceiveMessageBytes;
+  auto kv = std::make_unique<KvGrpcService>(host.kv(), limit);
+  auto lease = std::make_unique<LeaseGrpcService>(host.lease(), limit);
+  auto watch = std::make_unique<WatchGrpcService>(host.watch(), limit);
+  auto cluster = std::make_unique<ClusterGrpcService>(host.cluster(), limit);
+  auto maintenance = std::make_unique<MaintenanceGrpcService>(host.maintenance(), limit);
+  std::vector<ServiceDef> own;
+  own.push_back(MaintenanceGrpcService::snapshotService(host.maintenance()));
+  auto generic = std::make_unique<GenericGrpcService>(host.services(), std::move(own), limit);
 
   grpc::ServerBuilder builder;
   // AddListeningPort writes the bound port here during BuildAndStart, so the
@@ -28,7 +33,9 @@ Status GrpcServer::start(Host& host) {
   builder.RegisterService(kv.get());
   builder.RegisterService(lease.get());
   builder.RegisterService(watch.get());
-  builder.RegisterCallbackGenericService(unimplemented.get());
+  builder.RegisterService(cluster.get());
+  builder.RegisterService(maintenance.get());
+  builder.RegisterCallbackGenericService(generic.get());
 
   builder.SetMaxReceiveMessageSize(settings.transportReceiveLimitBytes);
   builder.SetMaxSendMessageSize(settings.maxSendMessageBytes);
@@ -87,7 +94,9 @@ Status GrpcServer::start(Host& host) {
   kv_ = std::move(kv);
   lease_ = std::move(lease);
   watch_ = std::move(watch);
-  unimplemented_ = std::move(unimplemented);
+  cluster_ = std::move(cluster);
+  maintenance_ = std::move(maintenance);
+  generic_ = std::move(generic);
   server_ = std::move(server);
   return Status::ok();
 }
@@ -103,7 +112,9 @@ void GrpcServer::stop() {
   kv_.reset();
   lease_.reset();
   watch_.reset();
-  unimplemented_.reset();
+  cluster_.reset();
+  maintenance_.reset();
+  generic_.reset();
   boundAddresses_.clear();
 }
 

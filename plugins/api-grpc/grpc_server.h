@@ -1,11 +1,11 @@
 // GrpcServer: etcd's v3 gRPC API on the member's client URLs.
 //
-// Owns one grpc::Server listening on every client URL, with the KV, Lease and
-// Watch services forwarding to the kernel and UnimplementedService answering
-// the rest. It
-// runs on gRPC's own callback threads; start() returns once the ports are
-// bound. start() and stop() are called from one thread (the kernel's plugin
-// lifecycle), never concurrently.
+// Owns one grpc::Server listening on every client URL, with the KV, Lease,
+// Watch, Cluster and Maintenance services forwarding to the kernel, and
+// GenericGrpcService serving the services plugins registered (and answering
+// the rest UNIMPLEMENTED). It runs on gRPC's own callback threads; start()
+// returns once the ports are bound. start() and stop() are called from one thread (the kernel's
+// plugin lifecycle), never concurrently.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -17,10 +17,12 @@
 
 #include "cairn/host.h"
 #include "cairn/status.h"
+#include "cluster_grpc_service.h"
+#include "generic_grpc_service.h"
 #include "kv_grpc_service.h"
 #include "lease_grpc_service.h"
+#include "maintenance_grpc_service.h"
 #include "server_settings.h"
-#include "unimplemented_service.h"
 #include "watch_grpc_service.h"
 
 namespace cairn::api {
@@ -38,8 +40,8 @@ class GrpcServer {
   GrpcServer& operator=(const GrpcServer&) = delete;
 
   // Binds every client URL and starts serving. `host` must outlive stop().
-  // Fails (serving nothing) on a bad flag, a TLS URL, or a port that cannot
-  // be bound.
+  // Fails (serving nothing) on a setting it cannot read, a TLS URL, or a
+  // port that cannot be bound.
   Status start(Host& host);
 
   // Stops accepting calls, lets in-flight calls finish for the grace period,
@@ -59,7 +61,9 @@ class GrpcServer {
   std::unique_ptr<KvGrpcService> kv_;
   std::unique_ptr<LeaseGrpcService> lease_;
   std::unique_ptr<WatchGrpcService> watch_;
-  std::unique_ptr<UnimplementedService> unimplemented_;
+  std::unique_ptr<ClusterGrpcService> cluster_;
+  std::unique_ptr<MaintenanceGrpcService> maintenance_;
+  std::unique_ptr<GenericGrpcService> generic_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> boundAddresses_;
 };

@@ -2,9 +2,11 @@
 // every call to the kernel's KvService. No thread waits on a request: the
 // handler returns at once and the kernel's `done` finishes the call.
 //
-// The request passed to the kernel is gRPC's and is freed once the call
-// finishes, which on cancellation or shutdown can be before `done` runs: the
-// kernel must copy what it keeps beyond the KvService call itself.
+// Every method is registered raw (bytes in, bytes out) so an unparsable
+// request gets grpc-go's INTERNAL status, not the empty UNIMPLEMENTED that
+// gRPC C++'s generated handlers answer (see wire_codec.h). The request lives
+// in the call's reactor until the call ends; the kernel must copy what it
+// keeps beyond its KvService call.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -14,7 +16,14 @@
 
 namespace cairn::api {
 
-class KvGrpcService final : public etcdserverpb::KV::CallbackService {
+namespace kv_raw {
+using etcdserverpb::KV;
+using Base = KV::WithRawCallbackMethod_Range<
+    KV::WithRawCallbackMethod_Put<KV::WithRawCallbackMethod_DeleteRange<
+        KV::WithRawCallbackMethod_Txn<KV::WithRawCallbackMethod_Compact<KV::Service>>>>>;
+}  // namespace kv_raw
+
+class KvGrpcService final : public kv_raw::Base {
  public:
   // `kv` must outlive the gRPC server this service is registered with.
   // `maxRequestBytes`: the receive limit clients see (etcd's
@@ -22,20 +31,20 @@ class KvGrpcService final : public etcdserverpb::KV::CallbackService {
   KvGrpcService(KvService& kv, int maxRequestBytes) : kv_(kv), maxRequestBytes_(maxRequestBytes) {}
 
   grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* context,
-                                  const etcdserverpb::RangeRequest* request,
-                                  etcdserverpb::RangeResponse* response) override;
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* context,
-                                const etcdserverpb::PutRequest* request,
-                                etcdserverpb::PutResponse* response) override;
+                                const grpc::ByteBuffer* request,
+                                grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* context,
-                                        const etcdserverpb::DeleteRangeRequest* request,
-                                        etcdserverpb::DeleteRangeResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* context,
-                                const etcdserverpb::TxnRequest* request,
-                                etcdserverpb::TxnResponse* response) override;
+                                const grpc::ByteBuffer* request,
+                                grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* context,
-                                    const etcdserverpb::CompactionRequest* request,
-                                    etcdserverpb::CompactionResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
 
  private:
   KvService& kv_;

@@ -5,38 +5,51 @@
 
 namespace cairn::api {
 
-grpc::ServerUnaryReactor* LeaseGrpcService::LeaseGrant(
-    grpc::CallbackServerContext* /*context*/, const etcdserverpb::LeaseGrantRequest* request,
-    etcdserverpb::LeaseGrantResponse* response) {
-  return forwardUnary("lease", request, response, maxRequestBytes_,
-                      [this](const auto& req, auto done) { lease_.grant(req, std::move(done)); });
+namespace pb = etcdserverpb;
+
+grpc::ServerUnaryReactor* LeaseGrpcService::LeaseGrant(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return serveUnary<pb::LeaseGrantRequest, pb::LeaseGrantResponse>(
+      "lease", context, request, response, maxRequestBytes_,
+      [this](const auto& ctx, const auto& req, auto done) {
+        lease_.grant(ctx, req, std::move(done));
+      });
 }
 
-grpc::ServerUnaryReactor* LeaseGrpcService::LeaseRevoke(
-    grpc::CallbackServerContext* /*context*/, const etcdserverpb::LeaseRevokeRequest* request,
-    etcdserverpb::LeaseRevokeResponse* response) {
-  return forwardUnary("lease", request, response, maxRequestBytes_,
-                      [this](const auto& req, auto done) { lease_.revoke(req, std::move(done)); });
+grpc::ServerUnaryReactor* LeaseGrpcService::LeaseRevoke(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return serveUnary<pb::LeaseRevokeRequest, pb::LeaseRevokeResponse>(
+      "lease", context, request, response, maxRequestBytes_,
+      [this](const auto& ctx, const auto& req, auto done) {
+        lease_.revoke(ctx, req, std::move(done));
+      });
 }
 
-grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>*
-LeaseGrpcService::LeaseKeepAlive(grpc::CallbackServerContext* /*context*/) {
-  return new LeaseKeepAliveReactor(lease_, maxRequestBytes_);
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* LeaseGrpcService::LeaseKeepAlive(
+    grpc::CallbackServerContext* context) {
+  return new LeaseKeepAliveReactor(*context, lease_, maxRequestBytes_);
 }
 
-grpc::ServerUnaryReactor* LeaseGrpcService::LeaseTimeToLive(
-    grpc::CallbackServerContext* /*context*/, const etcdserverpb::LeaseTimeToLiveRequest* request,
-    etcdserverpb::LeaseTimeToLiveResponse* response) {
-  return forwardUnary(
-      "lease", request, response, maxRequestBytes_,
-      [this](const auto& req, auto done) { lease_.timeToLive(req, std::move(done)); });
+grpc::ServerUnaryReactor* LeaseGrpcService::LeaseTimeToLive(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return serveUnary<pb::LeaseTimeToLiveRequest, pb::LeaseTimeToLiveResponse>(
+      "lease", context, request, response, maxRequestBytes_,
+      [this](const auto& ctx, const auto& req, auto done) {
+        lease_.timeToLive(ctx, req, std::move(done));
+      });
 }
 
-grpc::ServerUnaryReactor* LeaseGrpcService::LeaseLeases(
-    grpc::CallbackServerContext* /*context*/, const etcdserverpb::LeaseLeasesRequest* request,
-    etcdserverpb::LeaseLeasesResponse* response) {
-  return forwardUnary("lease", request, response, maxRequestBytes_,
-                      [this](const auto& req, auto done) { lease_.leases(req, std::move(done)); });
+grpc::ServerUnaryReactor* LeaseGrpcService::LeaseLeases(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return serveUnary<pb::LeaseLeasesRequest, pb::LeaseLeasesResponse>(
+      "lease", context, request, response, maxRequestBytes_,
+      [this](const auto& ctx, const auto& req, auto done) {
+        lease_.leases(ctx, req, std::move(done));
+      });
 }
 
 }  // namespace cairn::api

@@ -1,7 +1,7 @@
 // LeaseGrpcService: etcd's Lease gRPC service on gRPC's callback API,
-// forwarding to the kernel's LeaseService. The unary methods work as the KV
-// ones (UnaryCallReactor); LeaseKeepAlive is one LeaseKeepAliveReactor per
-// stream.
+// forwarding to the kernel's LeaseService. Served raw like KvGrpcService;
+// the unary methods are UnaryCallReactors, LeaseKeepAlive is one
+// LeaseKeepAliveReactor per stream.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -11,7 +11,14 @@
 
 namespace cairn::api {
 
-class LeaseGrpcService final : public etcdserverpb::Lease::CallbackService {
+namespace lease_raw {
+using etcdserverpb::Lease;
+using Base = Lease::WithRawCallbackMethod_LeaseGrant<Lease::WithRawCallbackMethod_LeaseRevoke<
+    Lease::WithRawCallbackMethod_LeaseKeepAlive<Lease::WithRawCallbackMethod_LeaseTimeToLive<
+        Lease::WithRawCallbackMethod_LeaseLeases<Lease::Service>>>>>;
+}  // namespace lease_raw
+
+class LeaseGrpcService final : public lease_raw::Base {
  public:
   // `lease` must outlive the gRPC server this service is registered with.
   // `maxRequestBytes`: the receive limit clients see (see KvGrpcService).
@@ -19,20 +26,19 @@ class LeaseGrpcService final : public etcdserverpb::Lease::CallbackService {
       : lease_(lease), maxRequestBytes_(maxRequestBytes) {}
 
   grpc::ServerUnaryReactor* LeaseGrant(grpc::CallbackServerContext* context,
-                                       const etcdserverpb::LeaseGrantRequest* request,
-                                       etcdserverpb::LeaseGrantResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* LeaseRevoke(grpc::CallbackServerContext* context,
-                                        const etcdserverpb::LeaseRevokeRequest* request,
-                                        etcdserverpb::LeaseRevokeResponse* response) override;
-  grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest,
-                          etcdserverpb::LeaseKeepAliveResponse>*
-  LeaseKeepAlive(grpc::CallbackServerContext* context) override;
-  grpc::ServerUnaryReactor* LeaseTimeToLive(
-      grpc::CallbackServerContext* context, const etcdserverpb::LeaseTimeToLiveRequest* request,
-      etcdserverpb::LeaseTimeToLiveResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* LeaseKeepAlive(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* LeaseTimeToLive(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* LeaseLeases(grpc::CallbackServerContext* context,
-                                        const etcdserverpb::LeaseLeasesRequest* request,
-                                        etcdserverpb::LeaseLeasesResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   LeaseService& lease_;

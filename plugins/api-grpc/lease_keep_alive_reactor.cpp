@@ -4,15 +4,19 @@
 #include <string>
 #include <utility>
 
-#include "request_limit.h"
-#include "unary_call_reactor.h"
+#include "call_context.h"
+#include "wire_codec.h"
 
 namespace cairn::api {
 
-LeaseKeepAliveReactor::LeaseKeepAliveReactor(LeaseService& lease, int maxRequestBytes)
-    : lease_(lease), maxRequestBytes_(maxRequestBytes), shared_(std::make_shared<Shared>()) {
+LeaseKeepAliveReactor::LeaseKeepAliveReactor(const grpc::CallbackServerContext& call,
+                                             LeaseService& lease, int maxRequestBytes)
+    : lease_(lease),
+      maxRequestBytes_(maxRequestBytes),
+      context_(requestContextFor(call)),
+      shared_(std::make_shared<Shared>()) {
   shared_->reactor = this;
-  StartRead(&request_);
+  StartRead(&requestBytes_);
 }
 
 void LeaseKeepAliveReactor::OnReadDone(bool ok) {
@@ -27,11 +31,12 @@ void LeaseKeepAliveReactor::OnReadDone(bool ok) {
       return;
     }
     if (finished_ || broken_ || finishStatus_) return;
-    if (std::optional<grpc::Status> refused = checkRequestSize(request_, maxRequestBytes_)) {
-      finishAfterWritesLocked(*refused);
+    if (Status decoded =
+            decodeRequest(requestBytes_, maxRequestBytes_, CallShape::Stream, &request);
+        !decoded.isOk()) {
+      finishAfterWritesLocked(toGrpcStatus(decoded));
       return;
     }
-    request = std::move(request_);
     seq = nextSeq_++;
     awaitedSeq_ = seq;
   }
@@ -45,7 +50,7 @@ void LeaseKeepAliveReactor::OnReadDone(bool ok) {
       };
   std::optional<grpc::Status> failure;
   try {
-    lease_.keepAlive(request, std::move(done));
+    lease_.keepAlive(context_, request, std::move(done));
   } catch (const std::exception& e) {
     failure = grpc::Status(grpc::StatusCode::INTERNAL,
                            std::string("cairn: lease keep-alive failed: ") + e.what());
@@ -77,14 +82,19 @@ void LeaseKeepAliveReactor::onAnswerLocked(uint64_t seq, const Status& status,
   }
   outbox_.push_back(std::move(response));
   writeNextLocked();
-  StartRead(&request_);
+  StartRead(&requestBytes_);
 }
 
 void LeaseKeepAliveReactor::writeNextLocked() {
   if (writing_ || outbox_.empty() || broken_ || finished_) return;
+  if (!encodeResponse(outbox_.front(), &writeBytes_)) {
+    outbox_.clear();
+    finishAfterWritesLocked(
+        grpc::Status(grpc::StatusCode::INTERNAL, "cairn: cannot serialize the response"));
+    return;
+  }
   writing_ = true;
-  // std::deque keeps the front's address while others are pushed behind it.
-  StartWrite(&outbox_.front());
+  StartWrite(&writeBytes_);
 }
 
 void LeaseKeepAliveReactor::OnWriteDone(bool ok) {
@@ -97,6 +107,7 @@ void LeaseKeepAliveReactor::OnWriteDone(bool ok) {
 }
 
 void LeaseKeepAliveReactor::OnCancel() {
+  context_.cancel->cancel();
   std::lock_guard<std::mutex> lock(shared_->mu);
   broken_ = true;
   maybeFinishLocked();

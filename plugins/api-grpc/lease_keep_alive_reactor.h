@@ -8,6 +8,9 @@
 // after the answers already queued; the client half-closing ends it with OK,
 // likewise after them.
 //
+// Served raw (see wire_codec.h): each request is decoded here, and one that
+// does not parse ends the stream with grpc-go's INTERNAL status.
+//
 // Safety: the reactor is touched from gRPC's callback threads and from the
 // kernel's `done`, which may run after the stream ended and the reactor was
 // deleted. `done` holds only the shared block; the reactor clears the block's
@@ -33,12 +36,13 @@
 namespace cairn::api {
 
 class LeaseKeepAliveReactor final
-    : public grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest,
-                                     etcdserverpb::LeaseKeepAliveResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // `lease` must outlive the gRPC server. Requests larger than
-  // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED.
-  LeaseKeepAliveReactor(LeaseService& lease, int maxRequestBytes);
+  // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED. Every
+  // keep-alive carries the stream's RequestContext (from `call`).
+  LeaseKeepAliveReactor(const grpc::CallbackServerContext& call, LeaseService& lease,
+                        int maxRequestBytes);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -61,14 +65,16 @@ class LeaseKeepAliveReactor final
 
   LeaseService& lease_;
   const int maxRequestBytes_;
+  const RequestContext context_;
   const std::shared_ptr<Shared> shared_;
 
   // gRPC's read target: written by gRPC between StartRead and OnReadDone,
   // read only in OnReadDone (one read outstanding at a time).
-  etcdserverpb::LeaseKeepAliveRequest request_;
+  grpc::ByteBuffer requestBytes_;
 
   // All below: guarded by shared_->mu.
   std::deque<etcdserverpb::LeaseKeepAliveResponse> outbox_;  // front is in flight if writing_
+  grpc::ByteBuffer writeBytes_;  // the front of outbox_, encoded, while writing_
   bool writing_ = false;
   uint64_t nextSeq_ = 1;
   uint64_t awaitedSeq_ = 0;  // the request the kernel is renewing; 0 if none

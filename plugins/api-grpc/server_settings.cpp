@@ -1,94 +1,62 @@
 #include "server_settings.h"
 
 #include <algorithm>
-#include <charconv>
 #include <climits>
 #include <string>
-
-#include "go_duration.h"
 
 namespace cairn::api {
 namespace {
 
-int capToInt(int64_t value) {
-  return value > INT_MAX ? INT_MAX : static_cast<int>(value);
+int capToInt(uint64_t value) {
+  return value > static_cast<uint64_t>(INT_MAX) ? INT_MAX : static_cast<int>(value);
 }
 
-Status readUnsigned(const Host& host, std::string_view name, int64_t fallback, int64_t& out) {
-  const std::optional<std::string> text = host.flag(name);
-  if (!text || text->empty()) {
-    out = fallback;
-    return Status::ok();
-  }
-  uint64_t value = 0;
-  const char* end = text->data() + text->size();
-  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
-  if (ec != std::errc() || ptr != end || value > static_cast<uint64_t>(INT64_MAX)) {
-    return Status(StatusCode::InvalidArgument, "invalid value \"" + *text + "\" for flag -" +
-                                                   std::string(name) +
-                                                   ": expected an unsigned integer");
-  }
-  out = static_cast<int64_t>(value);
-  return Status::ok();
-}
-
-Status readDuration(const Host& host, std::string_view name, std::chrono::milliseconds fallback,
-                    std::chrono::milliseconds& out) {
-  const std::optional<std::string> text = host.flag(name);
-  if (!text || text->empty()) {
-    out = fallback;
-    return Status::ok();
-  }
-  const std::optional<std::chrono::nanoseconds> value = parseGoDuration(*text);
-  if (!value || value->count() < 0) {
-    return Status(StatusCode::InvalidArgument, "invalid value \"" + *text + "\" for flag -" +
-                                                   std::string(name) + ": invalid duration");
-  }
-  // gRPC takes keepalive settings as int milliseconds.
-  const int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(*value).count();
-  out = std::chrono::milliseconds(capToInt(millis));
+// gRPC takes keepalive settings as int milliseconds. A negative duration
+// (Go accepts "-1s") disables the setting, as etcd's zero does.
+Status readMillis(const Settings& settings, std::string_view flag, std::chrono::milliseconds& out) {
+  std::chrono::nanoseconds value{0};
+  if (Status s = settings.duration(flag, &value); !s.isOk()) return s;
+  const int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(value).count();
+  out = std::chrono::milliseconds(millis <= 0 ? 0 : capToInt(static_cast<uint64_t>(millis)));
   return Status::ok();
 }
 
 }  // namespace
 
-Status serverSettingsFromHost(const Host& host, ServerSettings& out) {
-  const std::optional<std::string> urls = host.flag("listen-client-urls");
-  if (Status s = parseListenUrls(urls.value_or("http://localhost:2379"), out.listen); !s.isOk()) {
-    return s;
+Status serverSettingsFrom(const Settings& settings, ServerSettings& out) {
+  std::vector<Url> urls;
+  if (Status s = settings.urls("listen-client-urls", &urls); !s.isOk()) return s;
+  out.listen.clear();
+  for (const Url& url : urls) {
+    ListenAddress address;
+    if (Status s = listenAddressFor(url, &address); !s.isOk()) return s;
+    out.listen.push_back(std::move(address));
+  }
+  if (out.listen.empty()) {
+    return Status(StatusCode::InvalidArgument,
+                  "no client URLs to listen on (--listen-client-urls is empty)");
   }
 
-  int64_t maxRequestBytes = 0;
-  if (Status s = readUnsigned(host, "max-request-bytes", kDefaultMaxRequestBytes, maxRequestBytes);
-      !s.isOk()) {
-    return s;
-  }
-  out.maxReceiveMessageBytes =
-      capToInt(std::min<int64_t>(maxRequestBytes, INT_MAX) + kGrpcOverheadBytes);
-  out.transportReceiveLimitBytes =
-      capToInt(2 * static_cast<int64_t>(out.maxReceiveMessageBytes) + kGrpcOverheadBytes);
+  uint64_t maxRequestBytes = 0;
+  if (Status s = settings.uint64("max-request-bytes", &maxRequestBytes); !s.isOk()) return s;
+  out.maxReceiveMessageBytes = capToInt(std::min<uint64_t>(maxRequestBytes, INT_MAX) +
+                                        static_cast<uint64_t>(kGrpcOverheadBytes));
+  out.transportReceiveLimitBytes = capToInt(2 * static_cast<uint64_t>(out.maxReceiveMessageBytes) +
+                                            static_cast<uint64_t>(kGrpcOverheadBytes));
   out.maxSendMessageBytes = INT_MAX;
 
-  int64_t streams = 0;
-  if (Status s =
-          readUnsigned(host, "max-concurrent-streams", kDefaultMaxConcurrentStreams, streams);
-      !s.isOk()) {
-    return s;
-  }
+  uint64_t streams = 0;
+  if (Status s = settings.uint64("max-concurrent-streams", &streams); !s.isOk()) return s;
   out.maxConcurrentStreams = capToInt(streams);
 
-  if (Status s = readDuration(host, "grpc-keepalive-min-time", kDefaultKeepaliveMinTime,
-                              out.keepaliveMinTime);
+  if (Status s = readMillis(settings, "grpc-keepalive-min-time", out.keepaliveMinTime); !s.isOk()) {
+    return s;
+  }
+  if (Status s = readMillis(settings, "grpc-keepalive-interval", out.keepaliveInterval);
       !s.isOk()) {
     return s;
   }
-  if (Status s = readDuration(host, "grpc-keepalive-interval", kDefaultKeepaliveInterval,
-                              out.keepaliveInterval);
-      !s.isOk()) {
-    return s;
-  }
-  return readDuration(host, "grpc-keepalive-timeout", kDefaultKeepaliveTimeout,
-                      out.keepaliveTimeout);
+  return readMillis(settings, "grpc-keepalive-timeout", out.keepaliveTimeout);
 }
 
 }  // namespace cairn::api

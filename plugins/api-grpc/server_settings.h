@@ -1,13 +1,14 @@
 // ServerSettings: the gRPC server's limits and keepalive policy, derived from
 // the member's etcd flags exactly as etcd derives them for its own server.
+// Every value and default comes from the kernel (Host::settings()); only
+// etcd's fixed transport constants live here.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
-#include "cairn/host.h"
+#include "cairn/settings.h"
 #include "cairn/status.h"
 #include "listen_url.h"
 
@@ -17,17 +18,12 @@ namespace cairn::api {
 // request just over the limit reaches the server and gets etcd's own
 // "request is too large" error instead of a transport error.
 inline constexpr int64_t kGrpcOverheadBytes = 512 * 1024;
-inline constexpr int64_t kDefaultMaxRequestBytes = 1572864;          // 1.5 MiB
-inline constexpr int64_t kDefaultMaxConcurrentStreams = 4294967295;  // math.MaxUint32
-inline constexpr std::chrono::milliseconds kDefaultKeepaliveMinTime{5'000};
-inline constexpr std::chrono::milliseconds kDefaultKeepaliveInterval{7'200'000};
-inline constexpr std::chrono::milliseconds kDefaultKeepaliveTimeout{20'000};
 
 struct ServerSettings {
   std::vector<ListenAddress> listen;
   int maxReceiveMessageBytes = 0;  // max-request-bytes + kGrpcOverheadBytes, capped to INT_MAX
   // gRPC's own receive limit, above maxReceiveMessageBytes: requests between
-  // the two are refused by KvGrpcService with grpc-go's wording (which etcd
+  // the two are refused by the services with grpc-go's wording (which etcd
   // clients see), since C++ gRPC words the same error differently. Beyond
   // this hard limit gRPC refuses the message itself, unread.
   int transportReceiveLimitBytes = 0;
@@ -41,8 +37,9 @@ struct ServerSettings {
 };
 
 // Reads listen-client-urls, max-request-bytes, max-concurrent-streams and
-// grpc-keepalive-{min-time,interval,timeout}; an absent flag takes etcd's
-// default. A malformed value is an InvalidArgument naming the flag.
-Status serverSettingsFromHost(const Host& host, ServerSettings& out);
+// grpc-keepalive-{min-time,interval,timeout} with the kernel's typed reads
+// (their defaults are the kernel's). A read error is returned as the kernel
+// words it; a TLS client URL is refused (see listenAddressFor).
+Status serverSettingsFrom(const Settings& settings, ServerSettings& out);
 
 }  // namespace cairn::api

@@ -4,9 +4,9 @@
 
 namespace cairn::api {
 
-grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>*
-WatchGrpcService::Watch(grpc::CallbackServerContext* /*context*/) {
-  return new WatchReactor(watch_, maxRequestBytes_);
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* WatchGrpcService::Watch(
+    grpc::CallbackServerContext* context) {
+  return new WatchReactor(*context, watch_, maxRequestBytes_);
 }
 
 }  // namespace cairn::api

@@ -13,14 +13,16 @@
 
 namespace cairn::api {
 
-class WatchGrpcService final : public etcdserverpb::Watch::CallbackService {
+// Served raw (see wire_codec.h).
+class WatchGrpcService final
+    : public etcdserverpb::Watch::WithRawCallbackMethod_Watch<etcdserverpb::Watch::Service> {
  public:
   // `watch` must outlive the gRPC server this service is registered with.
   // `maxRequestBytes`: the receive limit clients see (see KvGrpcService).
   WatchGrpcService(WatchService& watch, int maxRequestBytes)
       : watch_(watch), maxRequestBytes_(maxRequestBytes) {}
 
-  grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* context) override;
 
  private:

@@ -1,25 +1,27 @@
 #include "watch_reactor.h"
 
-#include <grpcpp/alarm.h>
-
-#include <chrono>
 #include <exception>
 #include <string>
 #include <utility>
 
-#include "request_limit.h"
+#include "call_context.h"
+#include "grpc_executor.h"
+#include "wire_codec.h"
 
 namespace cairn::api {
 
-WatchReactor::WatchReactor(WatchService& watch, int maxRequestBytes)
-    : maxRequestBytes_(maxRequestBytes), shared_(std::make_shared<Shared>()) {
+WatchReactor::WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch,
+                           int maxRequestBytes)
+    : maxRequestBytes_(maxRequestBytes),
+      context_(requestContextFor(call)),
+      shared_(std::make_shared<Shared>()) {
   shared_->reactor = this;
   // Weak: the session keeps this function, and the block keeps the session.
   std::weak_ptr<Shared> weak = shared_;
   std::unique_ptr<WatchSession> session;
   std::optional<grpc::Status> failure;
   try {
-    session = watch.open([weak] {
+    session = watch.open(context_, [weak] {
       // A strong reference only while it runs: the reactor holds the block
       // until close() returned, so this is never the last one.
       if (std::shared_ptr<Shared> shared = weak.lock()) shared->onReady();
@@ -40,7 +42,7 @@ WatchReactor::WatchReactor(WatchService& watch, int maxRequestBytes)
     return;
   }
   shared_->session = std::move(session);
-  StartRead(&request_);
+  StartRead(&requestBytes_);
 }
 
 void WatchReactor::Shared::onReady() {
@@ -57,13 +59,7 @@ void WatchReactor::Shared::onReady() {
 }
 
 void WatchReactor::Shared::postPump() {
-  // gRPC offers no executor API; an alarm due now runs its function on
-  // gRPC's executor threads. It frees itself there: the alarm's state is
-  // reference counted and outlives the running callback.
-  auto* alarm = new grpc::Alarm();
-  std::weak_ptr<Shared> weak = weak_from_this();
-  alarm->Set(std::chrono::system_clock::now(), [alarm, weak](bool) {
-    std::unique_ptr<grpc::Alarm> owned(alarm);
+  runOnGrpcExecutor([weak = weak_from_this()] {
     if (std::shared_ptr<Shared> shared = weak.lock()) shared->pump();
   });
 }
@@ -84,7 +80,7 @@ void WatchReactor::Shared::pump() {
       return;
     }
     if (got) {
-      reactor->startWriteLocked(std::move(response));  // still pumping until it completes
+      reactor->startWriteLocked(response);  // still pumping until it completes
       return;
     }
     if (!readyAgain) {
@@ -95,8 +91,13 @@ void WatchReactor::Shared::pump() {
   }
 }
 
-void WatchReactor::startWriteLocked(etcdserverpb::WatchResponse&& response) {
-  writing_ = std::move(response);
+void WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response) {
+  if (!encodeResponse(response, &writing_)) {
+    shared_->pumping = false;
+    finishAfterWriteLocked(
+        grpc::Status(grpc::StatusCode::INTERNAL, "cairn: cannot serialize the response"));
+    return;
+  }
   writeInFlight_ = true;
   StartWrite(&writing_);
 }
@@ -129,11 +130,12 @@ void WatchReactor::OnReadDone(bool ok) {
     // !ok: half-close, or the stream broke (OnCancel follows then). etcd
     // keeps sending after a half-close, so only the reads stop.
     if (!ok || finished_ || finishStatus_) return;
-    if (std::optional<grpc::Status> refused = checkRequestSize(request_, maxRequestBytes_)) {
-      finishAfterWriteLocked(*refused);
+    if (Status decoded =
+            decodeRequest(requestBytes_, maxRequestBytes_, CallShape::Stream, &request);
+        !decoded.isOk()) {
+      finishAfterWriteLocked(toGrpcStatus(decoded));
       return;
     }
-    request = std::move(request_);
     session = shared_->session.get();
   }
   // Never null here: without a session the stream finished before reading.
@@ -152,11 +154,12 @@ void WatchReactor::OnReadDone(bool ok) {
   if (failure) {
     finishAfterWriteLocked(*failure);
   } else if (!finished_ && !finishStatus_) {
-    StartRead(&request_);
+    StartRead(&requestBytes_);
   }
 }
 
 void WatchReactor::OnCancel() {
+  context_.cancel->cancel();
   std::lock_guard<std::mutex> lock(shared_->mu);
   // The client sees its own cancellation; this only releases the call.
   finishAfterWriteLocked(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));

@@ -13,8 +13,11 @@
 // an empty poll() and the release is always seen by someone: either the owner
 // (readyAgain set before it released) or a new pump (onReady after release).
 // onReady itself never polls or writes: it posts the pump to gRPC's executor
-// (an immediate grpc::Alarm), keeping the kernel's thread free, as the
-// session contract asks. After a write completes, its callback thread pumps.
+// (runOnGrpcExecutor), keeping the kernel's thread free, as the session
+// contract asks. After a write completes, its callback thread pumps.
+//
+// Served raw (see wire_codec.h): each client message is decoded here, and
+// one that does not parse ends the stream with grpc-go's INTERNAL status.
 //
 // Safety: everything that may outlive the reactor (onReady, posted pumps)
 // holds the shared block, never the reactor; OnDone clears the block's
@@ -35,12 +38,12 @@
 
 namespace cairn::api {
 
-class WatchReactor final
-    : public grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
+class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // `watch` must outlive the gRPC server. Requests larger than
-  // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED.
-  WatchReactor(WatchService& watch, int maxRequestBytes);
+  // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED. The session is
+  // opened with the stream's RequestContext (from `call`).
+  WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch, int maxRequestBytes);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -68,19 +71,20 @@ class WatchReactor final
   };
 
   // All *Locked methods run with shared_->mu held.
-  void startWriteLocked(etcdserverpb::WatchResponse&& response);
+  void startWriteLocked(const etcdserverpb::WatchResponse& response);
   void finishAfterWriteLocked(const grpc::Status& status);
   void maybeFinishLocked();
 
   const int maxRequestBytes_;
+  const RequestContext context_;
   const std::shared_ptr<Shared> shared_;
 
   // gRPC's read target: written by gRPC between StartRead and OnReadDone,
   // read only in OnReadDone (one read outstanding at a time).
-  etcdserverpb::WatchRequest request_;
+  grpc::ByteBuffer requestBytes_;
 
   // All below: guarded by shared_->mu.
-  etcdserverpb::WatchResponse writing_;  // the write in flight, if writeInFlight_
+  grpc::ByteBuffer writing_;  // the write in flight, if writeInFlight_
   bool writeInFlight_ = false;
   std::optional<grpc::Status> finishStatus_;  // finish once no write is in flight
   bool finished_ = false;                     // Finish was called

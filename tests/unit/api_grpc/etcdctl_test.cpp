@@ -79,12 +79,41 @@ TEST_CASE("etcdctl shows kernel errors and unimplemented services", "[etcdctl]")
   CHECK_THAT(getRun.output,
              Catch::Contains("etcdserver: mvcc: required revision has been compacted"));
 
-  const Run memberRun = etcdctl(endpoint, "member list");
+  const Run memberRun = etcdctl(endpoint, "member add n2 --peer-urls=http://127.0.0.1:12380");
   INFO(memberRun.output);
   CHECK(memberRun.exitCode != 0);
   CHECK_THAT(
       memberRun.output,
-      Catch::Contains("etcdserverpb.Cluster.MemberList is not implemented in this Cairn build"));
+      Catch::Contains("etcdserverpb.Cluster.MemberAdd is not implemented in this Cairn build"));
+}
+
+TEST_CASE("etcdctl member list and endpoint status go through the kernel", "[etcdctl]") {
+  ServedKv s;
+  const std::string endpoint = s.server.boundAddresses()[0];
+  pb::MemberListResponse members;
+  members.mutable_header()->set_revision(1);
+  auto* m = members.add_members();
+  m->set_id(0x8e9e05c52164694d);
+  m->set_name("default");
+  m->add_peerurls("http://localhost:2380");
+  m->add_clienturls("http://" + endpoint);
+  s.host.fakeCluster().memberListMethod.script(replyOn<pb::MemberListRequest>(s.kernel, members));
+  const Run listRun = etcdctl(endpoint, "member list");
+  INFO(listRun.output);
+  CHECK(listRun.exitCode == 0);
+  CHECK(listRun.output == "8e9e05c52164694d, started, default, http://localhost:2380, http://" +
+                              endpoint + ", false\n");
+
+  // Maintenance.Status errors from the kernel reach etcdctl verbatim.
+  s.host.fakeMaintenance().statusMethod.script(failOn<pb::StatusRequest, pb::StatusResponse>(
+      s.kernel, Status(StatusCode::Unimplemented,
+                       "etcdserverpb.Maintenance.Status is not implemented in this Cairn build")));
+  const Run statusRun = etcdctl(endpoint, "endpoint status");
+  INFO(statusRun.output);
+  CHECK(statusRun.exitCode != 0);
+  CHECK_THAT(
+      statusRun.output,
+      Catch::Contains("etcdserverpb.Maintenance.Status is not implemented in this Cairn build"));
 }
 
 TEST_CASE("etcdctl lease grant, keep-alive --once and watch go through the plugin", "[etcdctl]") {

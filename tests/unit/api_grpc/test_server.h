@@ -1,7 +1,9 @@
 // Helpers shared by the api-grpc tests: free ports, and a GrpcServer started
-// in-process on the fake kernel with KV, Lease and Watch stubs connected to it.
+// in-process on the fake kernel with KV, Lease, Watch, Cluster and
+// Maintenance stubs connected to it.
 #pragma once
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,10 +53,14 @@ inline std::map<std::string, std::string> withDefaultUrl(std::map<std::string, s
 // Member order is destruction order in reverse: the client goes first, then
 // the server stops, then the host; the kernel thread outlives them all and
 // may still complete calls the server has given up on.
+// `beforeStart` runs on the host before the server starts (e.g. to register
+// plugin services, which the server reads at start).
 struct ServedKv {
   explicit ServedKv(std::map<std::string, std::string> flags = {},
-                    std::chrono::milliseconds shutdownGrace = std::chrono::milliseconds(500))
+                    std::chrono::milliseconds shutdownGrace = std::chrono::milliseconds(500),
+                    const std::function<void(FakeHost&)>& beforeStart = {})
       : host(withDefaultUrl(std::move(flags))), server(shutdownGrace) {
+    if (beforeStart) beforeStart(host);
     const Status status = server.start(host);
     INFO(status.message());
     REQUIRE(status.isOk());
@@ -61,6 +69,8 @@ struct ServedKv {
     kv = etcdserverpb::KV::NewStub(channel);
     lease = etcdserverpb::Lease::NewStub(channel);
     watch = etcdserverpb::Watch::NewStub(channel);
+    cluster = etcdserverpb::Cluster::NewStub(channel);
+    maintenance = etcdserverpb::Maintenance::NewStub(channel);
   }
 
   FakeKv& fake() { return host.fakeKv(); }
@@ -74,6 +84,32 @@ struct ServedKv {
   std::unique_ptr<etcdserverpb::KV::Stub> kv;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease;
   std::unique_ptr<etcdserverpb::Watch::Stub> watch;
+  std::unique_ptr<etcdserverpb::Cluster::Stub> cluster;
+  std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
 };
+
+// Raw bytes to any method through gRPC's generic stub, as a client with
+// another (or a broken) encoder would send them.
+inline grpc::Status rawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                                 const std::string& fullMethod, const std::string& bytes,
+                                 std::string* response = nullptr) {
+  grpc::GenericStub stub(channel);
+  auto context = contextWithDeadline();
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(context.get(), fullMethod, grpc::StubOptions(), &request, &reply,
+                 [&done](grpc::Status status) { done.set_value(status); });
+  grpc::Status status = done.get_future().get();
+  if (response != nullptr && status.ok()) {
+    std::vector<grpc::Slice> slices;
+    (void)reply.Dump(&slices);
+    response->clear();
+    for (const auto& s : slices)
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
+}
 
 }  // namespace cairn::api::test

@@ -1,23 +1,35 @@
-// A configurable test plugin: compile definitions pick the defect under test.
+// A configurable test plugin: compile definitions pick the defect under test
+// and the kind it declares.
+#include <memory>
+
 #include "cairn/plugin.h"
 
 namespace {
 
-class TestPlugin final : public cairn::ServicePlugin {
+class TestServicePlugin final : public cairn::ServicePlugin {
  public:
   cairn::Status start(cairn::Host&) override { return cairn::Status::ok(); }
   void stop() override {}
 };
 
+// Never asked for a backend: the loader tests only look at the kind.
+class TestStoragePlugin final : public cairn::StoragePlugin {
+ public:
+  std::unique_ptr<cairn::storage::Backend> createBackend() override { return nullptr; }
+};
+
+constexpr auto kKind = static_cast<cairn::PluginKind>(TEST_PLUGIN_KIND);
+
 cairn::Plugin* create() {
-  return new TestPlugin();
+  if (kKind == cairn::PluginKind::Storage) return new TestStoragePlugin();
+  return new TestServicePlugin();
 }
 void destroy(cairn::Plugin* p) {
   delete p;
 }
 
-const cairn::PluginDescriptor kDescriptor{TEST_PLUGIN_ABI, TEST_PLUGIN_NAME,
-                                          cairn::PluginKind::TEST_PLUGIN_KIND, &create, &destroy};
+const cairn::PluginDescriptor kDescriptor{TEST_PLUGIN_ABI, TEST_PLUGIN_NAME, kKind, &create,
+                                          &destroy};
 
 }  // namespace
 
