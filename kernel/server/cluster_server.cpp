@@ -49,7 +49,9 @@ void ClusterServer::memberList(const RequestContext& ctx,
       done(gate, std::move(resp));
       return;
     }
-    *resp.mutable_header() = currentHeader();
+    // etcd's Cluster service fills cluster id, member id and raft term
+    // only: its header carries no revision.
+    *resp.mutable_header() = header(0);
     for (const MemberInfo& m : members()) {
       etcdserverpb::Member* out = resp.add_members();
       out->set_id(m.id);

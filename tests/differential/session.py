@@ -221,5 +221,8 @@ def steps():
         _ctl("compaction future rev", "compaction", "5000", rc=1,
              err="Error: etcdserver: mvcc: required revision is a future revision"),
         _ctl("final state", "get", "", "--from-key", "-w", "json", rc=0),
+        # ---- the Cluster service (MemberList) through the kernel's Cluster facet
+        _ctl("member list -w json", "member", "list", "-w", "json", rc=0),
+        _ctl("member list -w fields", "member", "list", "-w", "fields", rc=0),
     ]
     return s
