@@ -54,39 +54,6 @@ cairn::Status loadAs(const cairn::plugin::PluginLoader& loader, const std::strin
   return fits;
 }
 
-cairn::server::ServerOptions serverOptions(const cairn::config::Config& cfg,
-                                           const cairn::Settings& settings) {
-  cairn::server::ServerOptions o;
-  o.name = cfg.name;
-  o.dataDir = cfg.dataDir;
-  o.walDir = cfg.walDir;
-  o.advertisePeerUrls = urlStrings(cfg.initialAdvertisePeerUrls);
-  o.advertiseClientUrls = urlStrings(cfg.advertiseClientUrls);
-  o.initialCluster = cfg.initialCluster;
-  o.initialClusterToken = cfg.initialClusterToken;
-  o.initialClusterState = cfg.initialClusterState;
-  o.snapshotCount = cfg.snapshotCount;
-  o.heartbeatIntervalMs = cfg.heartbeatIntervalMs;
-  o.electionTimeoutMs = cfg.electionTimeoutMs;
-  o.maxRequestBytes = cfg.maxRequestBytes;
-  o.maxTxnOps = cfg.maxTxnOps;
-  o.preVote = cfg.preVote;
-  o.maxSnapshots = static_cast<uint32_t>(cfg.maxSnapshots);
-  o.maxWals = static_cast<uint32_t>(cfg.maxWals);
-  o.backendOptions.settings = cfg.storageOptions;
-  // The parser validated every value, so these reads cannot fail.
-  (void)settings.boolean("experimental-enable-lease-checkpoint", &o.leaseCheckpoint);
-  (void)settings.boolean("experimental-enable-lease-checkpoint-persist",
-                         &o.leaseCheckpointPersist);
-  std::chrono::nanoseconds progress{0};
-  // 0 means etcd's default.
-  if (settings.duration("experimental-watch-progress-notify-interval", &progress).isOk() &&
-      progress.count() > 0) {
-    o.watchProgressNotifyInterval = progress;
-  }
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,7 +131,7 @@ int main(int argc, char** argv) {
 
   int exitCode = 0;
   {
-    cairn::server::Server server(serverOptions(cfg, settings), std::move(backend), logger,
+    cairn::server::Server server(cairn::server::serverOptionsFrom(cfg), std::move(backend), logger,
                                  registry);
     if (auto st = server.start(); !st) {
       logger.log(LogLevel::Fatal, kCaller, "cannot start member", jsonField("error", st.message()));

@@ -1,4 +1,8 @@
-// ServerOptions: the settings a member runs with, derived from the config.
+// ServerOptions: the settings a member runs with, derived from the parsed
+// configuration by serverOptionsFrom(). The values' defaults live in one
+// place, the kernel's flag table (kernel/config/flag_spec.cpp); this struct
+// has none of its own, so a test that wants defaults parses an empty command
+// line (defaultServerOptions()).
 #pragma once
 
 #include <chrono>
@@ -8,39 +12,46 @@
 #include <vector>
 
 #include "cairn/storage.h"
+#include "config/config.h"
 
 namespace cairn::server {
 
 struct ServerOptions {
-  std::string name = "default";
-  std::string dataDir = "default.etcd";
+  std::string name;
+  std::string dataDir;
   std::string walDir;  // empty: <dataDir>/member/wal
   std::vector<std::string> advertisePeerUrls;
   std::vector<std::string> advertiseClientUrls;
   // name -> peer URL, as --initial-cluster (a name may appear more than once).
   std::vector<std::pair<std::string, std::string>> initialCluster;
-  std::string initialClusterToken = "etcd-cluster";
-  std::string initialClusterState = "new";
+  std::string initialClusterToken;
+  std::string initialClusterState;
 
-  uint64_t snapshotCount = 100000;
-  uint64_t heartbeatIntervalMs = 100;
-  uint64_t electionTimeoutMs = 1000;
-  uint64_t maxRequestBytes = 1572864;
-  uint32_t maxTxnOps = 128;
+  uint64_t snapshotCount = 0;
+  uint64_t heartbeatIntervalMs = 0;
+  uint64_t electionTimeoutMs = 0;
+  uint64_t maxRequestBytes = 0;
+  uint32_t maxTxnOps = 0;
   bool preVote = false;
-  uint32_t maxSnapshots = 5;
-  uint32_t maxWals = 5;
-  // Bytes per preallocated WAL segment (etcd: 64 MiB).
+  uint32_t maxSnapshots = 0;
+  uint32_t maxWals = 0;
+  // Bytes per preallocated WAL segment: etcd's fixed 64 MiB (not a flag);
+  // tests make it smaller.
   uint64_t walSegmentBytes = 64ull << 20;
 
   // --experimental-enable-lease-checkpoint(-persist).
   bool leaseCheckpoint = false;
   bool leaseCheckpointPersist = false;
-  // --experimental-watch-progress-notify-interval; etcd's 10 minutes when
-  // the flag is 0.
-  std::chrono::nanoseconds watchProgressNotifyInterval = std::chrono::minutes(10);
+  // --experimental-watch-progress-notify-interval (etcd's 10 minutes when
+  // the flag is 0).
+  std::chrono::nanoseconds watchProgressNotifyInterval{0};
 
   storage::Options backendOptions;
 };
+
+// The member's options from the parsed configuration.
+ServerOptions serverOptionsFrom(const config::Config& cfg);
+// Every option at its flag default (an empty command line, no environment).
+ServerOptions defaultServerOptions();
 
 }  // namespace cairn::server

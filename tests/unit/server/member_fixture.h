@@ -37,7 +37,7 @@ struct TempDir {
 // A single member on `dir` with fast raft timing (10 ms ticks, 100 ms
 // election), which also makes the minimum lease TTL 1 s.
 inline ServerOptions fastMemberOptions(const std::filesystem::path& dir) {
-  ServerOptions o;
+  ServerOptions o = defaultServerOptions();
   o.dataDir = dir.string();
   o.advertisePeerUrls = {"http://localhost:2380"};
   o.advertiseClientUrls = {"http://localhost:2379"};

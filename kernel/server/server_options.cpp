@@ -1,0 +1,65 @@
+#include "server_options.h"
+
+#include <sstream>
+
+#include "config/flag_settings.h"
+
+namespace cairn::server {
+namespace {
+
+std::vector<std::string> urlStrings(const std::vector<config::Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.raw);
+  return out;
+}
+
+// etcd's watch progress interval when the flag is 0.
+constexpr std::chrono::minutes kDefaultProgressNotifyInterval{10};
+
+}  // namespace
+
+ServerOptions serverOptionsFrom(const config::Config& cfg) {
+  ServerOptions o;
+  o.name = cfg.name;
+  o.dataDir = cfg.dataDir;
+  o.walDir = cfg.walDir;
+  o.advertisePeerUrls = urlStrings(cfg.initialAdvertisePeerUrls);
+  o.advertiseClientUrls = urlStrings(cfg.advertiseClientUrls);
+  o.initialCluster = cfg.initialCluster;
+  o.initialClusterToken = cfg.initialClusterToken;
+  o.initialClusterState = cfg.initialClusterState;
+  o.snapshotCount = cfg.snapshotCount;
+  o.heartbeatIntervalMs = cfg.heartbeatIntervalMs;
+  o.electionTimeoutMs = cfg.electionTimeoutMs;
+  o.maxRequestBytes = cfg.maxRequestBytes;
+  o.maxTxnOps = cfg.maxTxnOps;
+  o.preVote = cfg.preVote;
+  o.maxSnapshots = static_cast<uint32_t>(cfg.maxSnapshots);
+  o.maxWals = static_cast<uint32_t>(cfg.maxWals);
+  o.backendOptions.settings = cfg.storageOptions;
+  // The configuration parser validated every value, so these reads succeed.
+  const config::FlagSettings settings(cfg.raw);
+  (void)settings.boolean("experimental-enable-lease-checkpoint", &o.leaseCheckpoint);
+  (void)settings.boolean("experimental-enable-lease-checkpoint-persist",
+                         &o.leaseCheckpointPersist);
+  std::chrono::nanoseconds progress{0};
+  (void)settings.duration("experimental-watch-progress-notify-interval", &progress);
+  o.watchProgressNotifyInterval = progress.count() > 0 ? progress
+                                                       : std::chrono::nanoseconds(
+                                                             kDefaultProgressNotifyInterval);
+  return o;
+}
+
+ServerOptions defaultServerOptions() {
+  const char* argv[] = {"cairn"};
+  config::Config cfg;
+  config::ParseOutcome outcome{};
+  std::ostringstream out;
+  if (Status st = config::parse(1, argv, {}, out, &cfg, &outcome); !st) {
+    // The flag table's own defaults must parse; anything else is a bug.
+    std::abort();
+  }
+  return serverOptionsFrom(cfg);
+}
+
+}  // namespace cairn::server
