@@ -120,7 +120,14 @@ void Core::launch(std::shared_ptr<Call> call) {
 }
 
 void Core::unregister(uint64_t id) {
-  calls_.erase(id);
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  // The registry may hold the last reference while one of the call's own
+  // methods is running (a DeleteWaiter's completion is anchored to the
+  // waiter, not the call): release it from a later task instead.
+  std::shared_ptr<Call> doomed = std::move(it->second);
+  calls_.erase(it);
+  loop_.post([doomed = std::move(doomed)] {});
 }
 
 void Core::sweep() {

@@ -46,9 +46,9 @@ RequestContext detached(const RequestContext& ctx);
 
 class Core;
 
-// One client call: a state machine advanced on the loop thread. Whoever runs
-// a Call's method holds a shared_ptr to it (the launch task, a completion, the
-// sweep), so a call may unregister itself safely.
+// One client call: a state machine advanced on the loop thread. It lives in
+// the core's registry from launch until it finishes; the registry releases it
+// from a later loop task, so a call may finish from any of its methods.
 class Call : public std::enable_shared_from_this<Call> {
  public:
   Call(Core& core, RequestContext ctx) : core_(core), ctx_(std::move(ctx)) {}
