@@ -52,11 +52,11 @@ void CampaignCall::onTxn(Status st, etcdserverpb::TxnResponse&& resp) {
   header_ = resp.header();
   leaderRev_ = resp.header().revision();
   if (!resp.succeeded()) {
-    const auto& own = resp.responses(0).response_range();
-    if (own.kvs_size() == 0) {
+    if (resp.responses_size() != 1 || resp.responses(0).response_range().kvs_size() == 0) {
       fail(Status(StatusCode::Internal, "concurrency: campaign key vanished inside a transaction"));
       return;
     }
+    const auto& own = resp.responses(0).response_range();
     leaderRev_ = own.kvs(0).create_revision();
     if (own.kvs(0).value() != req_.value()) {
       // Same lease, new proposal: keep the place in line, update the value.

@@ -1,5 +1,6 @@
 #include "lock_calls.h"
 
+#include <string>
 #include <utility>
 
 #include "recipe.h"
@@ -37,6 +38,11 @@ void LockCall::onTxn(Status st, etcdserverpb::TxnResponse&& resp) {
   }
   if (!st) {
     fail(asClientError(st));
+    return;
+  }
+  if (resp.responses_size() != 2) {
+    fail(Status(StatusCode::Internal, "concurrency: lock transaction answered " +
+                                          std::to_string(resp.responses_size()) + " responses"));
     return;
   }
   int64_t myRev = resp.header().revision();
