@@ -114,6 +114,7 @@ void Core::launch(std::shared_ptr<Call> call) {
     }
     call->id_ = nextId_++;
     calls_.emplace(call->id_, call);
+    loop_.tickBy(call->context().deadline);
     call->start();
   });
   if (!posted) call->abandon(Status(Error::Stopped));
@@ -138,6 +139,9 @@ void Core::sweep() {
   for (const auto& call : late) {
     if (!call->finished()) call->abandon(contextStatus(call->context()));
   }
+  // The next deadline gets its own wake-up (onTick moved the next tick a
+  // full interval away).
+  for (const auto& [id, call] : calls_) loop_.tickBy(call->context().deadline);
 }
 
 void Core::shutdown() {

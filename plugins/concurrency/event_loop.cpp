@@ -44,12 +44,24 @@ void EventLoop::stop() {
   }
 }
 
+void EventLoop::tickBy(std::chrono::steady_clock::time_point when) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (when >= nextTick_) return;
+    nextTick_ = when;
+  }
+  cv_.notify_one();
+}
+
 void EventLoop::run() {
-  auto nextTick = std::chrono::steady_clock::now() + tick_;
   std::unique_lock<std::mutex> lock(mu_);
+  nextTick_ = std::chrono::steady_clock::now() + tick_;
   while (running_) {
     if (tasks_.empty()) {
-      cv_.wait_until(lock, nextTick, [this] { return !running_ || !tasks_.empty(); });
+      // Re-evaluated on every wake-up: tickBy may have moved nextTick_ closer.
+      const auto until = nextTick_;
+      cv_.wait_until(lock, until,
+                     [this, until] { return !running_ || !tasks_.empty() || nextTick_ < until; });
     }
     if (!running_) break;
     if (!tasks_.empty()) {
@@ -60,11 +72,11 @@ void EventLoop::run() {
       task = nullptr;  // its captures are released outside the lock too
       lock.lock();
     }
-    if (std::chrono::steady_clock::now() >= nextTick) {
+    if (std::chrono::steady_clock::now() >= nextTick_) {
+      nextTick_ = std::chrono::steady_clock::now() + tick_;
       lock.unlock();
       onTick_();
       lock.lock();
-      nextTick = std::chrono::steady_clock::now() + tick_;
     }
   }
 }

@@ -7,8 +7,9 @@
 // task here; all call state is then touched by this one thread and needs no
 // lock of its own. A waiter costs a queued task and a watcher, never a thread.
 //
-// The loop also runs `onTick` every `tick`: the SDK's CancelToken has no
-// callback, so cancelled calls and passed deadlines are found by polling.
+// The loop also runs `onTick` every `tick` (and early when asked with
+// tickBy): the SDK's CancelToken has no callback, so cancelled calls are
+// found by polling; deadlines are known and get a wake-up of their own.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,9 @@ class EventLoop {
   // Refuses new tasks, drops queued ones and joins. Idempotent; not from the
   // loop thread.
   void stop();
+  // Runs onTick no later than `when` (any thread): a call's deadline is then
+  // honoured on time, not up to a tick late.
+  void tickBy(std::chrono::steady_clock::time_point when);
 
   bool onLoopThread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
@@ -48,9 +52,10 @@ class EventLoop {
   const Task onTick_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Task> tasks_;  // guarded by mu_
-  bool running_ = false;    // guarded by mu_
-  std::thread thread_;      // started and joined by the lifecycle thread
+  std::deque<Task> tasks_;                          // guarded by mu_
+  bool running_ = false;                            // guarded by mu_
+  std::chrono::steady_clock::time_point nextTick_;  // guarded by mu_
+  std::thread thread_;                              // started and joined by the lifecycle thread
 };
 
 }  // namespace cairn::concurrency

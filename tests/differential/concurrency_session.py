@@ -90,9 +90,9 @@ class Transcript:
         self.message(label, resp)
         return resp
 
-    def observed(self, label, stream):
+    def observed(self, label, stream, first=()):
         parts = []
-        for item in stream.drain(QUIET):
+        for item in [*first, *stream.drain(QUIET)]:
             if isinstance(item, electionpb.LeaderResponse):
                 parts.append(f"LeaderResponse {{\n{text_format.MessageToString(item, as_utf8=True)}}}\n")
             elif isinstance(item, grpc.RpcError):
@@ -105,6 +105,12 @@ class Transcript:
 def _keys(svc, prefix):
     return "".join(f"{kv.key.decode()} create={kv.create_revision} lease: {kv.lease}\n"
                    for kv in svc.range_prefix(prefix).kvs) or "<none>\n"
+
+
+def _wait_keys(svc, prefix, count, timeout=10):
+    deadline = time.monotonic() + timeout
+    while len(svc.range_prefix(prefix).kvs) != count and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def grpc_session(server):
@@ -125,7 +131,7 @@ def _lock_steps(t, svc):
     t.call("lock again with the same lease", svc.lock, b"lk", l1)
     t.call("lock unknown lease", svc.lock, b"lk", UNKNOWN_LEASE)
     t.call("lock held, 1 s deadline", svc.lock, b"lk", l2, timeout=1)
-    time.sleep(0.5)  # the abandoned waiter's key is deleted behind the client's back
+    _wait_keys(svc, b"lk/", 1)  # the abandoned waiter's key is deleted behind the client's back
     t.record("keys after the abandoned wait", _keys(svc, b"lk/"))
 
     fresh = t.call("lock with lease 0 (a session lease is granted)", svc.lock, b"lk0", 0)
@@ -162,6 +168,7 @@ def _election_steps(t, svc):
     won = t.call("campaign on a free election", svc.campaign, b"el", a, b"va")
     t.call("leader", svc.leader, b"el")
     late = svc.observe(b"el")
+    late_first = late.next(10)  # its read is done before anything else is written
     waiting = Call(svc.campaign, b"el", b, b"vb")
     svc.wait_for_key(owner_key("el", b).encode())
     t.record("second candidate waiting", f"done: {waiting.done(0.3)}\n")
@@ -182,7 +189,7 @@ def _election_steps(t, svc):
     t.call("revoke the leader's lease", svc.revoke, b)
     t.call("leader after the lease revoke", svc.leader, b"el")
     t.observed("observer started on an empty election", early)
-    t.observed("observer started with a leader", late)
+    t.observed("observer started with a leader", late, first=[late_first])
     early.cancel()
     late.cancel()
 
@@ -190,7 +197,7 @@ def _election_steps(t, svc):
     holder = t.call("campaign with lease 0", svc.campaign, b"el2", 0, b"h")
     c = t.learn(svc.grant(60))
     t.call("campaign on a held election, 1 s deadline", svc.campaign, b"el2", c, b"w", timeout=1)
-    time.sleep(0.5)
+    _wait_keys(svc, b"el2/", 1)  # the abandoned candidate resigned
     t.record("keys after the abandoned campaign", _keys(svc, b"el2/"))
     if holder is not None:
         t.call("resign the lease-0 leader", svc.resign, holder.leader)
@@ -219,14 +226,13 @@ def etcdctl_session(server):
         t.learn(keys[0].lease)
         t.record("etcdctl lock holds", holder.stdout())
         t.call("gRPC lock while etcdctl holds, 1 s deadline", svc.lock, b"job", 0, timeout=1)
+        _wait_keys(svc, b"job/", 1)  # the abandoned waiter's key is deleted server-side
         g = t.learn(svc.grant(60))
         waiter = Call(svc.lock, b"job", g)
         svc.wait_for_key(owner_key("job", g).encode())
         execer = Background(ep, "lock", "--ttl", "5", "job", "--", "sh", "-c",
                             'echo "key=$ETCD_LOCK_KEY rev=$ETCD_LOCK_REV"')
-        deadline = time.monotonic() + 10  # etcdctl's key is in line behind the gRPC waiter
-        while len(svc.range_prefix(b"job/").kvs) < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_keys(svc, b"job/", 3)  # etcdctl's key is in line behind the gRPC waiter
         t.record("keys in line", _keys(svc, b"job/"))
         _finish(t, "etcdctl lock released by SIGTERM", holder, signal.SIGTERM)
         got = t.finished("gRPC waiter acquires after etcdctl", waiter)
