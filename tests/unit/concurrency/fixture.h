@@ -70,6 +70,16 @@ struct Fixture {
     return call<v3lockpb::UnlockResponse>(lock, "Unlock", req);
   }
 
+  // Waits until `n` watch sessions are open: an Observe call has read the
+  // election and watches it, so later writes reach it as events.
+  void waitForSessions(size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (host.store.openSessions() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(host.store.openSessions() >= n);
+  }
+
   // Lets the plugin's loop and the kernel thread settle.
   void settle(std::chrono::milliseconds d = std::chrono::milliseconds(150)) {
     std::this_thread::sleep_for(d);
