@@ -30,7 +30,8 @@ def _load_pool():
     with tempfile.TemporaryDirectory(prefix="cairn-protos-") as d:
         out = os.path.join(d, "etcd.desc")
         subprocess.run([PROTOC, f"-I{PROTO_ROOT}", "--include_imports",
-                        f"--descriptor_set_out={out}", "etcdserverpb/rpc.proto"], check=True)
+                        f"--descriptor_set_out={out}", "etcdserverpb/rpc.proto",
+                        "v3lockpb/v3lock.proto", "v3electionpb/v3election.proto"], check=True)
         with open(out, "rb") as f:
             fds = descriptor_pb2.FileDescriptorSet.FromString(f.read())
     pool = descriptor_pool.DescriptorPool()
@@ -64,13 +65,18 @@ class _Messages:
 _POOL = _load_pool()
 pb = _Messages(_POOL, "etcdserverpb")
 pb.mvcc = _Messages(_POOL, "mvccpb")
+# The lock and election services (etcd's v3lock / v3election gRPC APIs).
+lockpb = _Messages(_POOL, "v3lockpb")
+electionpb = _Messages(_POOL, "v3electionpb")
 
 
-def unary(channel, service, method, request, response_type, timeout=10):
-    """Calls etcdserverpb.<service>/<method> with the full messages."""
-    call = channel.unary_unary(f"/etcdserverpb.{service}/{method}",
+def unary(channel, service, method, request, response_type, timeout=10, package=None):
+    """Calls <package>.<service>/<method> with the full messages; `package` is
+    pb (etcdserverpb, the default), lockpb or electionpb."""
+    package = package or pb
+    call = channel.unary_unary(f"/{package._package}.{service}/{method}",
                                request_serializer=lambda m: m.SerializeToString(),
-                               response_deserializer=getattr(pb, response_type).FromString)
+                               response_deserializer=getattr(package, response_type).FromString)
     return call(request, timeout=timeout)
 
 
