@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -128,6 +129,11 @@ int main(int argc, char** argv) {
     services.push_back(std::move(p));
   }
   registry.seal();
+  // Frontends start last and stop first: by the time a client can reach a
+  // service, the plugin behind it (auth, locks, ...) has started.
+  std::stable_partition(services.begin(), services.end(), [](const auto& p) {
+    return p.descriptor().kind != cairn::PluginKind::Api;
+  });
 
   int exitCode = 0;
   {
@@ -139,7 +145,8 @@ int main(int argc, char** argv) {
     }
     cairn::host::HostImpl host(server, registry, settings, metrics, logger);
 
-    // Phase two: the member is ready; plugins start serving, in order.
+    // Phase two: the member is ready; plugins start (extensions and auth
+    // first, then the API frontends, each group in --plugins order).
     std::size_t started = 0;
     for (; started < services.size(); ++started) {
       cairn::plugin::LoadedPlugin& p = services[started];

@@ -10,8 +10,10 @@
 // Lifecycle of a service plugin (SDK 3), each step on the kernel's main
 // thread:
 //   create -> declare(Registrar&)   storage open, before WAL replay
-//          -> start(Host&)          the member is ready and serving
-//          -> stop()                before the member stops
+//          -> start(Host&)          the member is ready and serving; auth and
+//                                   extension plugins start before API
+//                                   frontends, each in --plugins order
+//          -> stop()                before the member stops, in reverse
 //          -> destroy
 #pragma once
 
