@@ -49,8 +49,8 @@ std::vector<std::string> urlStrings(const std::vector<cairn::config::Url>& urls)
 cairn::Status loadAs(const cairn::plugin::PluginLoader& loader, const std::string& name,
                      std::optional<cairn::PluginKind> kind, cairn::plugin::LoadedPlugin* out) {
   if (cairn::Status st = loader.load(name, out); !st) return st;
-  cairn::Status fits = kind ? cairn::plugin::requireKind(*out, *kind)
-                            : cairn::plugin::requireServicePlugin(*out);
+  cairn::Status fits =
+      kind ? cairn::plugin::requireKind(*out, *kind) : cairn::plugin::requireServicePlugin(*out);
   if (!fits) out->reset();
   return fits;
 }
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   int exitCode = 0;
   {
     cairn::server::Server server(cairn::server::serverOptionsFrom(cfg), std::move(backend), logger,
-                                 registry);
+                                 registry, &metrics);
     if (auto st = server.start(); !st) {
       logger.log(LogLevel::Fatal, kCaller, "cannot start member", jsonField("error", st.message()));
       return 1;
@@ -151,9 +151,9 @@ int main(int argc, char** argv) {
     for (; started < services.size(); ++started) {
       cairn::plugin::LoadedPlugin& p = services[started];
       if (auto st = p.asService().start(host); !st) {
-        logger.log(LogLevel::Fatal, kCaller, "cannot start plugin",
-                   jsonField("plugin", p.descriptor().name) + "," +
-                       jsonField("error", st.message()));
+        logger.log(
+            LogLevel::Fatal, kCaller, "cannot start plugin",
+            jsonField("plugin", p.descriptor().name) + "," + jsonField("error", st.message()));
         while (started > 0) services[--started].asService().stop();
         server.stop();
         return 1;

@@ -99,9 +99,7 @@ struct MetricsRegistry::Series final : Counter, Gauge, Histogram {
   }
   void set(double v) override { value_.store(v, std::memory_order_relaxed); }
   void add(double by) override { atomicAdd(value_, by); }
-  double value() const override {
-    return read ? read() : value_.load(std::memory_order_relaxed);
-  }
+  double value() const override { return read ? read() : value_.load(std::memory_order_relaxed); }
   void observe(double v) override {
     const auto it = std::lower_bound(bounds.begin(), bounds.end(), v);
     bucketCounts[static_cast<std::size_t>(it - bounds.begin())].fetch_add(
@@ -111,7 +109,7 @@ struct MetricsRegistry::Series final : Counter, Gauge, Histogram {
   }
 
   const MetricLabels labels;
-  const std::vector<double> bounds;             // histograms only
+  const std::vector<double> bounds;                 // histograms only
   std::vector<std::atomic<uint64_t>> bucketCounts;  // per bound, then +Inf (not cumulative)
   std::atomic<double> sum{0};
   std::atomic<uint64_t> count{0};

@@ -33,8 +33,8 @@ class MetricsRegistry final : public Metrics {
   Histogram* histogram(const std::string& name, const std::string& help,
                        const std::vector<double>& buckets,
                        const MetricLabels& labels = {}) override;
-  void gaugeFunction(const std::string& name, const std::string& help,
-                     std::function<double()> read, const MetricLabels& labels = {}) override;
+  void gaugeFunction(const std::string& name, const std::string& help, std::function<double()> read,
+                     const MetricLabels& labels = {}) override;
   std::string render() const override;
 
   // A metric name as Prometheus accepts it: [a-zA-Z_:][a-zA-Z0-9_:]*.

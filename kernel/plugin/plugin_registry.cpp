@@ -18,7 +18,9 @@ class PluginRegistry::BoundRegistrar final : public Registrar {
   Status onRecover(std::function<Status(storage::ReadTxn&)> fn) override {
     return registry_.declareRecover(plugin_, std::move(fn));
   }
-  Status service(ServiceDef def) override { return registry_.declareService(plugin_, std::move(def)); }
+  Status service(ServiceDef def) override {
+    return registry_.declareService(plugin_, std::move(def));
+  }
   Status authorizer(std::shared_ptr<Authorizer> authorizer) override {
     return registry_.declareAuthorizer(plugin_, std::move(authorizer));
   }
@@ -47,8 +49,8 @@ void PluginRegistry::seal() {
 
 Status PluginRegistry::checkOpen(const std::string& plugin, const char* what) const {
   if (!sealed_) return Status::ok();
-  return Status(StatusCode::FailedPrecondition, "plugin " + plugin + ": cannot declare " + what +
-                                                    " after the declare phase");
+  return Status(StatusCode::FailedPrecondition,
+                "plugin " + plugin + ": cannot declare " + what + " after the declare phase");
 }
 
 Status PluginRegistry::declareBucket(const std::string& plugin, std::string_view name) {
@@ -85,9 +87,8 @@ Status PluginRegistry::declareCommand(const std::string& plugin,
   }
   auto it = commands_.find(type);
   if (it != commands_.end()) {
-    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": command " +
-                                                 type->full_name() + " is handled by plugin " +
-                                                 it->second.plugin);
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": command " + type->full_name() +
+                                                 " is handled by plugin " + it->second.plugin);
   }
   commands_.emplace(type, Command{type, std::move(handler), plugin});
   commandsByName_.emplace(type->full_name(), type);
@@ -110,8 +111,8 @@ Status PluginRegistry::declareService(const std::string& plugin, ServiceDef def)
   const google::protobuf::ServiceDescriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(def.name);
   if (descriptor == nullptr) {
-    return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": service " + def.name +
-                                                   " is not in the proto library");
+    return Status(StatusCode::InvalidArgument,
+                  "plugin " + plugin + ": service " + def.name + " is not in the proto library");
   }
   auto checkMethod = [&](const std::string& method, bool streaming) -> Status {
     const google::protobuf::MethodDescriptor* m = descriptor->FindMethodByName(method);
@@ -148,9 +149,8 @@ Status PluginRegistry::declareAuthorizer(const std::string& plugin,
     return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": null authorizer");
   }
   if (authorizer_) {
-    return Status(StatusCode::AlreadyExists, "plugin " + plugin +
-                                                 ": the authorizer is set by plugin " +
-                                                 authorizerPlugin_);
+    return Status(StatusCode::AlreadyExists,
+                  "plugin " + plugin + ": the authorizer is set by plugin " + authorizerPlugin_);
   }
   authorizer_ = std::move(authorizer);
   authorizerPlugin_ = plugin;

@@ -60,6 +60,7 @@ void ApplyLoop::loop() {
       appliedIndex_ = e.index();
     }
     const uint64_t applied = appliedIndex_;
+    p_.metrics.applied->set(static_cast<double>(applied));
     p_.reads.onApplied(applied);
     p_.startup.onApplied(applied);
     p_.snapshots.maybeSnapshot(applied, confState_);

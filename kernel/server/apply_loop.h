@@ -38,6 +38,7 @@
 #include "raft_node.h"
 #include "reads.h"
 #include "server_events.h"
+#include "server_metrics.h"
 #include "server_options.h"
 #include "startup_gate.h"
 #include "wait_registry.h"
@@ -65,6 +66,7 @@ class ApplyLoop {
     MemberSnapshots& snapshots;
     RaftNode& raft;
     ClusterServer& cluster;
+    const ServerMetrics& metrics;
   };
 
   ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);

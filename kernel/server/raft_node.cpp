@@ -286,9 +286,13 @@ void RaftNode::handleReady() {
     if (rd.hardStateChanged || !rd.entries.empty()) {
       // Durability is not negotiable: a WAL that cannot be written means the
       // member must stop rather than acknowledge anything.
+      const auto began = std::chrono::steady_clock::now();
       if (Status st = wal_->save(rd.hardState, rd.entries, rd.mustSync); !st) {
         fatal(logger_, kCaller, "failed to write to the write-ahead log",
               jsonField("error", st.message()));
+      }
+      if (rd.mustSync && hooks_.walSynced) {
+        hooks_.walSynced(std::chrono::steady_clock::now() - began);
       }
     }
   }

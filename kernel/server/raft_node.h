@@ -55,6 +55,8 @@ class RaftNode {
     std::function<void(std::vector<raftpb::Entry>&& entries)> committed;
     // Reads a ReadIndex round confirmed at `index`.
     std::function<void(uint64_t index, std::vector<ReadGate::Read>&& reads)> readsConfirmed;
+    // A WAL save that fsynced took `elapsed` (optional).
+    std::function<void(std::chrono::nanoseconds elapsed)> walSynced;
   };
 
   RaftNode(const ServerOptions& options, Logger& logger, uint64_t memberId,

@@ -18,6 +18,7 @@
 #include "maintenance_server.h"
 #include "member_ids.h"
 #include "member_snapshots.h"
+#include "metrics/metrics_registry.h"
 #include "mvcc/kv_store.h"
 #include "raft_node.h"
 #include "reads.h"
@@ -59,14 +60,18 @@ std::string joined(const std::vector<std::string>& items, const char* sep) {
 }  // namespace
 
 Server::Server(ServerOptions options, std::unique_ptr<storage::Backend> backend, Logger& logger,
-               const plugin::PluginRegistry& registry)
+               const plugin::PluginRegistry& registry, Metrics* metrics)
     : options_(std::move(options)),
       logger_(logger),
       registry_(registry),
       backend_(std::move(backend)),
       // A single member has no peers; the cluster transport replaces this.
       transport_(std::make_unique<transport::NullTransport>()),
-      events_(std::make_unique<ServerEvents>()) {}
+      events_(std::make_unique<ServerEvents>()),
+      ownMetrics_(metrics == nullptr ? std::make_unique<metrics::MetricsRegistry>() : nullptr),
+      metrics_(ServerMetrics::registerIn(metrics != nullptr ? *metrics : *ownMetrics_)) {
+  waiters_.observe(metrics_.pending, metrics_.failed);
+}
 
 Server::~Server() {
   stop();
@@ -132,11 +137,19 @@ Status Server::start() {
   // The raft loop's hooks reach parts made below, before the loop starts.
   RaftNode::Hooks hooks;
   hooks.leaderChanged = [this](uint64_t previous, uint64_t leader, uint64_t term) {
+    metrics_.hasLeader->set(leader != 0 ? 1 : 0);
+    metrics_.isLeader->set(leader == memberId_ ? 1 : 0);
+    // As etcd counts them: each time a (different) leader becomes known.
+    if (leader != 0 && leader != previous) metrics_.leaderChanges->inc();
     if (previous == memberId_ && leader != memberId_) leaseApplier_->demote();
     events_->publishLeadership(Leadership{leader, term, leader == memberId_});
   };
   hooks.committed = [this](std::vector<raftpb::Entry>&& entries) {
+    if (!entries.empty()) metrics_.committed->set(static_cast<double>(entries.back().index()));
     applyLoop_->enqueue(std::move(entries));
+  };
+  hooks.walSynced = [this](std::chrono::nanoseconds elapsed) {
+    metrics_.walFsync->observe(std::chrono::duration<double>(elapsed).count());
   };
   hooks.readsConfirmed = [this](uint64_t index, std::vector<ReadGate::Read>&& reads) {
     reads_->confirmed(index, std::move(reads));
@@ -155,7 +168,7 @@ Status Server::start() {
   applyLoop_ = std::make_unique<ApplyLoop>(
       ApplyLoop::Parts{options_, logger_, registry_, *store_, chain_->head(), waiters_, *replyPool_,
                        *compactor_, *leaseApplier_, *watchHub_, *events_, *reads_, *startup_,
-                       *snapshots_, *raft_, *cluster_},
+                       *snapshots_, *raft_, *cluster_, metrics_},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);

@@ -35,6 +35,7 @@
 #include "cairn/storage.h"
 #include "plugin/plugin_registry.h"
 #include "raft/memory_storage.h"
+#include "server_metrics.h"
 #include "server_options.h"
 #include "wait_registry.h"
 
@@ -76,9 +77,11 @@ class WatchSyncer;
 
 class Server {
  public:
-  // `registry` is sealed and outlives the server.
+  // `registry` is sealed and outlives the server. The member's figures go
+  // into `metrics` (the registry plugins share), which outlives the server;
+  // without one they go into a registry of the server's own.
   Server(ServerOptions options, std::unique_ptr<storage::Backend> backend, Logger& logger,
-         const plugin::PluginRegistry& registry);
+         const plugin::PluginRegistry& registry, Metrics* metrics = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -120,6 +123,9 @@ class Server {
   std::unique_ptr<transport::Transport> transport_;
   // Before start() (any thread may subscribe, e.g. a plugin's start()).
   std::unique_ptr<ServerEvents> events_;
+  std::unique_ptr<Metrics> ownMetrics_;  // only when the caller gave none
+  // Registered in the constructor; each figure's writer is noted there.
+  const ServerMetrics metrics_;
 
   // Set by start() on the calling thread before any other thread runs,
   // constant afterwards.

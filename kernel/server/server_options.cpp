@@ -40,13 +40,11 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   // The configuration parser validated every value, so these reads succeed.
   const config::FlagSettings settings(cfg.raw);
   (void)settings.boolean("experimental-enable-lease-checkpoint", &o.leaseCheckpoint);
-  (void)settings.boolean("experimental-enable-lease-checkpoint-persist",
-                         &o.leaseCheckpointPersist);
+  (void)settings.boolean("experimental-enable-lease-checkpoint-persist", &o.leaseCheckpointPersist);
   std::chrono::nanoseconds progress{0};
   (void)settings.duration("experimental-watch-progress-notify-interval", &progress);
-  o.watchProgressNotifyInterval = progress.count() > 0 ? progress
-                                                       : std::chrono::nanoseconds(
-                                                             kDefaultProgressNotifyInterval);
+  o.watchProgressNotifyInterval =
+      progress.count() > 0 ? progress : std::chrono::nanoseconds(kDefaultProgressNotifyInterval);
   return o;
 }
 

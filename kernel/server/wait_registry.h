@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cairn/metrics.h"
 #include "cairn/status.h"
 
 namespace cairn::server {
@@ -27,9 +28,20 @@ class WaitRegistry {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // Counts waiting proposals in `pending` and failed ones in `failed`
+  // (etcd's proposals_pending / proposals_failed_total). Set once, before
+  // any proposal; both must outlive the registry.
+  void observe(Gauge* pending, Counter* failed) {
+    pending_ = pending;
+    failed_ = failed;
+  }
+
   void add(uint64_t id, ApplyDone done, Clock::time_point deadline) {
-    std::lock_guard lk(mu_);
-    waiters_.emplace(id, Waiter{std::move(done), deadline});
+    {
+      std::lock_guard lk(mu_);
+      waiters_.emplace(id, Waiter{std::move(done), deadline});
+    }
+    if (pending_ != nullptr) pending_->add(1);
   }
 
   // Completes the waiter for `id` if this member proposed it; entries
@@ -42,16 +54,25 @@ class WaitRegistry {
   // Removes and returns the waiter for `id` (null if none), for a caller
   // that completes it elsewhere.
   ApplyDone take(uint64_t id) {
-    std::lock_guard lk(mu_);
-    auto it = waiters_.find(id);
-    if (it == waiters_.end()) return nullptr;
-    ApplyDone done = std::move(it->second.done);
-    waiters_.erase(it);
+    ApplyDone done;
+    {
+      std::lock_guard lk(mu_);
+      auto it = waiters_.find(id);
+      if (it == waiters_.end()) return nullptr;
+      done = std::move(it->second.done);
+      waiters_.erase(it);
+    }
+    if (pending_ != nullptr) pending_->add(-1);
     return done;
   }
 
   // Fails `id` if still waiting (e.g. raft dropped the proposal).
-  void fail(uint64_t id, const Status& st) { trigger(id, ApplyResult{st, nullptr}); }
+  void fail(uint64_t id, const Status& st) {
+    ApplyDone done = take(id);
+    if (!done) return;
+    if (failed_ != nullptr) failed_->inc();
+    done(ApplyResult{st, nullptr});
+  }
 
   // Fails every waiter past its deadline with `st`.
   void expire(Clock::time_point now, const Status& st) {
@@ -67,6 +88,10 @@ class WaitRegistry {
         }
       }
     }
+    if (!expired.empty()) {
+      if (pending_ != nullptr) pending_->add(-static_cast<double>(expired.size()));
+      if (failed_ != nullptr) failed_->inc(static_cast<double>(expired.size()));
+    }
     for (auto& d : expired) d(ApplyResult{st, nullptr});
   }
 
@@ -79,6 +104,9 @@ class WaitRegistry {
   };
   std::mutex mu_;
   std::unordered_map<uint64_t, Waiter> waiters_;  // guarded by mu_
+  // Set by observe() before the registry is shared; read-only afterwards.
+  Gauge* pending_ = nullptr;
+  Counter* failed_ = nullptr;
 };
 
 }  // namespace cairn::server

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "etcdserverpb/rpc.pb.h"
 #include "cairn/service.h"
+#include "etcdserverpb/rpc.pb.h"
 
 namespace cairn {
 

@@ -8,12 +8,12 @@
 // declare(); afterwards every method fails with FailedPrecondition.
 #pragma once
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
 #include <functional>
 #include <memory>
 #include <string_view>
-
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/message.h>
 
 #include "cairn/authorizer.h"
 #include "cairn/logger.h"
@@ -27,8 +27,8 @@ namespace cairn {
 
 // What an apply handler may use. Valid only during the handler call.
 struct ApplyContext {
-  uint64_t index = 0;        // the raft index of the entry
-  const AuthInfo* caller;    // the proposer's identity, from the entry's header
+  uint64_t index = 0;      // the raft index of the entry
+  const AuthInfo* caller;  // the proposer's identity, from the entry's header
   // Reads the state as of the previous entry (this entry's writes are not
   // visible until it is applied).
   storage::ReadTxn* read;
@@ -44,8 +44,9 @@ struct ApplyContext {
 // deterministic and must not block. A non-OK status is the proposer's
 // answer; the batch is still committed (write nothing before failing).
 // `response` may be left empty when the command answers nothing.
-using ApplyHandler = std::function<Status(ApplyContext& ctx, const google::protobuf::Message& command,
-                                          std::unique_ptr<google::protobuf::Message>* response)>;
+using ApplyHandler =
+    std::function<Status(ApplyContext& ctx, const google::protobuf::Message& command,
+                         std::unique_ptr<google::protobuf::Message>* response)>;
 
 class Registrar {
  public:

@@ -14,13 +14,13 @@
 // generated pool.
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <google/protobuf/message.h>
 
 #include "cairn/request_context.h"
 #include "cairn/status.h"
@@ -34,9 +34,8 @@ using Done = std::function<void(Status, Response&&)>;
 using MessageDone = std::function<void(Status, std::unique_ptr<google::protobuf::Message>)>;
 
 // One unary call: `done` runs exactly once, on any thread, and must not block.
-using UnaryHandler = std::function<void(const RequestContext& ctx,
-                                        const google::protobuf::Message& request,
-                                        MessageDone done)>;
+using UnaryHandler = std::function<void(
+    const RequestContext& ctx, const google::protobuf::Message& request, MessageDone done)>;
 
 // One streaming call (server-streaming or bidirectional), pull-based like the
 // Watch service: a gRPC stream has one write in flight at a time, so the
@@ -67,7 +66,7 @@ using StreamHandler = std::function<std::unique_ptr<StreamCall>(const RequestCon
                                                                 std::function<void()> onReady)>;
 
 struct ServiceDef {
-  std::string name;  // full proto name, e.g. "v3lockpb.Lock"
+  std::string name;                              // full proto name, e.g. "v3lockpb.Lock"
   std::map<std::string, UnaryHandler> unary;     // by method name, e.g. "Lock"
   std::map<std::string, StreamHandler> streams;  // by method name, e.g. "Observe"
 

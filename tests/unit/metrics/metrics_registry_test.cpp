@@ -8,13 +8,15 @@ using cairn::metrics::MetricsRegistry;
 
 TEST_CASE("counters, gauges and labels render in Prometheus text format") {
   MetricsRegistry r;
-  auto* c = r.counter("etcd_server_proposals_committed_total", "The total number of consensus proposals committed.");
+  auto* c = r.counter("etcd_server_proposals_committed_total",
+                      "The total number of consensus proposals committed.");
   REQUIRE(c != nullptr);
   c->inc();
   c->inc(2);
   c->inc(-5);  // a counter never goes down
   CHECK(c->value() == 3);
-  auto* g = r.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.");
+  auto* g = r.gauge("etcd_server_has_leader",
+                    "Whether or not a leader exists. 1 is existence, 0 is not.");
   g->set(1);
   auto* h1 = r.counter("grpc_server_handled_total", "Total number of RPCs completed.",
                        {{"grpc_method", "Range"}, {"grpc_code", "OK"}});
@@ -22,11 +24,14 @@ TEST_CASE("counters, gauges and labels render in Prometheus text format") {
                        {{"grpc_method", "Put"}, {"grpc_code", "OK"}});
   h1->inc(7);
   h2->inc();
-  CHECK(r.counter("grpc_server_handled_total", "", {{"grpc_method", "Range"}, {"grpc_code", "OK"}}) == h1);
+  CHECK(r.counter("grpc_server_handled_total", "",
+                  {{"grpc_method", "Range"}, {"grpc_code", "OK"}}) == h1);
 
   const std::string text = r.render();
-  CHECK(text.find("# HELP etcd_server_has_leader Whether or not a leader exists. 1 is existence, 0 is not.\n"
-                  "# TYPE etcd_server_has_leader gauge\netcd_server_has_leader 1\n") != std::string::npos);
+  CHECK(text.find("# HELP etcd_server_has_leader Whether or not a leader exists. 1 is existence, 0 "
+                  "is not.\n"
+                  "# TYPE etcd_server_has_leader gauge\netcd_server_has_leader 1\n") !=
+        std::string::npos);
   CHECK(text.find("# TYPE etcd_server_proposals_committed_total counter\n"
                   "etcd_server_proposals_committed_total 3\n") != std::string::npos);
   CHECK(text.find("grpc_server_handled_total{grpc_method=\"Put\",grpc_code=\"OK\"} 1\n") !=
@@ -39,8 +44,8 @@ TEST_CASE("counters, gauges and labels render in Prometheus text format") {
 
 TEST_CASE("histograms are cumulative with le bounds, sum and count") {
   MetricsRegistry r;
-  auto* h = r.histogram("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL.",
-                        {0.001, 0.002, 0.004});
+  auto* h = r.histogram("etcd_disk_wal_fsync_duration_seconds",
+                        "The latency distributions of fsync called by WAL.", {0.001, 0.002, 0.004});
   REQUIRE(h != nullptr);
   h->observe(0.0005);
   h->observe(0.002);  // bounds are inclusive
@@ -50,7 +55,8 @@ TEST_CASE("histograms are cumulative with le bounds, sum and count") {
   CHECK(text.find("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"} 1\n"
                   "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.002\"} 2\n"
                   "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.004\"} 3\n"
-                  "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"+Inf\"} 4\n") != std::string::npos);
+                  "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"+Inf\"} 4\n") !=
+        std::string::npos);
   CHECK(text.find("etcd_disk_wal_fsync_duration_seconds_count 4\n") != std::string::npos);
   CHECK(text.find("etcd_disk_wal_fsync_duration_seconds_sum 1.0055") != std::string::npos);
 }

@@ -1,0 +1,87 @@
+// The member's figures under etcd's metric names, in the registry plugins
+// share (what /metrics renders).
+#include <catch2/catch.hpp>
+#include <regex>
+#include <string>
+
+#include "member_fixture.h"
+#include "metrics/metrics_registry.h"
+#include "server/json_logger.h"
+#include "server/server.h"
+
+using namespace cairn;
+using namespace cairn::server;
+using namespace cairn::server::testing;
+
+namespace {
+
+// The value of an unlabelled series in Prometheus text, or -1.
+double valueOf(const std::string& text, const std::string& series) {
+  std::smatch m;
+  const std::regex line("(^|\n)" + series + " ([^\n]+)\n");
+  if (!std::regex_search(text, m, line)) return -1;
+  return std::stod(m[2].str());
+}
+
+}  // namespace
+
+TEST_CASE("the member reports leadership, proposals and WAL fsyncs under etcd's names",
+          "[metrics]") {
+  TempDir dir;
+  JsonLogger logger(LogLevel::Error, {"stderr"});
+  EmptyRegistry plugins(logger);
+  metrics::MetricsRegistry registry;
+  Server server(fastMemberOptions(dir.path), makeBackend("memory"), logger, plugins.registry,
+                &registry);
+  REQUIRE(server.start().isOk());
+
+  for (int i = 0; i < 5; ++i) {
+    etcdserverpb::PutRequest req;
+    req.set_key("k" + std::to_string(i));
+    req.set_value("v");
+    auto [st, resp] = call<etcdserverpb::PutResponse>(
+        [&](auto done) { server.kv().put(RequestContext(), req, std::move(done)); });
+    REQUIRE(st.isOk());
+  }
+  const std::string text = registry.render();
+  INFO(text);
+  CHECK(valueOf(text, "etcd_server_has_leader") == 1);
+  CHECK(valueOf(text, "etcd_server_is_leader") == 1);
+  CHECK(valueOf(text, "etcd_server_leader_changes_seen_total") == 1);
+  // The leader's empty entry and the bootstrap conf change come first.
+  CHECK(valueOf(text, "etcd_server_proposals_committed_total") >= 5);
+  CHECK(valueOf(text, "etcd_server_proposals_applied_total") >= 5);
+  CHECK(valueOf(text, "etcd_server_proposals_applied_total") <=
+        valueOf(text, "etcd_server_proposals_committed_total"));
+  CHECK(valueOf(text, "etcd_server_proposals_pending") == 0);
+  CHECK(valueOf(text, "etcd_server_proposals_failed_total") == 0);
+  CHECK(valueOf(text, "etcd_disk_wal_fsync_duration_seconds_count") >= 5);
+  CHECK(text.find("# TYPE etcd_disk_wal_fsync_duration_seconds histogram\n") != std::string::npos);
+
+  server.stop();
+}
+
+TEST_CASE("proposals failing at stop are counted as failed", "[metrics]") {
+  WaitRegistry waiters;
+  metrics::MetricsRegistry registry;
+  Gauge* pending = registry.gauge("p", "p");
+  Counter* failed = registry.counter("f_total", "f");
+  waiters.observe(pending, failed);
+  int answered = 0;
+  const auto far = WaitRegistry::Clock::now() + std::chrono::hours(1);
+  waiters.add(
+      1, [&](ApplyResult&&) { ++answered; }, far);
+  waiters.add(
+      2, [&](ApplyResult&&) { ++answered; }, far);
+  waiters.add(
+      3, [&](ApplyResult&&) { ++answered; }, far);
+  CHECK(pending->value() == 3);
+  waiters.trigger(1, ApplyResult{});  // applied: not a failure
+  CHECK(pending->value() == 2);
+  waiters.fail(2, Status(Error::NoLeader));
+  waiters.fail(99, Status(Error::NoLeader));  // unknown: nothing counted
+  waiters.failAll(Status(Error::Stopped));
+  CHECK(answered == 3);
+  CHECK(pending->value() == 0);
+  CHECK(failed->value() == 2);
+}
