@@ -18,10 +18,16 @@ class PluginRegistry::BoundRegistrar final : public Registrar {
   Status onRecover(std::function<Status(storage::ReadTxn&)> fn) override {
     return registry_.declareRecover(plugin_, std::move(fn));
   }
-  Status service(ServiceDef def) override { return registry_.declareService(plugin_, std::move(def)); }
+  Status service(ServiceDef def) override {
+    return registry_.declareService(plugin_, std::move(def));
+  }
   Status authorizer(std::shared_ptr<Authorizer> authorizer) override {
     return registry_.declareAuthorizer(plugin_, std::move(authorizer));
   }
+  Status connectionHandler(std::string_view protocol, ConnectionHandler handler) override {
+    return registry_.declareConnectionHandler(plugin_, protocol, std::move(handler));
+  }
+  Status claimClientListeners() override { return registry_.declareClientListeners(plugin_); }
   const Settings& settings() const override { return registry_.settings_; }
   Logger& logger() override { return registry_.logger_; }
 
@@ -47,8 +53,8 @@ void PluginRegistry::seal() {
 
 Status PluginRegistry::checkOpen(const std::string& plugin, const char* what) const {
   if (!sealed_) return Status::ok();
-  return Status(StatusCode::FailedPrecondition, "plugin " + plugin + ": cannot declare " + what +
-                                                    " after the declare phase");
+  return Status(StatusCode::FailedPrecondition,
+                "plugin " + plugin + ": cannot declare " + what + " after the declare phase");
 }
 
 Status PluginRegistry::declareBucket(const std::string& plugin, std::string_view name) {
@@ -85,9 +91,8 @@ Status PluginRegistry::declareCommand(const std::string& plugin,
   }
   auto it = commands_.find(type);
   if (it != commands_.end()) {
-    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": command " +
-                                                 type->full_name() + " is handled by plugin " +
-                                                 it->second.plugin);
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": command " + type->full_name() +
+                                                 " is handled by plugin " + it->second.plugin);
   }
   commands_.emplace(type, Command{type, std::move(handler), plugin});
   commandsByName_.emplace(type->full_name(), type);
@@ -110,8 +115,8 @@ Status PluginRegistry::declareService(const std::string& plugin, ServiceDef def)
   const google::protobuf::ServiceDescriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(def.name);
   if (descriptor == nullptr) {
-    return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": service " + def.name +
-                                                   " is not in the proto library");
+    return Status(StatusCode::InvalidArgument,
+                  "plugin " + plugin + ": service " + def.name + " is not in the proto library");
   }
   auto checkMethod = [&](const std::string& method, bool streaming) -> Status {
     const google::protobuf::MethodDescriptor* m = descriptor->FindMethodByName(method);
@@ -148,13 +153,46 @@ Status PluginRegistry::declareAuthorizer(const std::string& plugin,
     return Status(StatusCode::InvalidArgument, "plugin " + plugin + ": null authorizer");
   }
   if (authorizer_) {
-    return Status(StatusCode::AlreadyExists, "plugin " + plugin +
-                                                 ": the authorizer is set by plugin " +
-                                                 authorizerPlugin_);
+    return Status(StatusCode::AlreadyExists,
+                  "plugin " + plugin + ": the authorizer is set by plugin " + authorizerPlugin_);
   }
   authorizer_ = std::move(authorizer);
   authorizerPlugin_ = plugin;
   return Status::ok();
+}
+
+Status PluginRegistry::declareConnectionHandler(const std::string& plugin,
+                                                std::string_view protocol,
+                                                ConnectionHandler handler) {
+  if (Status st = checkOpen(plugin, "a connection handler"); !st) return st;
+  if (protocol.empty() || !handler) {
+    return Status(StatusCode::InvalidArgument,
+                  "plugin " + plugin + ": a connection handler needs a protocol and a handler");
+  }
+  auto it = connectionHandlers_.find(protocol);
+  if (it != connectionHandlers_.end()) {
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": protocol " +
+                                                 std::string(protocol) + " is served by plugin " +
+                                                 it->second.plugin);
+  }
+  connectionHandlers_.emplace(std::string(protocol), ProtocolServer{std::move(handler), plugin});
+  return Status::ok();
+}
+
+Status PluginRegistry::declareClientListeners(const std::string& plugin) {
+  if (Status st = checkOpen(plugin, "the client listeners"); !st) return st;
+  if (!listenerOwner_.empty() && listenerOwner_ != plugin) {
+    return Status(
+        StatusCode::AlreadyExists,
+        "plugin " + plugin + ": the client listeners are claimed by plugin " + listenerOwner_);
+  }
+  listenerOwner_ = plugin;
+  return Status::ok();
+}
+
+const ConnectionHandler* PluginRegistry::connectionHandler(std::string_view protocol) const {
+  auto it = connectionHandlers_.find(protocol);
+  return it == connectionHandlers_.end() ? nullptr : &it->second.handler;
 }
 
 const PluginRegistry::Command* PluginRegistry::command(

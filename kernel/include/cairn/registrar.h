@@ -8,14 +8,15 @@
 // declare(); afterwards every method fails with FailedPrecondition.
 #pragma once
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
 #include <functional>
 #include <memory>
 #include <string_view>
 
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/message.h>
-
 #include "cairn/authorizer.h"
+#include "cairn/connection.h"
 #include "cairn/logger.h"
 #include "cairn/request_context.h"
 #include "cairn/service.h"
@@ -27,8 +28,8 @@ namespace cairn {
 
 // What an apply handler may use. Valid only during the handler call.
 struct ApplyContext {
-  uint64_t index = 0;        // the raft index of the entry
-  const AuthInfo* caller;    // the proposer's identity, from the entry's header
+  uint64_t index = 0;      // the raft index of the entry
+  const AuthInfo* caller;  // the proposer's identity, from the entry's header
   // Reads the state as of the previous entry (this entry's writes are not
   // visible until it is applied).
   storage::ReadTxn* read;
@@ -44,8 +45,9 @@ struct ApplyContext {
 // deterministic and must not block. A non-OK status is the proposer's
 // answer; the batch is still committed (write nothing before failing).
 // `response` may be left empty when the command answers nothing.
-using ApplyHandler = std::function<Status(ApplyContext& ctx, const google::protobuf::Message& command,
-                                          std::unique_ptr<google::protobuf::Message>* response)>;
+using ApplyHandler =
+    std::function<Status(ApplyContext& ctx, const google::protobuf::Message& command,
+                         std::unique_ptr<google::protobuf::Message>* response)>;
 
 class Registrar {
  public:
@@ -82,6 +84,17 @@ class Registrar {
 
   // The authorizer of every request (AlreadyExists if one is set).
   virtual Status authorizer(std::shared_ptr<Authorizer> authorizer) = 0;
+
+  // Serves connections of `protocol` (an ALPN name: "h2") that the owner of
+  // the client listeners accepted (cairn/connection.h). AlreadyExists if
+  // another plugin serves the protocol; InvalidArgument for an empty name or
+  // handler.
+  virtual Status connectionHandler(std::string_view protocol, ConnectionHandler handler) = 0;
+  // This plugin binds every client URL and hands each connection whose
+  // protocol it does not serve itself to that protocol's handler; a
+  // protocol server then binds nothing. AlreadyExists if another plugin
+  // claimed them.
+  virtual Status claimClientListeners() = 0;
 
   virtual const Settings& settings() const = 0;
   virtual Logger& logger() = 0;

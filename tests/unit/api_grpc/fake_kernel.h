@@ -797,6 +797,13 @@ class EmptyReadTxn final : public storage::ReadTxn {
   }
 };
 
+// No listener owner and no connection handlers: api-grpc binds its URLs.
+class FakeConnections final : public ConnectionRegistry {
+ public:
+  const ConnectionHandler* connectionHandler(std::string_view) const override { return nullptr; }
+  bool listenersClaimed() const override { return false; }
+};
+
 class FakeHost final : public Host {
  public:
   explicit FakeHost(Flags flags) : settings_(std::move(flags)) {}
@@ -812,6 +819,7 @@ class FakeHost final : public Host {
   const ServiceRegistry& services() const override {
     return registryOverride_ != nullptr ? *registryOverride_ : services_;
   }
+  const ConnectionRegistry& connections() const override { return connections_; }
   Logger& logger() override { return logger_; }
   // api-grpc proposes nothing: unless a test plays the kernel's proposal
   // path (setPropose), a proposal is a bug and fails loudly.
@@ -854,6 +862,7 @@ class FakeHost final : public Host {
   FakeEvents events_;
   FakeMetrics metrics_;
   FakeServiceRegistry services_;
+  FakeConnections connections_;
   CapturingLogger logger_;
   ProposeFn propose_;
   std::function<std::unique_ptr<storage::ReadTxn>()> read_;
