@@ -1,5 +1,9 @@
 #include "client_listener.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -95,6 +99,12 @@ void ClientListener::accept() {
                                                     boost::system::error_code ec, Socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (!ec) {
+      // Go sets TCP_NODELAY on every TCP connection, and gRPC on the ones it
+      // accepts itself (not on adopted ones); without it Nagle holds a small
+      // write (a watch event) until the previous one is acknowledged. A unix
+      // socket refuses the option, harmlessly.
+      const int one = 1;
+      (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       if (self->sniff_) {
         std::make_shared<ConnectionSniffer>(std::move(socket), self->router_, self->h2_,
                                             self->bodyLimit_)
