@@ -99,6 +99,23 @@ JsonGateway::JsonGateway(Host& host, uint64_t maxRequestBytes)
     addRoute(path, "etcdserverpb.Lease", "LeaseLeases", bindFacet(lease, &LeaseService::leases));
   }
 
+  Cluster& cluster = host.cluster();
+  addRoute("/v3/cluster/member/list", "etcdserverpb.Cluster", "MemberList",
+           bindFacet(cluster, &Cluster::memberList));
+
+  // Maintenance: what the kernel does not do yet answers its Unimplemented.
+  // Hash and HashKV share one route in etcd's gateway and are not served
+  // here until the kernel serves them.
+  Maintenance& maintenance = host.maintenance();
+  addRoute("/v3/maintenance/status", "etcdserverpb.Maintenance", "Status",
+           bindFacet(maintenance, &Maintenance::status));
+  addRoute("/v3/maintenance/defragment", "etcdserverpb.Maintenance", "Defragment",
+           bindFacet(maintenance, &Maintenance::defragment));
+  addRoute("/v3/maintenance/alarm", "etcdserverpb.Maintenance", "Alarm",
+           bindFacet(maintenance, &Maintenance::alarm));
+  addRoute("/v3/maintenance/transfer-leadership", "etcdserverpb.Maintenance", "MoveLeader",
+           bindFacet(maintenance, &Maintenance::moveLeader));
+
   for (const RegisteredRoute& r : kServiceRoutes) {
     const ServiceDef* def = host.services().find(r.service);
     if (def == nullptr) continue;

@@ -8,8 +8,9 @@
 // up as etcd's gateway marshaler (JSONPb{OrigName: true}): proto field names,
 // int64 as strings, bytes as base64, defaults omitted, unknown fields
 // ignored. Errors are the gateway's body {"error","message","code"} with its
-// HTTP status for the gRPC code. Unary methods of the KV and Lease facets and
-// of every registered service are served; a route whose method nobody serves
+// HTTP status for the gRPC code. Unary methods of the KV, Lease, Cluster
+// (MemberList) and Maintenance facets and of every registered service are
+// served; a route whose method nobody serves
 // (streams, services no plugin registered) is answered as an unknown path.
 #pragma once
 

@@ -315,6 +315,19 @@ def test_lease_routes(server):
     assert gone.json() == {"error": msg, "message": msg, "code": 5}
 
 
+def test_member_list_and_status(server):
+    m = post(server, "/v3/cluster/member/list", {}).json()
+    assert list(m) == ["header", "members"]
+    assert set(m["header"]) == {"cluster_id", "member_id", "raft_term"}  # no revision
+    (member,) = m["members"]
+    assert member["ID"] == m["header"]["member_id"]
+    assert member["clientURLs"] == [server.endpoint]
+    s = post(server, "/v3/maintenance/status", {}).json()
+    assert s["version"] == "3.4.23"
+    assert s["leader"] == s["header"]["member_id"]
+    assert re.fullmatch(r"[0-9]+", s["dbSize"]) and re.fullmatch(r"[0-9]+", s["raftIndex"])
+
+
 # ------------------------------------------------------------ etcd3gw
 
 
@@ -332,6 +345,8 @@ def test_etcd3gw_client(server):
     assert c.get("gw3/a") == []
     assert c.delete_prefix("gw3/") is True
     assert c.get_all() is not None
+    assert c.status()["version"] == "3.4.23"
+    assert len(c.members()) == 1
 
 
 # ------------------------------------------------------------ both protocols
