@@ -719,8 +719,11 @@ class FakeSettings final : public Settings {
   Status urls(std::string_view flag, std::vector<Url>* out) const override {
     return read(flag, {config::FlagKind::Urls}, [&](const std::string& text) {
       std::vector<config::Url> parsed;
-      std::string err = config::parseUrlList(text, &parsed);
       out->clear();
+      // As the kernel's FlagSettings: an empty list (an unset
+      // --listen-metrics-urls) is valid.
+      if (text.empty()) return std::string();
+      std::string err = config::parseUrlList(text, &parsed);
       for (const config::Url& u : parsed) out->push_back(Url{u.scheme, u.host, u.port, u.raw});
       return err;
     });
@@ -797,11 +800,17 @@ class EmptyReadTxn final : public storage::ReadTxn {
   }
 };
 
-// No listener owner and no connection handlers: api-grpc binds its URLs.
+// By default no listener owner and no connection handlers (api-grpc binds
+// its URLs); tests of api-http set an "h2" handler. Set before start.
 class FakeConnections final : public ConnectionRegistry {
  public:
-  const ConnectionHandler* connectionHandler(std::string_view) const override { return nullptr; }
-  bool listenersClaimed() const override { return false; }
+  const ConnectionHandler* connectionHandler(std::string_view protocol) const override {
+    return protocol == "h2" && h2 ? &h2 : nullptr;
+  }
+  bool listenersClaimed() const override { return claimed; }
+
+  ConnectionHandler h2;
+  bool claimed = false;
 };
 
 class FakeHost final : public Host {
@@ -850,6 +859,7 @@ class FakeHost final : public Host {
   FakeCluster& fakeCluster() { return cluster_; }
   FakeMaintenance& fakeMaintenance() { return maintenance_; }
   FakeServiceRegistry& registry() { return services_; }
+  FakeConnections& fakeConnections() { return connections_; }
   CapturingLogger& capturedLog() { return logger_; }
 
  private:
