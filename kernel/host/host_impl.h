@@ -32,6 +32,7 @@ class HostImpl final : public Host {
   Metrics& metrics() override { return metrics_; }
   const Settings& settings() const override { return settings_; }
   const ServiceRegistry& services() const override { return registry_; }
+  const ConnectionRegistry& connections() const override { return registry_; }
   Logger& logger() override { return logger_; }
   void propose(const RequestContext& ctx, const google::protobuf::Message& command,
                MessageDone done) override {

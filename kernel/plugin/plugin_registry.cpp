@@ -24,6 +24,10 @@ class PluginRegistry::BoundRegistrar final : public Registrar {
   Status authorizer(std::shared_ptr<Authorizer> authorizer) override {
     return registry_.declareAuthorizer(plugin_, std::move(authorizer));
   }
+  Status connectionHandler(std::string_view protocol, ConnectionHandler handler) override {
+    return registry_.declareConnectionHandler(plugin_, protocol, std::move(handler));
+  }
+  Status claimClientListeners() override { return registry_.declareClientListeners(plugin_); }
   const Settings& settings() const override { return registry_.settings_; }
   Logger& logger() override { return registry_.logger_; }
 
@@ -155,6 +159,40 @@ Status PluginRegistry::declareAuthorizer(const std::string& plugin,
   authorizer_ = std::move(authorizer);
   authorizerPlugin_ = plugin;
   return Status::ok();
+}
+
+Status PluginRegistry::declareConnectionHandler(const std::string& plugin,
+                                                std::string_view protocol,
+                                                ConnectionHandler handler) {
+  if (Status st = checkOpen(plugin, "a connection handler"); !st) return st;
+  if (protocol.empty() || !handler) {
+    return Status(StatusCode::InvalidArgument,
+                  "plugin " + plugin + ": a connection handler needs a protocol and a handler");
+  }
+  auto it = connectionHandlers_.find(protocol);
+  if (it != connectionHandlers_.end()) {
+    return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": protocol " +
+                                                 std::string(protocol) + " is served by plugin " +
+                                                 it->second.plugin);
+  }
+  connectionHandlers_.emplace(std::string(protocol), ProtocolServer{std::move(handler), plugin});
+  return Status::ok();
+}
+
+Status PluginRegistry::declareClientListeners(const std::string& plugin) {
+  if (Status st = checkOpen(plugin, "the client listeners"); !st) return st;
+  if (!listenerOwner_.empty() && listenerOwner_ != plugin) {
+    return Status(
+        StatusCode::AlreadyExists,
+        "plugin " + plugin + ": the client listeners are claimed by plugin " + listenerOwner_);
+  }
+  listenerOwner_ = plugin;
+  return Status::ok();
+}
+
+const ConnectionHandler* PluginRegistry::connectionHandler(std::string_view protocol) const {
+  auto it = connectionHandlers_.find(protocol);
+  return it == connectionHandlers_.end() ? nullptr : &it->second.handler;
 }
 
 const PluginRegistry::Command* PluginRegistry::command(

@@ -3,8 +3,8 @@
 // main() creates one, hands each service plugin a Registrar bound to the
 // plugin's name (registrarFor) during the declare phase, then seals it. From
 // then on it is read-only and read concurrently: the member's apply loop looks
-// up command handlers and buckets, frontends look up services, every request
-// path asks for the authorizer. Declaring after seal() fails.
+// up command handlers and buckets, frontends look up services and connection
+// handlers, every request path asks for the authorizer. Declaring after seal() fails.
 #pragma once
 
 #include <map>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cairn/connection.h"
 #include "cairn/logger.h"
 #include "cairn/registrar.h"
 #include "cairn/service.h"
@@ -20,7 +21,7 @@
 
 namespace cairn::plugin {
 
-class PluginRegistry final : public ServiceRegistry {
+class PluginRegistry final : public ServiceRegistry, public ConnectionRegistry {
  public:
   PluginRegistry(const Settings& settings, Logger& logger);
   ~PluginRegistry() override;
@@ -52,6 +53,10 @@ class PluginRegistry final : public ServiceRegistry {
   const ServiceDef* find(const std::string& name) const override;
   std::vector<const ServiceDef*> all() const override;
 
+  // ConnectionRegistry
+  const ConnectionHandler* connectionHandler(std::string_view protocol) const override;
+  bool listenersClaimed() const override { return !listenerOwner_.empty(); }
+
  private:
   class BoundRegistrar;
   friend class BoundRegistrar;
@@ -62,6 +67,9 @@ class PluginRegistry final : public ServiceRegistry {
   Status declareRecover(const std::string& plugin, std::function<Status(storage::ReadTxn&)> fn);
   Status declareService(const std::string& plugin, ServiceDef def);
   Status declareAuthorizer(const std::string& plugin, std::shared_ptr<Authorizer> authorizer);
+  Status declareConnectionHandler(const std::string& plugin, std::string_view protocol,
+                                  ConnectionHandler handler);
+  Status declareClientListeners(const std::string& plugin);
   Status checkOpen(const std::string& plugin, const char* what) const;
 
   const Settings& settings_;
@@ -77,6 +85,12 @@ class PluginRegistry final : public ServiceRegistry {
   std::map<std::string, ServiceDef> services_;
   std::shared_ptr<Authorizer> authorizer_;
   std::string authorizerPlugin_;
+  struct ProtocolServer {
+    ConnectionHandler handler;
+    std::string plugin;
+  };
+  std::map<std::string, ProtocolServer, std::less<>> connectionHandlers_;  // by protocol
+  std::string listenerOwner_;  // the plugin that claimed the client listeners
 };
 
 }  // namespace cairn::plugin

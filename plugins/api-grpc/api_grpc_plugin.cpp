@@ -7,9 +7,14 @@ namespace {
 
 class ApiGrpcPlugin final : public ServicePlugin {
  public:
-  // A frontend declares nothing: it serves what the kernel and the other
-  // plugins declared, read from the Host in start().
-  Status declare(Registrar& /*registrar*/) override { return Status::ok(); }
+  // A frontend declares no state: it serves what the kernel and the other
+  // plugins declared, read from the Host in start(). It does declare that
+  // it serves HTTP/2 connections, for a plugin owning the client listeners
+  // to hand them over (the plugin outlives every call: the kernel stops all
+  // plugins, the listener owner included, before destroying any).
+  Status declare(Registrar& registrar) override {
+    return registrar.connectionHandler("h2", [this](int fd) { server_.adopt(fd); });
+  }
   Status start(Host& host) override { return server_.start(host); }
   void stop() override { server_.stop(); }
 

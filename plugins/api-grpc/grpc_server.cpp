@@ -1,6 +1,8 @@
 #include "grpc_server.h"
 
 #include <grpc/grpc.h>
+#include <grpcpp/server_posix.h>
+#include <unistd.h>
 
 #include "bind_probe.h"
 
@@ -25,6 +27,10 @@ Status GrpcServer::start(Host& host) {
   grpc::ServerBuilder builder;
   // AddListeningPort writes the bound port here during BuildAndStart, so the
   // storage must not move until then.
+  // Another plugin owns the client URLs: bind nothing, serve what it hands
+  // over (adopt()).
+  const bool handedOver = host.connections().listenersClaimed();
+  if (handedOver) settings.listen.clear();
   std::vector<int> selectedPorts(settings.listen.size(), 0);
   for (size_t i = 0; i < settings.listen.size(); ++i) {
     builder.AddListeningPort(settings.listen[i].grpcTarget, grpc::InsecureServerCredentials(),
@@ -98,10 +104,36 @@ Status GrpcServer::start(Host& host) {
   maintenance_ = std::move(maintenance);
   generic_ = std::move(generic);
   server_ = std::move(server);
+  std::vector<int> pending;
+  {
+    std::lock_guard lk(adoptMu_);
+    adoptInto_ = server_.get();
+    stopped_ = false;
+    pending.swap(pendingFds_);
+    for (int fd : pending) grpc::AddInsecureChannelFromFd(adoptInto_, fd);
+  }
   return Status::ok();
 }
 
+void GrpcServer::adopt(int fd) {
+  std::lock_guard lk(adoptMu_);
+  if (adoptInto_ != nullptr) {
+    grpc::AddInsecureChannelFromFd(adoptInto_, fd);
+  } else if (stopped_) {
+    ::close(fd);
+  } else {
+    pendingFds_.push_back(fd);
+  }
+}
+
 void GrpcServer::stop() {
+  {
+    std::lock_guard lk(adoptMu_);
+    adoptInto_ = nullptr;
+    stopped_ = true;
+    for (int fd : pendingFds_) ::close(fd);
+    pendingFds_.clear();
+  }
   if (!server_) return;
   // After the deadline gRPC cancels what is still running; every reactor
   // finishes a cancelled call at once (a stream after its write in flight

@@ -4,14 +4,17 @@
 // Watch, Cluster and Maintenance services forwarding to the kernel, and
 // GenericGrpcService serving the services plugins registered (and answering
 // the rest UNIMPLEMENTED). It runs on gRPC's own callback threads; start()
-// returns once the ports are bound. start() and stop() are called from one thread (the kernel's
-// plugin lifecycle), never concurrently.
+// returns once the ports are bound. When another plugin owns the client
+// listeners (cairn/connection.h) it binds nothing and serves the HTTP/2
+// connections it is handed with adopt(). start() and stop() are called from one thread (the
+// kernel's plugin lifecycle), never concurrently.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,11 @@ class GrpcServer {
   // later are dropped. Idempotent.
   void stop();
 
+  // Serves the connected socket `fd` (its first bytes an HTTP/2 preface,
+  // unread), taking ownership. Before start() the socket waits for it;
+  // after stop() it is closed. Any thread; never blocks for long.
+  void adopt(int fd);
+
   // "host:port" per TCP URL with the port actually bound (useful with port
   // 0), or the socket path per unix URL; empty unless serving.
   const std::vector<std::string>& boundAddresses() const { return boundAddresses_; }
@@ -66,6 +74,13 @@ class GrpcServer {
   std::unique_ptr<GenericGrpcService> generic_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> boundAddresses_;
+
+  // Guards the server as adopt() sees it: adopt() runs on the listener
+  // owner's threads, concurrently with start() and stop().
+  std::mutex adoptMu_;
+  grpc::Server* adoptInto_ = nullptr;  // guarded by adoptMu_; set while serving
+  bool stopped_ = false;               // guarded by adoptMu_; after stop(), close
+  std::vector<int> pendingFds_;        // guarded by adoptMu_; handed before start()
 };
 
 }  // namespace cairn::api

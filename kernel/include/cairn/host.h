@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "cairn/cluster.h"
+#include "cairn/connection.h"
 #include "cairn/events.h"
 #include "cairn/logger.h"
 #include "cairn/maintenance.h"
@@ -116,6 +117,8 @@ class Host {
   virtual const Settings& settings() const = 0;
   // Every service registered by a plugin (frontends serve them all).
   virtual const ServiceRegistry& services() const = 0;
+  // Connection handlers and the client listeners' owner, as declared.
+  virtual const ConnectionRegistry& connections() const = 0;
   virtual Logger& logger() = 0;
 
   // Proposes a replicated command of a type declared with

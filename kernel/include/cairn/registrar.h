@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "cairn/authorizer.h"
+#include "cairn/connection.h"
 #include "cairn/logger.h"
 #include "cairn/request_context.h"
 #include "cairn/service.h"
@@ -83,6 +84,17 @@ class Registrar {
 
   // The authorizer of every request (AlreadyExists if one is set).
   virtual Status authorizer(std::shared_ptr<Authorizer> authorizer) = 0;
+
+  // Serves connections of `protocol` (an ALPN name: "h2") that the owner of
+  // the client listeners accepted (cairn/connection.h). AlreadyExists if
+  // another plugin serves the protocol; InvalidArgument for an empty name or
+  // handler.
+  virtual Status connectionHandler(std::string_view protocol, ConnectionHandler handler) = 0;
+  // This plugin binds every client URL and hands each connection whose
+  // protocol it does not serve itself to that protocol's handler; a
+  // protocol server then binds nothing. AlreadyExists if another plugin
+  // claimed them.
+  virtual Status claimClientListeners() = 0;
 
   virtual const Settings& settings() const = 0;
   virtual Logger& logger() = 0;

@@ -719,8 +719,11 @@ class FakeSettings final : public Settings {
   Status urls(std::string_view flag, std::vector<Url>* out) const override {
     return read(flag, {config::FlagKind::Urls}, [&](const std::string& text) {
       std::vector<config::Url> parsed;
-      std::string err = config::parseUrlList(text, &parsed);
       out->clear();
+      // As the kernel's FlagSettings: an empty list (an unset
+      // --listen-metrics-urls) is valid.
+      if (text.empty()) return std::string();
+      std::string err = config::parseUrlList(text, &parsed);
       for (const config::Url& u : parsed) out->push_back(Url{u.scheme, u.host, u.port, u.raw});
       return err;
     });
@@ -797,6 +800,19 @@ class EmptyReadTxn final : public storage::ReadTxn {
   }
 };
 
+// By default no listener owner and no connection handlers (api-grpc binds
+// its URLs); tests of api-http set an "h2" handler. Set before start.
+class FakeConnections final : public ConnectionRegistry {
+ public:
+  const ConnectionHandler* connectionHandler(std::string_view protocol) const override {
+    return protocol == "h2" && h2 ? &h2 : nullptr;
+  }
+  bool listenersClaimed() const override { return claimed; }
+
+  ConnectionHandler h2;
+  bool claimed = false;
+};
+
 class FakeHost final : public Host {
  public:
   explicit FakeHost(Flags flags) : settings_(std::move(flags)) {}
@@ -812,6 +828,7 @@ class FakeHost final : public Host {
   const ServiceRegistry& services() const override {
     return registryOverride_ != nullptr ? *registryOverride_ : services_;
   }
+  const ConnectionRegistry& connections() const override { return connections_; }
   Logger& logger() override { return logger_; }
   // api-grpc proposes nothing: unless a test plays the kernel's proposal
   // path (setPropose), a proposal is a bug and fails loudly.
@@ -842,6 +859,7 @@ class FakeHost final : public Host {
   FakeCluster& fakeCluster() { return cluster_; }
   FakeMaintenance& fakeMaintenance() { return maintenance_; }
   FakeServiceRegistry& registry() { return services_; }
+  FakeConnections& fakeConnections() { return connections_; }
   CapturingLogger& capturedLog() { return logger_; }
 
  private:
@@ -854,6 +872,7 @@ class FakeHost final : public Host {
   FakeEvents events_;
   FakeMetrics metrics_;
   FakeServiceRegistry services_;
+  FakeConnections connections_;
   CapturingLogger logger_;
   ProposeFn propose_;
   std::function<std::unique_ptr<storage::ReadTxn>()> read_;

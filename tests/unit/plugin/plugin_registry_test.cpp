@@ -120,3 +120,31 @@ TEST_CASE("nothing can be declared after the declare phase") {
         StatusCode::FailedPrecondition);
   CHECK(f.registry.find("v3lockpb.Lock") == nullptr);
 }
+
+TEST_CASE("one plugin serves a protocol and one owns the client listeners") {
+  Fixture f;
+  cairn::Registrar& grpc = f.registry.registrarFor("api-grpc");
+  cairn::Registrar& http = f.registry.registrarFor("api-http");
+  cairn::Registrar& other = f.registry.registrarFor("other");
+  int handed = -1;
+  CHECK(f.registry.connectionHandler("h2") == nullptr);
+  CHECK_FALSE(f.registry.listenersClaimed());
+  REQUIRE(grpc.connectionHandler("h2", [&handed](int fd) { handed = fd; }).isOk());
+  CHECK(other.connectionHandler("h2", [](int) {}).code() == StatusCode::AlreadyExists);
+  CHECK(other.connectionHandler("", [](int) {}).code() == StatusCode::InvalidArgument);
+  CHECK(other.connectionHandler("h3", nullptr).code() == StatusCode::InvalidArgument);
+  REQUIRE(http.claimClientListeners().isOk());
+  CHECK(http.claimClientListeners().isOk());  // idempotent for the owner
+  Status taken = other.claimClientListeners();
+  CHECK(taken.code() == StatusCode::AlreadyExists);
+  CHECK(taken.message() == "plugin other: the client listeners are claimed by plugin api-http");
+  f.registry.seal();
+  CHECK(other.connectionHandler("h3", [](int) {}).code() == StatusCode::FailedPrecondition);
+
+  const cairn::ConnectionRegistry& connections = f.registry;
+  CHECK(connections.listenersClaimed());
+  REQUIRE(connections.connectionHandler("h2") != nullptr);
+  (*connections.connectionHandler("h2"))(42);
+  CHECK(handed == 42);
+  CHECK(connections.connectionHandler("http/1.1") == nullptr);
+}

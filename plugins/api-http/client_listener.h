@@ -1,0 +1,49 @@
+// ClientListener: one bound client or metrics URL (TCP or unix socket),
+// accepting on the server's io_context and handing each connection to a
+// ConnectionSniffer (client URLs) or straight to an HttpSession (metrics
+// URLs, which serve HTTP/1.x only, as etcd's).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "asio_types.h"
+#include "cairn/connection.h"
+#include "cairn/settings.h"
+#include "cairn/status.h"
+#include "router.h"
+
+namespace cairn::apihttp {
+
+class ClientListener : public std::enable_shared_from_this<ClientListener> {
+ public:
+  // Binds `url` (SO_REUSEADDR, as Go; no SO_REUSEPORT) and listens. Fails
+  // with Go's net.Listen wording ("listen tcp 127.0.0.1:2379: bind: address
+  // already in use"); https/unixs URLs are refused (no client TLS yet).
+  static Status bind(net::io_context& io, const Url& url, Router& router,
+                     const ConnectionHandler* h2, uint64_t bodyLimit, bool sniff,
+                     std::shared_ptr<ClientListener>* out);
+
+  // Starts accepting; runs until close().
+  void start() { accept(); }
+  // Stops accepting (posted to the io_context: any thread).
+  void close();
+  // "host:port" with the bound port, or the socket path.
+  const std::string& boundAddress() const { return boundAddress_; }
+
+ private:
+  ClientListener(net::io_context& io, Router& router, const ConnectionHandler* h2,
+                 uint64_t bodyLimit, bool sniff)
+      : io_(io), acceptor_(io), router_(router), h2_(h2), bodyLimit_(bodyLimit), sniff_(sniff) {}
+  void accept();
+
+  net::io_context& io_;
+  Acceptor acceptor_;  // used on the io_context's threads once started
+  Router& router_;
+  const ConnectionHandler* const h2_;
+  const uint64_t bodyLimit_;
+  const bool sniff_;
+  std::string boundAddress_;  // set by bind(), read-only after
+};
+
+}  // namespace cairn::apihttp
