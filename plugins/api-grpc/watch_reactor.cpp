@@ -36,13 +36,20 @@ WatchReactor::WatchReactor(const grpc::CallbackServerContext& call, WatchService
   if (!session && !failure) {
     failure = grpc::Status(grpc::StatusCode::INTERNAL, "cairn: watch stream failed: no session");
   }
-  std::lock_guard<std::mutex> lock(shared_->mu);
-  if (failure) {
-    finishAfterWriteLocked(*failure);
-    return;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    if (failure) {
+      finishAfterWriteLocked(*failure);
+      return;
+    }
+    shared_->session = std::move(session);
+    StartRead(&requestBytes_);
   }
-  shared_->session = std::move(session);
-  StartRead(&requestBytes_);
+  // The kernel may have signalled onReady while open() ran, before the
+  // session was stored here; that pump found nothing to poll and the signal
+  // would be lost (it comes only when the queue turns non-empty). One more
+  // round takes whatever is queued.
+  shared_->onReady();
 }
 
 void WatchReactor::Shared::onReady() {

@@ -32,7 +32,7 @@ namespace {
 class MiniKernel {
  public:
   MiniKernel(const PluginLoader& loader, cairn::storage::Backend& backend)
-      : backend_(backend), registry_(settings_, logger_), host_(Flags{}) {
+      : backend_(backend), registry_(settings_, logger_), host_(withDefaultUrl(Flags{})) {
     REQUIRE(loader.load("test-counter", &plugin_).isOk());
     REQUIRE(cairn::plugin::requireServicePlugin(plugin_).isOk());
     const Status declared = plugin_.asService().declare(registry_.registrarFor("test-counter"));

@@ -531,6 +531,7 @@ class FakeHost final : public Host {
   Metrics& metrics() override { std::abort(); }
   const Settings& settings() const override { std::abort(); }
   const ServiceRegistry& services() const override { std::abort(); }
+  const ConnectionRegistry& connections() const override { std::abort(); }
   Logger& logger() override { return log; }
   void propose(const RequestContext&, const google::protobuf::Message&, MessageDone) override {
     std::abort();
