@@ -25,7 +25,7 @@ ETCD_BIN = os.environ.get("ETCD_BIN", "/usr/bin/etcd")
 ETCDCTL_BIN = os.environ.get("ETCDCTL_BIN", "/usr/bin/etcdctl")
 
 # Flags Cairn accepts on top of etcd 3.4's; etcd would refuse them.
-CAIRN_ONLY_FLAGS = ("--storage-backend",)
+CAIRN_ONLY_FLAGS = ("--storage-backend", "--plugins")
 
 # Ports handed out by this harness come from below the kernel's ephemeral
 # range so that outgoing client connections (which use ephemeral ports) can
