@@ -1,7 +1,11 @@
 #include "grpc_server.h"
 
+#include <fcntl.h>
 #include <grpc/grpc.h>
 #include <grpcpp/server_posix.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bind_probe.h"
@@ -115,7 +119,25 @@ Status GrpcServer::start(Host& host) {
   return Status::ok();
 }
 
+namespace {
+
+// gRPC's fd adoption (grpc_server_add_channel_from_fd) takes the socket as it
+// is, while its own listener makes every accepted socket non-blocking and
+// turns Nagle off. A socket accepted elsewhere (Asio accepts blocking
+// sockets) must be given the same shape, or a write into a full send buffer
+// (a client that stopped reading) blocks a gRPC poller thread, and small
+// frames wait for delayed ACKs.
+void prepareAdoptedSocket(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL, 0);
+  if (flags >= 0 && (flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+}  // namespace
+
 void GrpcServer::adopt(int fd) {
+  prepareAdoptedSocket(fd);
   std::lock_guard lk(adoptMu_);
   if (adoptInto_ != nullptr) {
     grpc::AddInsecureChannelFromFd(adoptInto_, fd);

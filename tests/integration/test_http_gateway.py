@@ -33,13 +33,9 @@ CORS = {
 }
 
 
-# api-http is opt-in until the stall of adopted gRPC connections under flow
-# control is fixed (see docs/architecture.md); the flag is dropped for etcd.
-HTTP_PLUGINS = ["--plugins=api-http,api-grpc,concurrency"]
-
 @pytest.fixture(scope="module")
 def server():
-    with Server(extra_args=HTTP_PLUGINS) as s:
+    with Server() as s:
         s.start()
         yield s
 
@@ -398,7 +394,7 @@ def test_listen_metrics_urls():
     port = reserve_port()
     try:
         url = f"http://127.0.0.1:{port.port}"
-        with Server(extra_args=[*HTTP_PLUGINS, f"--listen-metrics-urls={url}"]) as s:
+        with Server(extra_args=[f"--listen-metrics-urls={url}"]) as s:
             s.start()
             m = curl(s, "/metrics", port=port.port)
             assert m.status == 200 and b"etcd_server_has_leader 1" in m.body
