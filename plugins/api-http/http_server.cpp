@@ -70,6 +70,9 @@ Status HttpServer::start(Host& host) {
 void HttpServer::stop() {
   if (!io_) return;
   for (const auto& l : listeners_) l->close();
+  // Streams end first, so that no kernel callback posts to a connection
+  // while the loop and its sockets are torn down.
+  gateway_->closeStreams();
   work_.reset();
   // Open connections never end on their own (keep-alive): stop the loop,
   // then destroying the io_context closes every socket it still holds.

@@ -1,20 +1,9 @@
 #include "http_session.h"
 
 #include <boost/asio/post.hpp>
-#include <ctime>
 
 namespace cairn::apihttp {
 namespace {
-
-// Go's http.TimeFormat, as every Go response's Date header.
-std::string httpDate() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
 
 // Go's MaxHeaderBytes default (1 MiB).
 constexpr uint32_t kHeaderLimit = 1 << 20;
@@ -57,6 +46,10 @@ void HttpSession::onRead(boost::beast::error_code ec) {
   }
   Request req = parser_->release();
   const bool keepAlive = req.keep_alive();
+  if (JsonGateway* gateway = router_.gateway(); gateway != nullptr && gateway->isStream(req)) {
+    startStream(*gateway, req, keepAlive);
+    return;
+  }
   router_.handle(req, [self = shared_from_this(), keepAlive](Response res) {
     // The router may answer on a kernel thread: hop back to the strand.
     boost::asio::post(self->socket_.get_executor(),

@@ -1,5 +1,7 @@
 #include "http_types.h"
 
+#include <ctime>
+
 namespace cairn::apihttp {
 
 Response makeResponse(http::status status, unsigned version, std::string contentType,
@@ -19,6 +21,15 @@ Response goHttpError(http::status status, unsigned version, const std::string& t
 
 Response goNotFound(unsigned version) {
   return goHttpError(http::status::not_found, version, "404 page not found");
+}
+
+std::string httpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
 }
 
 }  // namespace cairn::apihttp

@@ -22,5 +22,7 @@ Response makeResponse(http::status status, unsigned version, std::string content
 Response goHttpError(http::status status, unsigned version, const std::string& text);
 // Go's http.NotFound: "404 page not found\n".
 Response goNotFound(unsigned version);
+// The current time as Go's http.TimeFormat writes the Date header.
+std::string httpDate();
 
 }  // namespace cairn::apihttp

@@ -6,7 +6,11 @@
 #include <memory>
 #include <utility>
 
+#include "gateway_stream.h"
 #include "json_text.h"
+#include "json_values.h"
+#include "keep_alive_stream_call.h"
+#include "watch_stream_call.h"
 
 namespace cairn::apihttp {
 namespace {
@@ -64,15 +68,6 @@ constexpr RegisteredRoute kServiceRoutes[] = {
     {"/v3/auth/role/revoke", "etcdserverpb.Auth", "RoleRevokePermission"},
 };
 
-std::string toJson(const pb::Message& message) {
-  pb::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;  // OrigName: true
-  options.always_print_primitive_fields = false;
-  std::string out;
-  (void)pb::util::MessageToJsonString(message, &out, options);
-  return out;
-}
-
 }  // namespace
 
 JsonGateway::JsonGateway(Host& host, uint64_t maxRequestBytes)
@@ -104,8 +99,8 @@ JsonGateway::JsonGateway(Host& host, uint64_t maxRequestBytes)
            bindFacet(cluster, &Cluster::memberList));
 
   // Maintenance: what the kernel does not do yet answers its Unimplemented.
-  // Hash and HashKV share one route in etcd's gateway and are not served
-  // here until the kernel serves them.
+  // Hash and HashKV share /v3/maintenance/hash in etcd's gateway, whose mux
+  // takes the first pattern registered: Hash.
   Maintenance& maintenance = host.maintenance();
   addRoute("/v3/maintenance/status", "etcdserverpb.Maintenance", "Status",
            bindFacet(maintenance, &Maintenance::status));
@@ -116,6 +111,9 @@ JsonGateway::JsonGateway(Host& host, uint64_t maxRequestBytes)
   addRoute("/v3/maintenance/transfer-leadership", "etcdserverpb.Maintenance", "MoveLeader",
            bindFacet(maintenance, &Maintenance::moveLeader));
 
+  addRoute("/v3/maintenance/hash", "etcdserverpb.Maintenance", "Hash",
+           bindFacet(maintenance, &Maintenance::hash));
+
   for (const RegisteredRoute& r : kServiceRoutes) {
     const ServiceDef* def = host.services().find(r.service);
     if (def == nullptr) continue;
@@ -123,6 +121,111 @@ JsonGateway::JsonGateway(Host& host, uint64_t maxRequestBytes)
     if (it == def->unary.end()) continue;
     addRoute(r.path, r.service, r.method, it->second);
   }
+
+  // The streams: Watch and LeaseKeepAlive through the kernel's facets,
+  // Snapshot through Maintenance, Observe from the plugin that registers it.
+  WatchService& watch = host.watch();
+  addStreamRoute("/v3/watch", "etcdserverpb.Watch", "Watch",
+                 [&watch](const RequestContext& ctx, std::function<void()> onReady) {
+                   return std::make_unique<WatchStreamCall>(watch, ctx, std::move(onReady));
+                 });
+  addStreamRoute("/v3/lease/keepalive", "etcdserverpb.Lease", "LeaseKeepAlive",
+                 [&lease](const RequestContext& ctx, std::function<void()> onReady) {
+                   return std::make_unique<KeepAliveStreamCall>(lease, ctx, std::move(onReady));
+                 });
+  addStreamRoute("/v3/maintenance/snapshot", "etcdserverpb.Maintenance", "Snapshot",
+                 [&maintenance](const RequestContext& ctx, std::function<void()> onReady) {
+                   return maintenance.snapshot(ctx, std::move(onReady));
+                 });
+  if (const ServiceDef* def = host.services().find("v3electionpb.Election")) {
+    if (auto it = def->streams.find("Observe"); it != def->streams.end()) {
+      addStreamRoute("/v3/election/observe", "v3electionpb.Election", "Observe", it->second);
+    }
+  }
+}
+
+void JsonGateway::addStreamRoute(std::string_view path, std::string_view service,
+                                 std::string_view method, StreamHandler open) {
+  const pb::ServiceDescriptor* sd =
+      pb::DescriptorPool::generated_pool()->FindServiceByName(std::string(service));
+  const pb::MethodDescriptor* md =
+      sd == nullptr ? nullptr : sd->FindMethodByName(std::string(method));
+  if (md == nullptr) return;
+  streamRoutes_.emplace(std::string(path), StreamRoute{md, std::move(open)});
+}
+
+bool JsonGateway::isStream(const Request& req) const {
+  if (req.method() != http::verb::post) return false;  // answered 405 by handle()
+  const std::string path = gatewayPath(std::string_view(req.target().data(), req.target().size()));
+  return streamRoutes_.find(path) != streamRoutes_.end();
+}
+
+std::unique_ptr<GatewayStream> JsonGateway::openStream(const Request& req,
+                                                       std::function<void()> onReady,
+                                                       Response* error) {
+  const std::string path = gatewayPath(std::string_view(req.target().data(), req.target().size()));
+  const StreamRoute& route = streamRoutes_.at(path);
+  const unsigned version = req.version();
+  const bool clientStreaming = route.method->client_streaming();
+  const pb::Message* prototype =
+      pb::MessageFactory::generated_factory()->GetPrototype(route.method->input_type());
+
+  // Decode what the body holds. A server-streaming method takes one message
+  // (an empty body is an empty request); a bidirectional one takes every
+  // message up to the first that does not decode, which ends the client's
+  // side, as the gateway's send loop does.
+  std::vector<std::unique_ptr<pb::Message>> messages;
+  const JsonValues values = splitJsonValues(std::string_view(req.body().data(), req.body().size()));
+  for (std::string_view value : values.values) {
+    std::unique_ptr<pb::Message> message(prototype->New());
+    pb::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    if (auto st = pb::util::JsonStringToMessage(value, message.get(), options); !st.ok()) {
+      if (messages.empty()) {
+        // The gateway passes a stream's first decoding error on as it is
+        // (Unknown, 500) and a server stream's as InvalidArgument.
+        *error = errorResponse(
+            Status(clientStreaming ? StatusCode::Unknown : StatusCode::InvalidArgument,
+                   std::string(st.message())),
+            version);
+        return nullptr;
+      }
+      break;
+    }
+    const uint64_t size = message->ByteSizeLong();
+    if (size > receiveLimit_) {
+      *error =
+          errorResponse(Status(StatusCode::ResourceExhausted,
+                               "grpc: received message larger than max (" + std::to_string(size) +
+                                   " vs. " + std::to_string(receiveLimit_) + ")"),
+                        version);
+      return nullptr;
+    }
+    messages.push_back(std::move(message));
+    if (!clientStreaming) break;
+  }
+  if (values.truncated && messages.empty()) {
+    *error =
+        errorResponse(Status(clientStreaming ? StatusCode::Unknown : StatusCode::InvalidArgument,
+                             "unexpected EOF"),
+                      version);
+    return nullptr;
+  }
+  if (!clientStreaming && messages.empty()) messages.emplace_back(prototype->New());
+
+  RequestContext ctx;
+  if (auto auth = req.find(http::field::authorization); auth != req.end()) {
+    ctx.token = std::string(auth->value());
+  }
+  // The gateway copies the server's response headers (gRPC's content-type
+  // among them) only once it has sent a message; a bidirectional call whose
+  // body held none answers without them.
+  const bool withGrpcMetadata = !messages.empty();
+  auto stream =
+      std::make_unique<GatewayStream>(open_, route.open(ctx, std::move(onReady)), withGrpcMetadata);
+  for (const auto& message : messages) stream->call().onMessage(*message);
+  stream->call().onClientDone();
+  return stream;
 }
 
 void JsonGateway::addRoute(std::string_view path, std::string_view service, std::string_view method,
@@ -188,9 +291,12 @@ Response JsonGateway::errorResponse(const Status& status, unsigned version) {
 bool JsonGateway::handle(const Request& req, const Reply& reply) {
   const std::string path = gatewayPath(std::string_view(req.target().data(), req.target().size()));
   auto it = routes_.find(path);
-  if (it == routes_.end()) return false;
+  const bool stream = it == routes_.end() && streamRoutes_.count(path) > 0;
+  if (it == routes_.end() && !stream) return false;
   const unsigned version = req.version();
-  if (req.method() != http::verb::post) {
+  if (stream || req.method() != http::verb::post) {
+    // A POST to a stream route is the session's (isStream); any other
+    // method on a known route is refused as the gateway's mux refuses it.
     reply(goHttpError(http::status::method_not_allowed, version, "Method Not Allowed"));
     return true;
   }
@@ -225,7 +331,7 @@ bool JsonGateway::handle(const Request& req, const Reply& reply) {
           return;
         }
         Response res =
-            makeResponse(http::status::ok, version, "application/json", toJson(*response));
+            makeResponse(http::status::ok, version, "application/json", gatewayJson(*response));
         res.set("Grpc-Metadata-Content-Type", "application/grpc");
         reply(std::move(res));
       });

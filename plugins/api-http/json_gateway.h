@@ -10,20 +10,24 @@
 // ignored. Errors are the gateway's body {"error","message","code"} with its
 // HTTP status for the gRPC code. Unary methods of the KV, Lease, Cluster
 // (MemberList) and Maintenance facets and of every registered service are
-// served; a route whose method nobody serves
-// (streams, services no plugin registered) is answered as an unknown path.
+// served, and the streams (see GatewayStream); a route whose method nobody
+// serves (services no plugin registered) is answered as an unknown path.
 #pragma once
 
 #include <google/protobuf/descriptor.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "cairn/host.h"
 #include "cairn/service.h"
+#include "gateway_stream.h"
 #include "http_types.h"
+#include "open_streams.h"
 
 namespace cairn::apihttp {
 
@@ -42,6 +46,18 @@ class JsonGateway {
   // not called.
   bool handle(const Request& req, const Reply& reply);
 
+  // True when `req` is a POST to a streaming route (Watch, LeaseKeepAlive,
+  // Snapshot, Observe): the session then opens it with openStream().
+  bool isStream(const Request& req) const;
+  // Opens the streaming call for `req` and feeds it the body's messages;
+  // `onReady` (any thread, must not block) signals that the stream has
+  // something to write. Null, with *error set, when the request fails before
+  // the call starts (a body that does not decode, a message too large).
+  std::unique_ptr<GatewayStream> openStream(const Request& req, std::function<void()> onReady,
+                                            Response* error);
+  // Closes every open stream: no stream's onReady runs after this returns.
+  void closeStreams() { open_.closeAll(); }
+
   // The gateway's error response for a gRPC status.
   static Response errorResponse(const Status& status, unsigned version);
   // The gateway's HTTP status for a gRPC code (runtime.HTTPStatusFromCode).
@@ -52,11 +68,19 @@ class JsonGateway {
     const google::protobuf::MethodDescriptor* method = nullptr;
     UnaryHandler handler;
   };
+  struct StreamRoute {
+    const google::protobuf::MethodDescriptor* method = nullptr;
+    StreamHandler open;
+  };
   void addRoute(std::string_view path, std::string_view service, std::string_view method,
                 UnaryHandler handler);
+  void addStreamRoute(std::string_view path, std::string_view service, std::string_view method,
+                      StreamHandler open);
 
   // Read-only after construction; read by every I/O thread.
   std::map<std::string, Route, std::less<>> routes_;
+  std::map<std::string, StreamRoute, std::less<>> streamRoutes_;
+  OpenStreams open_;  // thread-safe
   const uint64_t receiveLimit_;
 };
 

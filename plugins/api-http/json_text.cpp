@@ -1,5 +1,7 @@
 #include "json_text.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <cstdio>
 
 namespace cairn::apihttp {
@@ -78,6 +80,15 @@ std::string goJsonQuote(std::string_view s) {
     ++i;
   }
   out += '"';
+  return out;
+}
+
+std::string gatewayJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;  // OrigName: true
+  options.always_print_primitive_fields = false;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   return out;
 }
 

@@ -25,7 +25,7 @@ Response healthResponse(bool healthy, unsigned version) {
 
 }  // namespace
 
-void Router::addCorsHeaders(Response& res) {
+void Router::addCorsHeaders(http::fields& res) {
   res.set("Access-Control-Allow-Headers", "accept, content-type, authorization");
   res.set("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
   res.set("Access-Control-Allow-Origin", "*");

@@ -29,8 +29,11 @@ class Router {
   // Answers `req` through `reply`, exactly once, possibly on a kernel thread.
   void handle(const Request& req, Reply reply);
 
+  // The JSON gateway on client URLs, null on metrics URLs.
+  JsonGateway* gateway() const { return gateway_; }
+
   // etcd's CORS headers, added to every response.
-  static void addCorsHeaders(Response& res);
+  static void addCorsHeaders(http::fields& res);
 
  private:
   void health(unsigned version, Reply reply);

@@ -157,8 +157,12 @@ TEST_CASE("routes: methods, unknown paths, the /v3 redirect, metrics listeners")
   res = call(client, post("/v3/kv/nope", "{}"));
   CHECK(res->result() == http::status::not_found);
   CHECK(res->body() == "Not Found\n");
-  res = call(client, post("/v3/watch", "{}"));  // a stream: not served yet
-  CHECK(res->body() == "Not Found\n");
+  // Streams: a POST is the session's to open, any other method is refused.
+  CHECK(gateway.isStream(post("/v3/watch", "{}")));
+  CHECK(gateway.isStream(post("/v3beta/lease/keepalive", "{}")));
+  CHECK_FALSE(gateway.isStream(post("/v3/kv/range", "{}")));
+  res = call(client, Request{http::verb::get, "/v3/watch", 11});
+  CHECK(res->result() == http::status::method_not_allowed);
   res = call(client, post("/v3alpha/kv/range", "{}"));
   CHECK(res->body() == "404 page not found\n");
   CHECK(res->at("X-Content-Type-Options") == "nosniff");
