@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test test-asan fault bench clean format
+.PHONY: setup build run test test-asan fault fuzz bench clean format
 
 setup:
 	scripts/setup
@@ -32,6 +32,21 @@ fault: build
 	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 ctest --output-on-failure -L fault --timeout 7200
 	cd $(BUILD) && CAIRN_RAFT_SEEDS=20000 ctest --output-on-failure -R 'raft_test:randomized' --timeout 7200
 
+# libFuzzer (clang, ASan + UBSan) over the client port's HTTP request path
+# and the gateway's JSON decoding, FUZZ_SECONDS per target; new inputs go
+# to build-fuzz/corpus, the seeds are in tests/fuzz/seeds.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/setup fuzz
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=Debug -DCAIRN_FUZZ=ON
+	ninja -C build-fuzz -j $(JOBS) http_request_fuzzer json_fuzzer
+	mkdir -p build-fuzz/corpus/http build-fuzz/corpus/json
+	build-fuzz/bin/http_request_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  build-fuzz/corpus/http tests/fuzz/seeds/http
+	build-fuzz/bin/json_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	  build-fuzz/corpus/json tests/fuzz/seeds/json
+
 bench: build
 	scripts/bench
 
@@ -39,4 +54,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

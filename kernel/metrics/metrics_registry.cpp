@@ -193,6 +193,14 @@ void MetricsRegistry::gaugeFunction(const std::string& name, const std::string& 
   s->read = std::move(read);
 }
 
+void MetricsRegistry::counterFunction(const std::string& name, const std::string& help,
+                                      std::function<double()> read, const MetricLabels& labels) {
+  Series* s = series(name, help, Kind::Counter, labels, nullptr);
+  if (s == nullptr) return;
+  std::lock_guard lk(mu_);  // render() reads `read` under the same mutex
+  s->read = std::move(read);
+}
+
 std::string MetricsRegistry::render() const {
   std::lock_guard lk(mu_);
   std::string out;

@@ -35,6 +35,8 @@ class MetricsRegistry final : public Metrics {
                        const MetricLabels& labels = {}) override;
   void gaugeFunction(const std::string& name, const std::string& help, std::function<double()> read,
                      const MetricLabels& labels = {}) override;
+  void counterFunction(const std::string& name, const std::string& help,
+                       std::function<double()> read, const MetricLabels& labels = {}) override;
   std::string render() const override;
 
   // A metric name as Prometheus accepts it: [a-zA-Z_:][a-zA-Z0-9_:]*.

@@ -1,5 +1,6 @@
 #include "kv_store.h"
 
+#include <chrono>
 #include <limits>
 
 #include "big_endian.h"
@@ -40,7 +41,12 @@ KvStore::~KvStore() = default;
 
 Status KvStore::commitBatch(const storage::WriteBatch& batch) {
   std::lock_guard lock(commitMu_);
+  const auto start = std::chrono::steady_clock::now();
   Status s = backend_.commit(batch);
+  if (commitSeconds_ != nullptr) {
+    commitSeconds_->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   if (!s) failed_.store(true);
   return s;
 }
@@ -99,6 +105,8 @@ Status KvStore::restore() {
   {
     std::unique_lock lock(indexMu_);
     index_ = std::move(index);
+    index_.recountLive();
+    liveKeys_.store(static_cast<int64_t>(index_.liveCount()), std::memory_order_relaxed);
     currentRev_.store(current, std::memory_order_release);
     compactMainRev_.store(compactRev, std::memory_order_release);
     consistentIndex_.store(ci, std::memory_order_release);

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cairn/metrics.h"
 #include "cairn/status.h"
 #include "cairn/storage.h"
 #include "key_range.h"
@@ -69,6 +70,12 @@ class KvStore {
   // The last compaction revision, -1 if never compacted.
   int64_t compactedRevision() const { return compactMainRev_.load(std::memory_order_acquire); }
   uint64_t consistentIndex() const { return consistentIndex_.load(std::memory_order_acquire); }
+  // Keys alive at the current revision (etcd_debugging_mvcc_keys_total);
+  // lock-free, for metrics.
+  int64_t liveKeyCount() const { return liveKeys_.load(std::memory_order_relaxed); }
+  // Every backend commit's duration is observed here (etcd's
+  // backend_commit_duration). Set before the store is shared.
+  void observeCommits(Histogram* commitSeconds) { commitSeconds_ = commitSeconds; }
 
   // A consistent read-only view at the current revision. Thread-safe. While it
   // lives, compact() waits (as etcd's read transactions hold off compaction),
@@ -140,6 +147,8 @@ class KvStore {
   std::atomic<int64_t> currentRev_{1};        // written under unique indexMu_
   std::atomic<int64_t> compactMainRev_{-1};   // written under unique indexMu_
   std::atomic<uint64_t> consistentIndex_{0};  // written by the apply thread
+  std::atomic<int64_t> liveKeys_{0};          // written under unique indexMu_
+  Histogram* commitSeconds_ = nullptr;        // set before the store is shared
 
   // etcd's store mutex: read views hold it shared for their lifetime so that
   // compaction cannot move the floor under them; compact() takes it uniquely.

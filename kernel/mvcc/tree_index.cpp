@@ -36,16 +36,37 @@ std::vector<Revision> TreeIndex::rangeSince(const KeyRange& range, int64_t rev) 
   return out;
 }
 
+namespace {
+
+bool isLive(const KeyIndex& ki) {
+  return !ki.generations().empty() && !ki.generations().back().empty();
+}
+
+}  // namespace
+
 Status TreeIndex::put(std::string_view key, Revision rev) {
   auto it = tree_.find(key);
   if (it == tree_.end()) it = tree_.emplace(std::string(key), KeyIndex(std::string(key))).first;
-  return it->second.put(rev);
+  const bool wasLive = isLive(it->second);
+  Status s = it->second.put(rev);
+  if (s && !wasLive) ++live_;
+  return s;
 }
 
 Status TreeIndex::tombstone(std::string_view key, Revision rev) {
   auto it = tree_.find(key);
   if (it == tree_.end()) return Status(StatusCode::NotFound, "mvcc: revision not found");
-  return it->second.tombstone(rev);
+  const bool wasLive = isLive(it->second);
+  Status s = it->second.tombstone(rev);
+  if (s && wasLive) --live_;
+  return s;
+}
+
+void TreeIndex::recountLive() {
+  live_ = 0;
+  for (const auto& [_, ki] : tree_) {
+    if (isLive(ki)) ++live_;
+  }
 }
 
 KeyIndex* TreeIndex::find(std::string_view key) {

@@ -45,7 +45,15 @@ class TreeIndex {
   RevisionSet keep(int64_t rev) const;
 
   std::size_t size() const { return tree_.size(); }
-  void clear() { tree_.clear(); }
+  // Keys whose latest generation is alive (etcd's keys_total), kept by
+  // put() and tombstone(); the restore path, which edits KeyIndex entries
+  // directly, calls recountLive() when it is done.
+  std::size_t liveCount() const { return live_; }
+  void recountLive();
+  void clear() {
+    tree_.clear();
+    live_ = 0;
+  }
   void forEach(const std::function<void(const KeyIndex&)>& f) const {
     for (const auto& [k, ki] : tree_) f(ki);
   }
@@ -56,6 +64,7 @@ class TreeIndex {
   void visit(const KeyRange& range, F&& f) const;
 
   std::map<std::string, KeyIndex, std::less<>> tree_;
+  std::size_t live_ = 0;
 };
 
 }  // namespace cairn::mvcc

@@ -210,6 +210,8 @@ Status WriteTxn::end(uint64_t consistentIndex) {
       }
     }
     store_.currentRev_.store(beginRev_ + 1, std::memory_order_release);
+    store_.liveKeys_.store(static_cast<int64_t>(store_.index_.liveCount()),
+                           std::memory_order_relaxed);
   }
   if (newIndex) store_.consistentIndex_.store(consistentIndex, std::memory_order_release);
   return Status::ok();

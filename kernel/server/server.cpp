@@ -69,7 +69,8 @@ Server::Server(ServerOptions options, std::unique_ptr<storage::Backend> backend,
       transport_(std::make_unique<transport::NullTransport>()),
       events_(std::make_unique<ServerEvents>()),
       ownMetrics_(metrics == nullptr ? std::make_unique<metrics::MetricsRegistry>() : nullptr),
-      metrics_(ServerMetrics::registerIn(metrics != nullptr ? *metrics : *ownMetrics_)) {
+      metricsRegistry_(metrics != nullptr ? *metrics : *ownMetrics_),
+      metrics_(ServerMetrics::registerIn(metricsRegistry_)) {
   waiters_.observe(metrics_.pending, metrics_.failed);
 }
 
@@ -103,6 +104,7 @@ Status Server::start() {
   memberId_ = m.memberId;
   clusterId_ = m.clusterId;
   store_ = std::move(m.store);
+  store_->observeCommits(metrics_.backendCommit);
 
   lessor_ = std::make_unique<lease::Lessor>(lessorConfig(options_));
   leaseApplier_ = std::make_unique<LeaseApplier>(*store_, *lessor_, logger_);
@@ -183,6 +185,15 @@ Status Server::start() {
       registry_.authorizer(), *cluster_, *backend_, *raft_,
       [loop = applyLoop_.get()] { return loop->appliedIndex(); }, *reads_, logger_);
 
+  ServerMetrics::attachSources(
+      metricsRegistry_,
+      ServerMetrics::Sources{
+          [backend = backend_.get()] { return static_cast<double>(backend->sizeAllocated()); },
+          [backend = backend_.get()] { return static_cast<double>(backend->sizeInUse()); },
+          [store = store_.get()] { return static_cast<double>(store->liveKeyCount()); },
+          [hub = watchHub_.get()] { return static_cast<double>(hub->watcherCount()); }});
+  sourcesAttached_ = true;
+
   return startParts();
 }
 
@@ -219,6 +230,7 @@ Status Server::startParts() {
 
 void Server::stop() {
   if (stopped_.exchange(true)) return;
+  if (sourcesAttached_) ServerMetrics::detachSources(metricsRegistry_);
   if (startup_) startup_->abort();
   if (reads_) reads_->refuse();
   // Kept (not destroyed) until the server is: proposal callbacks of its

@@ -124,6 +124,7 @@ class Server {
   // Before start() (any thread may subscribe, e.g. a plugin's start()).
   std::unique_ptr<ServerEvents> events_;
   std::unique_ptr<Metrics> ownMetrics_;  // only when the caller gave none
+  Metrics& metricsRegistry_;             // the caller's, or ownMetrics_
   // Registered in the constructor; each figure's writer is noted there.
   const ServerMetrics metrics_;
 
@@ -157,6 +158,7 @@ class Server {
   std::unique_ptr<MaintenanceServer> maintenance_;
 
   std::atomic<bool> stopped_{false};
+  bool sourcesAttached_ = false;  // set by start(), read by stop() (lifecycle thread)
 };
 
 }  // namespace cairn::server

@@ -1,5 +1,7 @@
 #include "server_metrics.h"
 
+#include "maintenance_server.h"
+
 namespace cairn::server {
 namespace {
 
@@ -53,7 +55,50 @@ ServerMetrics ServerMetrics::registerIn(Metrics& m) {
   s.walFsync =
       orSink(m.histogram("etcd_disk_wal_fsync_duration_seconds",
                          "The latency distributions of fsync called by WAL.", fsyncBuckets()));
+  s.backendCommit =
+      orSink(m.histogram("etcd_disk_backend_commit_duration_seconds",
+                         "The latency distributions of commit called by backend.", fsyncBuckets()));
+  // etcd's version gauge: dashboards group members by its label.
+  if (Gauge* version =
+          m.gauge("etcd_server_version",
+                  "Which version is running. 1 for 'server_version' label with current version.",
+                  {{"server_version", kEtcdServerVersion}})) {
+    version->set(1);
+  }
   return s;
+}
+
+namespace {
+
+struct SourceNames {
+  const char* name;
+  const char* help;
+  std::function<double()> ServerMetrics::Sources::*reader;
+};
+
+const SourceNames kSources[] = {
+    {"etcd_mvcc_db_total_size_in_bytes",
+     "Total size of the underlying database physically allocated in bytes.",
+     &ServerMetrics::Sources::dbSize},
+    {"etcd_debugging_mvcc_db_total_size_in_bytes",
+     "Total size of the underlying database physically allocated in bytes.",
+     &ServerMetrics::Sources::dbSize},
+    {"etcd_mvcc_db_total_size_in_use_in_bytes",
+     "Total size of the underlying database logically in use in bytes.",
+     &ServerMetrics::Sources::dbSizeInUse},
+    {"etcd_debugging_mvcc_keys_total", "Total number of keys.", &ServerMetrics::Sources::keys},
+    {"etcd_debugging_mvcc_watcher_total", "Total number of watchers.",
+     &ServerMetrics::Sources::watchers},
+};
+
+}  // namespace
+
+void ServerMetrics::attachSources(Metrics& m, Sources sources) {
+  for (const SourceNames& s : kSources) m.gaugeFunction(s.name, s.help, sources.*(s.reader));
+}
+
+void ServerMetrics::detachSources(Metrics& m) {
+  for (const SourceNames& s : kSources) m.gaugeFunction(s.name, s.help, [] { return 0.0; });
 }
 
 }  // namespace cairn::server

@@ -8,7 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "bind_probe.h"
+#include "grpc_call_metrics.h"
 
 namespace cairn::api {
 
@@ -46,6 +49,18 @@ Status GrpcServer::start(Host& host) {
   builder.RegisterService(cluster.get());
   builder.RegisterService(maintenance.get());
   builder.RegisterCallbackGenericService(generic.get());
+
+  std::vector<std::string> served = {"etcdserverpb.KV",          "etcdserverpb.Watch",
+                                     "etcdserverpb.Lease",       "etcdserverpb.Cluster",
+                                     "etcdserverpb.Maintenance", "etcdserverpb.Auth"};
+  for (const ServiceDef* def : host.services().all()) {
+    if (std::find(served.begin(), served.end(), def->name) == served.end()) {
+      served.push_back(def->name);
+    }
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<GrpcCallMetrics>(host.metrics(), served));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   builder.SetMaxReceiveMessageSize(settings.transportReceiveLimitBytes);
   builder.SetMaxSendMessageSize(settings.maxSendMessageBytes);

@@ -58,6 +58,10 @@ class Metrics {
                              std::function<double()> read, const MetricLabels& labels = {}) = 0;
   // Every family in Prometheus' text exposition format (version 0.0.4).
   virtual std::string render() const = 0;
+  // A counter read when scraped (a total kept elsewhere, e.g. the process'
+  // CPU seconds); as gaugeFunction. Last, so the vtable only grows.
+  virtual void counterFunction(const std::string& name, const std::string& help,
+                               std::function<double()> read, const MetricLabels& labels = {}) = 0;
 };
 
 }  // namespace cairn

@@ -653,6 +653,8 @@ class FakeMetrics final : public Metrics {
   void gaugeFunction(const std::string&, const std::string&, std::function<double()>,
                      const MetricLabels& = {}) override {}
   std::string render() const override { return {}; }
+  void counterFunction(const std::string&, const std::string&, std::function<double()>,
+                       const MetricLabels& = {}) override {}
 
  private:
   struct Value final : Counter, Gauge, Histogram {

@@ -70,6 +70,19 @@ TEST_CASE("gauge functions are read when rendered") {
   CHECK(r.render().find("process_open_fds 9\n") != std::string::npos);
 }
 
+TEST_CASE("counter functions are read when rendered, typed as counters") {
+  MetricsRegistry r;
+  double v = 1.5;
+  r.counterFunction("process_cpu_seconds_total", "CPU.", [&] { return v; });
+  v = 2.25;
+  const std::string text = r.render();
+  CHECK(text.find("# TYPE process_cpu_seconds_total counter\n") != std::string::npos);
+  CHECK(text.find("process_cpu_seconds_total 2.25\n") != std::string::npos);
+  // A name taken by another kind is not replaced.
+  r.gaugeFunction("process_cpu_seconds_total", "CPU.", [] { return 7.0; });
+  CHECK(r.render().find("process_cpu_seconds_total 2.25\n") != std::string::npos);
+}
+
 TEST_CASE("bad names, kind clashes and label-name clashes are refused") {
   MetricsRegistry r;
   CHECK(r.counter("", "h") == nullptr);
