@@ -154,6 +154,9 @@ int luaWatch(lua_State* L) {
 
 int logImpl(lua_State* L) {
   ScriptContext* ctx = contextOf(L);
+  // First, while no C++ object is alive: a __tostring may raise.
+  size_t len = 0;
+  const char* msg = luaL_tolstring(L, 2, &len);
   const char* levelText = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : "";
   const std::string level = levelText;
   LogLevel lv = LogLevel::Info;
@@ -169,8 +172,6 @@ int logImpl(lua_State* L) {
     pushError(L, "cairn.log: the level must be \"debug\", \"info\", \"warn\" or \"error\"");
     return -1;
   }
-  size_t len = 0;
-  const char* msg = luaL_tolstring(L, 2, &len);
   std::string where = ctx->chunkName;
   lua_Debug ar;
   if (lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "l", &ar) != 0 && ar.currentline > 0) {

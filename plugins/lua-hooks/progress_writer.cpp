@@ -32,41 +32,47 @@ void ProgressWriter::propose(const std::string& handler, int64_t revision) {
   std::weak_ptr<ProgressWriter> weak = weak_from_this();
   host_.propose(RequestContext::internal(), cmd,
                 [weak, handler, revision](Status st, std::unique_ptr<google::protobuf::Message>) {
+                  // A kernel thread: only note the outcome. The next
+                  // proposal is made by the runner thread (record, pump,
+                  // flush), never from inside a kernel completion.
                   auto self = weak.lock();
                   if (!self) return;
-                  int64_t next = 0;
-                  bool again = false;
                   {
                     std::lock_guard<std::mutex> lock(self->mu_);
                     Entry& e = self->entries_[handler];
                     e.inflight = false;
                     if (st) e.applied = std::max(e.applied, revision);
-                    // A failed proposal (leadership lost, stopping) is not
-                    // retried from here: the next record() or flush() does.
-                    if (st) again = self->takeProposal(handler, e, &next);
                   }
                   self->cv_.notify_all();
-                  if (again) self->propose(handler, next);
                 });
 }
 
-bool ProgressWriter::flush(std::chrono::milliseconds timeout) {
-  std::vector<std::pair<std::string, int64_t>> retry;
+void ProgressWriter::pump() {
+  std::vector<std::pair<std::string, int64_t>> due;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [handler, e] : entries_) {
       int64_t revision = 0;
-      if (takeProposal(handler, e, &revision)) retry.emplace_back(handler, revision);
+      if (takeProposal(handler, e, &revision)) due.emplace_back(handler, revision);
     }
   }
-  for (const auto& [handler, revision] : retry) propose(handler, revision);
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [this] {
-    for (const auto& [handler, e] : entries_) {
-      if (e.wanted > e.applied) return false;
-    }
-    return true;
-  });
+  for (const auto& [handler, revision] : due) propose(handler, revision);
+}
+
+bool ProgressWriter::flush(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    pump();
+    std::unique_lock<std::mutex> lock(mu_);
+    bool done = true;
+    for (const auto& [handler, e] : entries_) done = done && e.wanted <= e.applied;
+    if (done) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // Woken by a completion; a failed proposal is made again on the next
+    // round, at most every 50 ms.
+    cv_.wait_until(
+        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+  }
 }
 
 int64_t ProgressWriter::applied(const std::string& handler) {

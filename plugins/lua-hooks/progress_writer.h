@@ -7,8 +7,9 @@
 // trip, which is what a crash may cause to be handled again
 // (at-least-once). flush() waits until everything recorded has applied.
 //
-// Thread-safe: record/flush on the runner thread, completions on kernel
-// threads; all state is guarded by mu_.
+// Thread-safe: record/pump/flush on the runner thread, completions on
+// kernel threads (they only update state; proposing is left to the runner
+// thread); all state is guarded by mu_.
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,10 @@ class ProgressWriter : public std::enable_shared_from_this<ProgressWriter> {
 
   // `handler` completed every event up to `revision`.
   void record(const std::string& handler, int64_t revision);
+  // Proposes every recorded revision not applied or in flight (the runner
+  // calls it while idle, so the newest progress goes out without waiting
+  // for the next event).
+  void pump();
   // True once every recorded revision has applied; false after `timeout`.
   bool flush(std::chrono::milliseconds timeout);
   // The last revision applied for `handler` through this writer (0: none).
@@ -39,9 +44,9 @@ class ProgressWriter : public std::enable_shared_from_this<ProgressWriter> {
     int64_t applied = 0;  // newest the apply loop confirmed
     bool inflight = false;
   };
-  // With mu_ held: proposes `handler`'s wanted revision unless one is in
-  // flight or it has applied. The proposal itself is made after unlocking
-  // (a completion may run inline) by the caller through `out`.
+  // With mu_ held: takes `handler`'s wanted revision for proposing unless
+  // one is in flight or it has applied; the caller proposes it after
+  // unlocking (a completion may run inline).
   bool takeProposal(const std::string& handler, Entry& e, int64_t* revision);
   void propose(const std::string& handler, int64_t revision);
 

@@ -43,16 +43,20 @@ int safeLoad(lua_State* L) {
 
 int sandboxPrint(lua_State* L) {
   auto* print = static_cast<Sandbox::PrintFn*>(lua_touserdata(L, lua_upvalueindex(1)));
-  std::string line;
+  // Built with Lua's own buffer: a __tostring that raises must not jump
+  // over a live C++ object.
   const int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
   for (int i = 1; i <= n; ++i) {
-    size_t len = 0;
-    const char* s = luaL_tolstring(L, i, &len);
-    if (i > 1) line += '\t';
-    line.append(s, len);
-    lua_pop(L, 1);
+    if (i > 1) luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, nullptr);
+    luaL_addvalue(&b);
   }
-  if (*print) (*print)(line);
+  luaL_pushresult(&b);
+  size_t len = 0;
+  const char* line = lua_tolstring(L, -1, &len);
+  if (*print) (*print)(std::string(line, len));
   return 0;
 }
 
@@ -113,6 +117,15 @@ void* Sandbox::allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   void* out = std::realloc(ptr, nsize);
   if (out == nullptr) return nullptr;
   self->used_ = self->used_ - old + nsize;
+  // A memory error unwinds the stack before anyone can ask where it
+  // happened, so once the state holds half its cap the hook samples every
+  // line. lua_sethook only sets fields (lua.c calls it from a signal
+  // handler), so it is safe here.
+  if (self->limits_.memoryBytes != 0 && !self->lineSampling_ && !self->budgetExceeded_ &&
+      self->L_ != nullptr && self->used_ > self->limits_.memoryBytes / 2) {
+    self->lineSampling_ = true;
+    lua_sethook(self->L_, &Sandbox::countHook, LUA_MASKCOUNT | LUA_MASKLINE, kHookEvery);
+  }
   return out;
 }
 
@@ -121,6 +134,7 @@ void Sandbox::countHook(lua_State* L, lua_Debug* ar) {
   if (lua_getinfo(L, "Sl", ar) != 0 && ar->currentline > 0) {
     self->lastLocation_ = std::string(ar->short_src) + ":" + std::to_string(ar->currentline);
   }
+  if (ar->event == LUA_HOOKLINE) return;  // a location sample only
   self->executed_ += self->budgetExceeded_ ? 1 : kHookEvery;
   if (self->limits_.instructions == 0 || self->executed_ <= self->limits_.instructions) return;
   if (!self->budgetExceeded_) {
@@ -128,6 +142,7 @@ void Sandbox::countHook(lua_State* L, lua_Debug* ar) {
     // From now on every instruction raises: a pcall inside the script can
     // catch one error, but not get any further.
     lua_sethook(L, &Sandbox::countHook, LUA_MASKCOUNT, 1);
+    self->lineSampling_ = false;
   }
   // luaL_error would place the error at the caller's level; the position
   // that matters is the running function's, which the hook just sampled.
@@ -184,6 +199,7 @@ CallResult Sandbox::call(int nargs) {
 CallResult Sandbox::protectedCall(int nargs) {
   executed_ = 0;
   budgetExceeded_ = false;
+  lineSampling_ = false;
   lastLocation_.clear();
   // Installed even without a budget: its samples place memory errors.
   lua_sethook(L_, &Sandbox::countHook, LUA_MASKCOUNT, kHookEvery);

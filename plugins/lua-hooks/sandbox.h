@@ -79,6 +79,7 @@ class Sandbox {
   uint64_t executed_ = 0;        // instructions of the current call (count hook)
   bool budgetExceeded_ = false;  // set by the hook, read after the call
   std::string lastLocation_;     // "file.lua:12", the hook's last sample
+  bool lineSampling_ = false;    // the hook samples every line (memory is high)
 };
 
 }  // namespace cairn::luahooks

@@ -102,6 +102,14 @@ TEST_CASE("a memory bomb hits the cap, and the state keeps working") {
   CHECK(box.run("local s = string.rep('z', 64 * 1024 * 1024)").kind == FailureKind::Memory);
 }
 
+TEST_CASE("a memory error in a few big steps still names its line") {
+  Sandbox box("big.lua", limits(8 << 20, 0), nullptr);
+  const CallResult r = box.run(
+      "local t = {}\nlocal n = 0\nfor i = 1, 100 do t[i] = string.rep('x', 1 << 20) .. i end");
+  CHECK(r.kind == FailureKind::Memory);
+  CHECK(contains(r.message, "big.lua:3:"));
+}
+
 TEST_CASE("a cap too small for the libraries gives no state, not a crash") {
   Sandbox box("tiny.lua", limits(1024, 0), nullptr);
   CHECK_FALSE(box.valid());
