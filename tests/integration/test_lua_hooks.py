@@ -203,3 +203,45 @@ def test_sighup_reloads_and_a_broken_script_does_not_stop_the_others(started, ho
         c.close()
     # The member kept serving and is still the same process.
     assert s.proc.poll() is None
+
+
+def test_reload_keeps_a_script_whose_new_version_fails_and_stops_removed_ones(started, hooks):
+    s = started("audit.lua", "counters.lua")
+    c = s.client()
+    try:
+        c.put("orders/1", "a")
+        c.put("events/g/1", "a")
+        wait_until(lambda: _audit_complete(c, 1), what="the first record")
+        wait_until(lambda: c.get("counters/g")[0] == b"1", what="the first count")
+        hooks.write("audit.lua", "cairn.watch{prefix='orders/', handler=function(ev)\n"
+                                 "  cairn.put('x', \nend}\n")
+        hooks.remove("counters.lua")
+        os.kill(s.proc.pid, signal.SIGHUP)
+        wait_until(lambda: "Lua hooks reloaded" in s.log_messages(), what="the reload")
+        kept = [r for r in s.log_records() if r.get("msg", "").startswith(
+            "Lua hook script failed to load; its previous version keeps running")]
+        assert len(kept) == 1 and "audit.lua:3:" in kept[0]["error"], kept
+        reloaded = [r for r in s.log_records() if r.get("msg") == "Lua hooks reloaded"]
+        assert reloaded[-1]["loaded"] == [] and reloaded[-1]["failed"] == 1, reloaded
+        assert metric(s, "cairn_hook_scripts", state="loaded") == 1  # the kept audit.lua
+        c.put("orders/2", "b")
+        c.put("events/g/2", "b")
+        wait_until(lambda: _audit_complete(c, 2), what="the old audit.lua still running")
+        # counters.lua is gone: give it time to (wrongly) count, then check.
+        c.put("orders/3", "c")
+        wait_until(lambda: _audit_complete(c, 3), what="a later record")
+        assert c.get("counters/g")[0] == b"1"
+    finally:
+        c.close()
+
+
+def test_an_unreadable_hooks_dir_stops_the_member_from_starting(hooks):
+    s = hook_server(hooks)
+    s.extra_args = [a for a in s.extra_args if not a.startswith("--lua-hooks-dir")]
+    s.extra_args.append(f"--lua-hooks-dir={hooks.path}/missing")
+    try:
+        with pytest.raises(AssertionError, match="exited with code 1"):
+            s.start()
+        assert "cannot read --lua-hooks-dir" in s.log_text()
+    finally:
+        s.cleanup()
