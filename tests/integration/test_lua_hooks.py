@@ -245,3 +245,39 @@ def test_an_unreadable_hooks_dir_stops_the_member_from_starting(hooks):
         assert "cannot read --lua-hooks-dir" in s.log_text()
     finally:
         s.cleanup()
+
+
+def test_progress_overtaken_by_compaction_is_logged_counted_and_resumed(started, hooks):
+    s = started("audit.lua")
+    s.ctl("put", "orders/1", "a").check()
+    c = s.client()
+    try:
+        wait_until(lambda: _audit_complete(c, 1), what="the first record")
+    finally:
+        c.close()
+    s.stop()
+    # Hooks off for a while: history moves on and is compacted away.
+    hooked = list(s.extra_args)
+    s.extra_args = [a for a in hooked if not a.startswith("--lua-hooks-dir")]
+    s.start()
+    assert "Lua hooks loaded" not in s.log_messages()
+    s.ctl("put", "orders/2", "missed").check()
+    for i in range(5):
+        r = s.ctl("put", f"filler/{i}", "x")
+        r.check()
+    rev = int(s.ctl("get", "filler/4", "-w", "json").out.split('"mod_revision":')[1].split(",")[0])
+    s.ctl("compact", str(rev)).check()
+    s.stop()
+    s.extra_args = hooked
+    s.start()
+    wait_until(lambda: "handler progress was compacted; events before the compaction are missed"
+               in s.log_messages(), what="the compaction report")
+    assert metric(s, "cairn_hook_compacted_total", script="audit.lua") == 1
+    s.ctl("put", "orders/3", "after").check()
+    c = s.client()
+    try:
+        items = wait_until(lambda: _audit_complete(c, 2), what="handling resumed")
+        values = sorted(v.decode() for v, _ in items.values())
+        assert values == ["PUT orders/1 = a", "PUT orders/3 = after"]
+    finally:
+        c.close()
