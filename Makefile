@@ -26,10 +26,11 @@ test-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCAIRN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
-# Long fault runs, not part of `make test`: 200 kill -9 rounds per backend
+# Long fault runs, not part of `make test`: 200 kill -9 rounds per backend,
+# Lua hooks killed in a burst of 10,000 events,
 # and the randomized Raft simulation over 20,000 seeds.
 fault: build
-	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 ctest --output-on-failure -L fault --timeout 7200
+	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 CAIRN_LUA_FAULT_EVENTS=10000 ctest --output-on-failure -L fault --timeout 7200
 	cd $(BUILD) && CAIRN_RAFT_SEEDS=20000 ctest --output-on-failure -R 'raft_test:randomized' --timeout 7200
 
 # libFuzzer (clang, ASan + UBSan) over the client port's HTTP request path
@@ -49,6 +50,7 @@ fuzz:
 
 bench: build
 	scripts/bench
+	scripts/bench-lua-hooks
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

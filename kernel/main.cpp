@@ -55,6 +55,23 @@ cairn::Status loadAs(const cairn::plugin::PluginLoader& loader, const std::strin
   return fits;
 }
 
+// --lua-check: 0 if the lua-hooks plugin accepts the script, 1 otherwise.
+int checkLuaScript(const cairn::config::Config& cfg, cairn::Logger& logger,
+                   const std::string& script) {
+  cairn::plugin::PluginLoader loader(cfg.pluginDir.empty() ? defaultPluginDir() : cfg.pluginDir);
+  cairn::config::FlagSettings settings(cfg.raw);
+  cairn::plugin::LoadedPlugin p;  // before the registry: its image outlives it
+  cairn::plugin::PluginRegistry registry(settings, logger);
+  cairn::Status st = loadAs(loader, "lua-hooks", std::nullopt, &p);
+  if (st) st = p.asService().declare(registry.registrarFor("lua-hooks"));
+  if (!st) {
+    std::cerr << "lua-check: " << st.message() << std::endl;
+    return 1;
+  }
+  std::cout << "lua-check: " << script << ": OK" << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,7 +81,12 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGHUP is blocked too, never waited for here: a plugin that reloads on
+  // it (lua-hooks) takes it with sigtimedwait on a thread of its own, and
+  // without one it is ignored instead of killing the member.
+  sigset_t blocked = signals;
+  sigaddset(&blocked, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
 
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
@@ -87,6 +109,11 @@ int main(int argc, char** argv) {
   for (const auto& f : cfg.notYetInEffect) {
     logger.warn(kCaller, "flag not yet in effect in this Cairn build; accepted and ignored",
                 jsonField("flag", f));
+  }
+  // `cairn --lua-check FILE`: the lua-hooks plugin checks the script in its
+  // declare phase; nothing is opened and no member starts.
+  if (auto script = cfg.raw.find("lua-check"); script != cfg.raw.end() && !script->second.empty()) {
+    return checkLuaScript(cfg, logger, script->second);
   }
   logger.info("embed/etcd.go", "starting an etcd server",
               jsonField("etcd-version", "3.4.23") + "," + jsonField("cairn-version", "0.1.0") +

@@ -217,6 +217,12 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
   cfg->storageBackend = values.text("storage-backend");
   cfg->pluginDir = values.text("plugin-dir");
   cfg->plugins = splitList(values.text("plugins"));
+  // --lua-hooks-dir asks for Lua hooks: their plugin loads even when
+  // --plugins does not name it, as an operator setting the flag expects.
+  if (!values.text("lua-hooks-dir").empty() &&
+      std::find(cfg->plugins.begin(), cfg->plugins.end(), "lua-hooks") == cfg->plugins.end()) {
+    cfg->plugins.push_back("lua-hooks");
+  }
   for (const std::string& item : values.get("storage-option").items) {
     size_t eq = item.find('=');
     cfg->storageOptions.emplace_back(item.substr(0, eq), item.substr(eq + 1));

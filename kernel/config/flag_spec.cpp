@@ -197,6 +197,14 @@ std::vector<FlagSpec> buildTable() {
        "Comma-separated API and extension plugins to load."},
       {"storage-option", K::KeyValue, "", true, true, kCairn,
        "key=value passed to the storage backend; repeatable."},
+      {"lua-hooks-dir", K::String, "", true, true, kCairn,
+       "Directory of Lua hook scripts (*.lua, reloaded on SIGHUP); loads the lua-hooks plugin."},
+      {"lua-check", K::String, "", true, false, kCairn,
+       "Check one Lua hook script and exit without starting a member."},
+      {"lua-memory-limit", K::Uint, "67108864", true, true, kCairn,
+       "Bytes of memory each Lua hook script may hold (0: no cap)."},
+      {"lua-instruction-limit", K::Uint, "10000000", true, true, kCairn,
+       "Lua VM instructions one hook call may run (0: no budget)."},
 
       // Flags of old etcd releases that 3.4 still accepts and ignores.
       {"cluster-active-size", K::Ignored, "", false, false, kHidden, ""},

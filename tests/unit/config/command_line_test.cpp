@@ -320,6 +320,26 @@ TEST_CASE("storage backend and Cairn flags", "[command_line]") {
         0);
 }
 
+TEST_CASE("Lua hook flags: defaults, and --lua-hooks-dir loads the plugin", "[command_line]") {
+  ParseRun d = runParse({});
+  REQUIRE(d.status.isOk());
+  CHECK(d.cfg.raw.at("lua-memory-limit") == "67108864");
+  CHECK(d.cfg.raw.at("lua-instruction-limit") == "10000000");
+  CHECK(d.cfg.raw.at("lua-hooks-dir").empty());
+  CHECK(d.cfg.plugins == std::vector<std::string>{"api-grpc", "concurrency"});
+
+  ParseRun r = runParse({"--lua-hooks-dir=/etc/hooks", "--lua-instruction-limit=5000"});
+  REQUIRE(r.status.isOk());
+  CHECK(r.cfg.raw.at("lua-hooks-dir") == "/etc/hooks");
+  CHECK(r.cfg.raw.at("lua-instruction-limit") == "5000");
+  CHECK(r.cfg.plugins == std::vector<std::string>{"api-grpc", "concurrency", "lua-hooks"});
+  CHECK(r.cfg.notYetInEffect.empty());
+  // Named already: not loaded twice.
+  CHECK(runParse({"--plugins=lua-hooks,api-grpc", "--lua-hooks-dir=/h"}).cfg.plugins ==
+        std::vector<std::string>{"lua-hooks", "api-grpc"});
+  CHECK_FALSE(runParse({"--lua-memory-limit=lots"}).status.isOk());
+}
+
 TEST_CASE("notYetInEffect lists exactly the explicitly set unsupported flags", "[command_line]") {
   ParseRun r = runParse({"--enable-v2", "--auto-compaction-retention=1h", "--name=x",
                          "--snapshot-count=5", "--cert-file=/c", "--enable-v2=false",
