@@ -193,7 +193,7 @@ std::vector<FlagSpec> buildTable() {
        "Storage backend plugin: 'wiredtiger' or 'memory'.", "wiredtiger,memory"},
       {"plugin-dir", K::String, "", true, true, kCairn,
        "Directory of plugin modules (default '<cairn binary dir>/../plugins')."},
-      {"plugins", K::PluginList, "api-grpc,concurrency", true, true, kCairn,
+      {"plugins", K::PluginList, "api-grpc,concurrency,auth", true, true, kCairn,
        "Comma-separated API and extension plugins to load."},
       {"storage-option", K::KeyValue, "", true, true, kCairn,
        "key=value passed to the storage backend; repeatable."},
