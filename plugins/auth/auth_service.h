@@ -2,7 +2,7 @@
 // method but Authenticate proposes its request through Raft in etcd's own
 // InternalRaftRequest field (auth_user_add, ...), exactly as etcd writes it;
 // the kernel checks the caller before proposing and again at apply time
-// (AccessControl), and the apply handlers (AuthCommands) answer.
+// (AccessControl), and the apply handlers (auth_commands.cpp) answer.
 // Authenticate checks the password with bcrypt on the plugin's worker
 // thread, then proposes etcd's InternalAuthenticateRequest (name and a
 // simple-token prefix, never the password), whose apply assigns the token
