@@ -124,10 +124,11 @@ std::vector<FlagSpec> buildTable() {
       {"host-whitelist", K::UniqueStrings, "*", false, true, kSecurity,
        "Host headers accepted on plain HTTP ('*' allows all)."},
 
-      {"auth-token", K::String, "simple", false, true, kAuth,
+      // Read by the auth plugin (plugins/auth), loaded by default.
+      {"auth-token", K::String, "simple", true, true, kAuth,
        "Token type and options: 'simple' or 'jwt,...'."},
-      {"bcrypt-cost", K::Uint, "10", false, true, kAuth, "bcrypt cost for password hashes."},
-      {"auth-token-ttl", K::Uint, "300", false, true, kAuth,
+      {"bcrypt-cost", K::Uint, "10", true, true, kAuth, "bcrypt cost for password hashes."},
+      {"auth-token-ttl", K::Uint, "300", true, true, kAuth,
        "Lifetime of a simple token in seconds."},
 
       {"enable-pprof", K::Bool, "false", false, true, kMonitoring,
@@ -193,7 +194,7 @@ std::vector<FlagSpec> buildTable() {
        "Storage backend plugin: 'wiredtiger' or 'memory'.", "wiredtiger,memory"},
       {"plugin-dir", K::String, "", true, true, kCairn,
        "Directory of plugin modules (default '<cairn binary dir>/../plugins')."},
-      {"plugins", K::PluginList, "api-http,api-grpc,concurrency", true, true, kCairn,
+      {"plugins", K::PluginList, "api-http,api-grpc,concurrency,auth", true, true, kCairn,
        "Comma-separated API and extension plugins to load."},
       {"storage-option", K::KeyValue, "", true, true, kCairn,
        "key=value passed to the storage backend; repeatable."},

@@ -11,7 +11,7 @@ ApplyChain::ApplyChain(const plugin::PluginRegistry& registry, KvApplier& kv, Le
                        Logger& logger)
     : dispatcher_(logger),
       plugins_(registry, store, backend, logger),
-      auth_(registry.authorizer(), dispatcher_) {
+      auth_(registry.authorizer(), leases.lessor(), dispatcher_) {
   addKernelAppliers(kv, leases, compactor);
   addPluginAppliers(registry, logger);
 }

@@ -46,6 +46,9 @@ class LeaseApplier {
   // Only the leader expires leases; a deposed one stops at once.
   void demote() { lessor_.demote(); }
 
+  // The lessor the auth check asks which keys a lease holds.
+  const lease::Lessor& lessor() const { return lessor_; }
+
   // Rebuilds the lessor from the backend: lease records, then every live
   // key's attachment.
   Status recover(storage::Backend& backend);

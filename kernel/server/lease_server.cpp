@@ -2,6 +2,7 @@
 
 #include "cairn/errors.h"
 #include "lease/lease.h"
+#include "lease_auth.h"
 #include "propose_reply.h"
 #include "request_auth.h"
 
@@ -35,6 +36,14 @@ void LeaseServer::revoke(const RequestContext& ctx, const etcdserverpb::LeaseRev
   if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
     done(st, {});
     return;
+  }
+  if (!ctx.trusted) {
+    // Revoking deletes the lease's keys: write permission on each.
+    const AuthInfo who{ir.header().username(), ir.header().auth_revision()};
+    if (Status st = authorizeLeaseKeys(c_.authorizer, who, c_.lessor, req.id(), true); !st) {
+      done(st, {});
+      return;
+    }
   }
   *ir.mutable_lease_revoke() = req;
   proposeAndReply<etcdserverpb::LeaseRevokeResponse>(c_.raft, std::move(ir), std::move(done));
@@ -74,9 +83,18 @@ void LeaseServer::keepAlive(const RequestContext& ctx,
 void LeaseServer::timeToLive(const RequestContext& ctx,
                              const etcdserverpb::LeaseTimeToLiveRequest& req,
                              Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
-  if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
+  etcdserverpb::RequestHeader caller;
+  if (Status st = authorizeRequest(c_.authorizer, ctx, req, &caller); !st) {
     done(st, {});
     return;
+  }
+  if (!ctx.trusted) {
+    // The answer names the lease's keys: read permission on each.
+    const AuthInfo who{caller.username(), caller.auth_revision()};
+    if (Status st = authorizeLeaseKeys(c_.authorizer, who, c_.lessor, req.id(), false); !st) {
+      done(st, {});
+      return;
+    }
   }
   // etcd waits until everything committed is applied before looking the
   // lease up; a ReadIndex round gives the same guarantee.

@@ -1,5 +1,8 @@
 #include "watch_session.h"
 
+#include "cairn/errors.h"
+#include "grpc_error_text.h"
+
 namespace cairn::server {
 
 void ServerWatchSession::Relay::onReady() {
@@ -53,10 +56,19 @@ void ServerWatchSession::request(const etcdserverpb::WatchRequest& req) {
         stream_->flush();
         etcdserverpb::WatchResponse refused;
         refused.mutable_header()->set_revision(cluster_.currentHeader().revision());
-        refused.set_watch_id(c.watch_id());
+        // As etcd 3.4's watch server: no watch id (clientv3.InvalidWatchID)
+        // and the refusal as grpc-go prints a status error; anything but a
+        // bad token, an old revision or a missing user reads as "permission
+        // denied".
+        refused.set_watch_id(-1);
         refused.set_created(true);
         refused.set_canceled(true);
-        refused.set_cancel_reason(st.message());
+        Status shown = st;
+        if (!st.is(Error::InvalidAuthToken) && !st.is(Error::AuthOldRevision) &&
+            !st.is(Error::UserEmpty)) {
+          shown = Status(Error::PermissionDenied);
+        }
+        refused.set_cancel_reason(grpcErrorText(shown));
         relay_->send(std::move(refused));
         relay_->onReady();
         break;

@@ -84,12 +84,12 @@ class _Stream:
     """A bidirectional stream fed from a queue; responses are read by a thread
     into another queue so tests can wait with timeouts."""
 
-    def __init__(self, channel, path, response_type, start_reading=True):
+    def __init__(self, channel, path, response_type, start_reading=True, metadata=None):
         self._requests = queue.Queue()
         self._responses = queue.Queue()
         call = channel.stream_stream(path, request_serializer=lambda m: m.SerializeToString(),
                                      response_deserializer=response_type.FromString)
-        self._call = call(self._iter())
+        self._call = call(self._iter(), metadata=metadata)
         self._reader = threading.Thread(target=self._read, daemon=True)
         if start_reading:
             self._reader.start()
@@ -148,8 +148,9 @@ class _Stream:
 
 
 class WatchStream(_Stream):
-    def __init__(self, channel, start_reading=True):
-        super().__init__(channel, "/etcdserverpb.Watch/Watch", pb.WatchResponse, start_reading)
+    def __init__(self, channel, start_reading=True, metadata=None):
+        super().__init__(channel, "/etcdserverpb.Watch/Watch", pb.WatchResponse, start_reading,
+                         metadata)
 
     def create(self, key, **fields):
         self.send(pb.WatchRequest(create_request=pb.WatchCreateRequest(key=key, **fields)))

@@ -94,7 +94,16 @@
   X(UnparsableRequest, Internal, "")        /* "grpc: error unmarshalling request: ..." */         \
   /* Cairn-internal signals: acted on inside the kernel, never sent as such */                     \
   X(LeaseNotPrimary, Unavailable, "not a primary lessor")                                          \
-  X(LeaseExpiring, Aborted, "lease expired, revoke pending")
+  X(LeaseExpiring, Aborted, "lease expired, revoke pending")                                       \
+  /* Auth, appended: etcd's v3rpc has no gRPC error for it and sends the auth */                   \
+  /* store's text with code Unknown */                                                             \
+  X(NoPasswordUser, Unknown,                                                                       \
+    "auth: authentication failed, password was given for no password user")                        \
+  /* etcd's Maintenance Defragment/Snapshot/Hash/HashKV return the auth store's */                 \
+  /* own errors unmapped, which grpc-go sends with code Unknown */                                 \
+  X(AuthStorePermissionDenied, Unknown, "auth: permission denied")                                 \
+  X(AuthStoreUserEmpty, Unknown, "auth: user name is empty")                                       \
+  X(AuthStoreUserNotFound, Unknown, "auth: user not found")
 
 namespace cairn {
 

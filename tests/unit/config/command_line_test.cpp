@@ -47,7 +47,7 @@ TEST_CASE("defaults match etcd 3.4", "[command_line]") {
   CHECK(c.autoCompactionMode == "periodic");
   CHECK(c.storageBackend == "wiredtiger");
   CHECK(c.pluginDir.empty());
-  CHECK(c.plugins == std::vector<std::string>{"api-http", "api-grpc", "concurrency"});
+  CHECK(c.plugins == std::vector<std::string>{"api-http", "api-grpc", "concurrency", "auth"});
   CHECK(c.storageOptions.empty());
   CHECK(c.notYetInEffect.empty());
   CHECK(c.warnings.empty());
