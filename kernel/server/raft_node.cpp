@@ -55,7 +55,14 @@ Clock::time_point RaftNode::requestDeadline() const {
 }
 
 Status RaftNode::start() {
-  if (Status st = transport_.start([this](raftpb::Message&& m) { step(std::move(m)); }); !st) {
+  transport::Transport::Feedback feedback;
+  feedback.unreachable = [this](uint64_t peer) { reportUnreachable(peer); };
+  feedback.snapshotStatus = [this](uint64_t peer, bool failed) { reportSnapshot(peer, failed); };
+  auto deliver = [this](raftpb::Message&& m) {
+    if (hooks_.peerMessage && hooks_.peerMessage(m)) return;
+    step(std::move(m));
+  };
+  if (Status st = transport_.start(std::move(deliver), std::move(feedback)); !st) {
     return st;
   }
   // Named so top -H, gdb and perf show which loop is which.
@@ -142,6 +149,31 @@ void RaftNode::step(raftpb::Message&& message) {
   cv_.notify_one();
 }
 
+void RaftNode::sendPeerMessage(raftpb::Message&& message) {
+  message.set_from(memberId_);
+  std::vector<raftpb::Message> one;
+  one.push_back(std::move(message));
+  transport_.send(std::move(one));
+}
+
+void RaftNode::reportUnreachable(uint64_t peer) {
+  {
+    std::lock_guard lk(mu_);
+    if (stop_) return;
+    pendingReports_.emplace_back(peer, 0);
+  }
+  cv_.notify_one();
+}
+
+void RaftNode::reportSnapshot(uint64_t peer, bool failed) {
+  {
+    std::lock_guard lk(mu_);
+    if (stop_) return;
+    pendingReports_.emplace_back(peer, failed ? 2 : 1);
+  }
+  cv_.notify_one();
+}
+
 std::optional<raftpb::ConfState> RaftNode::applyConfChange(const raftpb::ConfChange& cc) {
   auto req = std::make_shared<ConfChangeRequest>();
   req->cc = cc;
@@ -188,20 +220,30 @@ void RaftNode::loop() {
     std::vector<ReadGate::Read> reads;
     std::vector<std::shared_ptr<ConfChangeRequest>> confChanges;
     std::vector<raftpb::Message> messages;
+    std::vector<std::pair<uint64_t, int>> reports;
     {
       std::unique_lock lk(mu_);
       cv_.wait_until(lk, nextTick, [this] {
         return stop_ || !pendingProposals_.empty() || !pendingReads_.empty() ||
-               !pendingConfChanges_.empty() || !pendingMessages_.empty();
+               !pendingConfChanges_.empty() || !pendingMessages_.empty() ||
+               !pendingReports_.empty();
       });
       if (stop_) break;
       proposals.swap(pendingProposals_);
       reads.swap(pendingReads_);
       confChanges.swap(pendingConfChanges_);
       messages.swap(pendingMessages_);
+      reports.swap(pendingReports_);
     }
 
     for (auto& req : confChanges) req->result.set_value(node_->applyConfChange(req->cc));
+    for (const auto& [peer, kind] : reports) {
+      if (kind == 0) {
+        node_->reportUnreachable(peer);
+      } else {
+        node_->reportSnapshot(peer, kind == 2);
+      }
+    }
     for (const auto& m : messages) {
       if (Status st = node_->step(m); !st) {
         logger_.warn(kCaller, "dropped a raft message", jsonField("error", st.message()));
