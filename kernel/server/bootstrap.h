@@ -13,8 +13,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cairn/logger.h"
 #include "cairn/raftpb.pb.h"
@@ -42,6 +44,10 @@ struct RecoveredMember {
   raftpb::ConfState confState;  // as of the snapshot (conf changes after it are re-applied)
   uint64_t snapshotIndex = 0;
   uint64_t appliedIndex = 0;  // raft's applied index to start from
+  // Every member this one knows at start with its peer URLs (itself
+  // included): the initial cluster of a new member; the backend's members
+  // bucket and the conf changes in the WAL of a recovered one.
+  std::map<uint64_t, std::vector<std::string>> peers;
 };
 
 class Bootstrap {
@@ -57,7 +63,9 @@ class Bootstrap {
   Status recoverExisting(RecoveredMember* m);
   Status validateInitialCluster() const;
   Status runRecoverHooks(const plugin::PluginRegistry& registry);
-  raft::Config raftConfig(uint64_t memberId);
+  raft::Config raftConfig(uint64_t memberId, bool cluster);
+  void collectPeers(const std::vector<raftpb::Entry>& entries, const raftpb::ConfState& snapConf,
+                    RecoveredMember* m);
 
   const ServerOptions& options_;
   Logger& logger_;

@@ -284,7 +284,9 @@ void RaftNode::loop() {
     }
     if (!reads.empty()) {
       // One ReadIndex round confirms every read queued since the last one.
-      std::string ctx = mvcc::uint64ToBytes(++readSeq_);
+      // The context names this member too: the leader keys pending rounds by
+      // it, and a follower's round must not collide with the leader's own.
+      std::string ctx = mvcc::uint64ToBytes(memberId_) + mvcc::uint64ToBytes(++readSeq_);
       node_->readIndex(ctx);
       inflightReads_.emplace(ctx, std::make_pair(std::move(reads), requestDeadline()));
     }
@@ -305,6 +307,15 @@ void RaftNode::handleReady() {
       }
       term_ = node_->term();
       if (hooks_.leaderChanged) hooks_.leaderChanged(previous, leader, node_->term());
+      if (leader != raft::kNone && previous != raft::kNone) {
+        // A round confirmed by the old leader may never be answered; as
+        // etcd's read loop does, its reads fail now rather than at the
+        // request timeout.
+        for (auto& [_, v] : inflightReads_) {
+          for (auto& r : v.first) r(Status(Error::LeaderChanged));
+        }
+        inflightReads_.clear();
+      }
     }
   }
   for (auto& rs : rd.readStates) {
