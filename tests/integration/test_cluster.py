@@ -149,3 +149,41 @@ def test_leader_killed_new_leader_writes_continue_restart_catches_up(flavour):
         assert leader.ctl("put", "after", "restart").check().out == "OK\n"
         for m in c.members:
             assert m.ctl("get", "after", "--print-value-only").check().out == "restart\n"
+
+
+def test_leases_and_watches_work_on_every_member(flavour):
+    import etcd3
+    with Cluster(flavour=flavour) as c:
+        c.start()
+        leader = c.leader()
+        f1, f2 = [m for m in c.members if m is not leader]
+        # Granted through a follower, kept alive and looked up on the other.
+        out = f1.ctl("lease", "grant", "30").check().out
+        lease_hex = re.match(r"lease ([0-9a-f]+) granted with TTL\(30s\)", out).group(1)
+        assert f1.ctl("put", "leased", "v", f"--lease={lease_hex}").check().out == "OK\n"
+        ka = f2.ctl("lease", "keep-alive", "--once", lease_hex).check().out
+        assert ka == f"lease {lease_hex} keepalived with TTL(30)\n"
+        ttl = f2.ctl("lease", "timetolive", lease_hex, "--keys").check().out
+        m = re.match(rf"lease {lease_hex} granted with TTL\(30s\), remaining\((\d+)s\), "
+                     r"attached keys\(\[leased\]\)\n", ttl)
+        assert m and 25 <= int(m.group(1)) <= 30, ttl
+        assert lease_hex in f1.ctl("lease", "list").check().out
+        # An unknown lease: TimeToLive says so, on a follower as on the leader.
+        for member in (leader, f1):
+            assert member.ctl("lease", "timetolive", "1234abcd").check().out == \
+                "lease 000000001234abcd already expired\n"
+        # A watch on a follower sees a write made on the leader.
+        client = etcd3.client(f2.host, f2.client_port, timeout=10)
+        events, cancel = client.watch("watched")
+        try:
+            assert leader.ctl("put", "watched", "x").check().out == "OK\n"
+            ev = next(events)
+            assert ev.key == b"watched" and ev.value == b"x"
+        finally:
+            # Not closed: python-etcd3's watch thread would then raise
+            # "Channel closed" after the test.
+            cancel()
+        # Revoked through the other follower: the key is gone everywhere.
+        assert f2.ctl("lease", "revoke", lease_hex).check().out == f"lease {lease_hex} revoked\n"
+        for member in c.members:
+            assert member.ctl("get", "leased").check().out == ""
