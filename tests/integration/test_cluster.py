@@ -187,3 +187,30 @@ def test_leases_and_watches_work_on_every_member(flavour):
         assert f2.ctl("lease", "revoke", lease_hex).check().out == f"lease {lease_hex} revoked\n"
         for member in c.members:
             assert member.ctl("get", "leased").check().out == ""
+
+
+def test_a_member_of_another_cluster_is_refused_by_its_peers(flavour):
+    with Cluster(flavour=flavour) as c:
+        odd = c.members[2]
+        # Another token: another cluster id for the same member list.
+        odd.token = c.token + "-other"
+        c.start(members=c.members[:2])
+        odd.start(wait=False)
+        leader = c.leader(members=c.members[:2])
+        assert leader in c.members[:2]
+
+        def logged(member, msg):
+            return any(r.get("msg") == msg for r in member.log_records())
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+                logged(odd, "request sent was ignored by remote peer due to cluster ID mismatch")
+                and any(logged(m, "request cluster ID mismatch") for m in c.members[:2])):
+            time.sleep(0.2)
+        assert logged(odd, "request sent was ignored by remote peer due to cluster ID mismatch")
+        assert any(logged(m, "request cluster ID mismatch") for m in c.members[:2])
+        # The two that agree serve; the odd one never joined them.
+        assert c.members[0].ctl("put", "k", "v").check().out == "OK\n"
+        assert c.members[1].ctl("get", "k", "--print-value-only").check().out == "v\n"
+        # It serves nothing: it never became ready.
+        assert odd.ctl("--command-timeout=2s", "get", "k", timeout=20).rc != 0

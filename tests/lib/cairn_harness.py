@@ -441,6 +441,7 @@ class ClusterMember(Server):
         super().__init__(name=name, **kwargs)
         self.cluster = cluster
         self.cluster_state = "new"
+        self.token = None  # None: the cluster's token
 
     @property
     def peer_url(self):
@@ -449,7 +450,7 @@ class ClusterMember(Server):
     def args(self):
         a = [x for x in super().args() if not x.startswith("--initial-cluster=")]
         return a + [f"--initial-cluster={self.cluster.initial_cluster()}",
-                    f"--initial-cluster-token={self.cluster.token}",
+                    f"--initial-cluster-token={self.token or self.cluster.token}",
                     f"--initial-cluster-state={self.cluster_state}"]
 
     def status(self, timeout=10):
@@ -488,10 +489,11 @@ class Cluster:
     def endpoints(self):
         return ",".join(m.endpoint for m in self.members)
 
-    def start(self, timeout=STARTUP_TIMEOUT):
-        for m in self.members:
+    def start(self, timeout=STARTUP_TIMEOUT, members=None):
+        members = self.members if members is None else members
+        for m in members:
             m.start(wait=False)
-        for m in self.members:
+        for m in members:
             m.wait_ready(timeout)
         return self
 
@@ -501,13 +503,14 @@ class Cluster:
     def ctl(self, *args, timeout=30):
         return etcdctl(self.endpoints, *args, timeout=timeout)
 
-    def leader(self, timeout=20):
-        """The member every running member names as leader (waits for one)."""
+    def leader(self, timeout=20, members=None):
+        """The member every running member (or every one of `members`) names
+        as leader (waits for one)."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
             try:
-                statuses = [(m, m.status(timeout=5)) for m in self.running()]
+                statuses = [(m, m.status(timeout=5)) for m in (members or self.running())]
             except (AssertionError, subprocess.TimeoutExpired) as e:
                 last = e
                 time.sleep(0.2)
