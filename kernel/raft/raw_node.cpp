@@ -50,10 +50,10 @@ Status RawNode::create(const Config& cfg, std::unique_ptr<RawNode>* out) {
 Status RawNode::bootstrap(const std::vector<uint64_t>& voters) {
   std::vector<Peer> peers;
   for (uint64_t id : voters) peers.push_back(Peer{id, {}});
-  return bootstrap(peers);
+  return bootstrapPeers(peers);
 }
 
-Status RawNode::bootstrap(const std::vector<Peer>& voters) {
+Status RawNode::bootstrapPeers(const std::vector<Peer>& voters) {
   if (voters.empty()) {
     return Status(StatusCode::InvalidArgument, "raft: must provide at least one peer to bootstrap");
   }

@@ -37,7 +37,7 @@ class RawNode {
     uint64_t id = 0;
     std::string context;
   };
-  Status bootstrap(const std::vector<Peer>& peers);
+  Status bootstrapPeers(const std::vector<Peer>& peers);
 
   // Advances the logical clock by one tick.
   void tick();

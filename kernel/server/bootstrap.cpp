@@ -52,16 +52,7 @@ Status Bootstrap::validateInitialCluster() const {
     }
   }
   if (options_.initialClusterState == "new") {
-    std::set<std::string> advertised(options_.advertisePeerUrls.begin(),
-                                     options_.advertisePeerUrls.end());
-    if (mine->second != advertised) {
-      std::string got, want;
-      for (const auto& u : advertised) got += (got.empty() ? "" : ",") + u;
-      for (const auto& u : mine->second) want += (want.empty() ? "" : ",") + u;
-      return Status(StatusCode::InvalidArgument,
-                    "--initial-cluster has " + options_.name + "=" + want +
-                        " but missing from --initial-advertise-peer-urls=" + got);
-    }
+    if (Status st = advertiseMatchesCluster(mine->second); !st) return st;
   }
   if (duplicate) {
     return Status(StatusCode::InvalidArgument, "initial cluster " + urlsMap + " has duplicate url");
@@ -74,6 +65,51 @@ Status Bootstrap::validateInitialCluster() const {
                   "data dir) is not yet in effect in this Cairn build");
   }
   return Status::ok();
+}
+
+Status Bootstrap::advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const {
+  // etcd's ServerConfig.advertiseMatchesCluster, with its wording (host
+  // names are compared as written; etcd would resolve them first).
+  std::vector<std::string> a(options_.advertisePeerUrls.begin(), options_.advertisePeerUrls.end());
+  std::sort(a.begin(), a.end());
+  std::vector<std::string> b(clusterUrls.begin(), clusterUrls.end());
+  if (a == b) return Status::ok();
+  auto quoted = [](const std::vector<std::string>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " \"" : "\"") + v[i] + "\"";
+    return s + "]";
+  };
+  std::string why;
+  if (a.size() != b.size()) {
+    why = "len(" + quoted(a) + ") != len(" + quoted(b) + ")";
+  } else {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) {
+        why = "resolved urls: \"" + a[i] + "\" != \"" + b[i] + "\"";
+        break;
+      }
+    }
+  }
+  const std::set<std::string> advertised(a.begin(), a.end());
+  std::string missing;
+  for (const auto& u : b) {
+    if (advertised.count(u) == 0) missing += (missing.empty() ? "" : ",") + options_.name + "=" + u;
+  }
+  std::string joined;
+  for (const auto& u : a) joined += (joined.empty() ? "" : ",") + u;
+  if (!missing.empty()) {
+    return Status(StatusCode::InvalidArgument,
+                  "--initial-cluster has " + missing +
+                      " but missing from --initial-advertise-peer-urls=" + joined + " (" + why +
+                      ")");
+  }
+  std::string extra, umap;
+  for (const auto& u : a) {
+    if (clusterUrls.count(u) == 0) extra += (extra.empty() ? "" : ",") + u;
+    umap += (umap.empty() ? "" : ",") + options_.name + "=" + u;
+  }
+  return Status(StatusCode::InvalidArgument, "--initial-advertise-peer-urls has " + extra +
+                                                 " but missing from --initial-cluster=" + umap);
 }
 
 Status Bootstrap::openStorage(RecoveredMember* m) {
@@ -152,7 +188,7 @@ Status Bootstrap::bootstrapNew(RecoveredMember* m) {
 
   raft::Config cfg = raftConfig(m->memberId, peers.size() > 1);
   if (Status st = raft::RawNode::create(cfg, &m->node); !st) return st;
-  if (Status st = m->node->bootstrap(peers); !st) return st;
+  if (Status st = m->node->bootstrapPeers(peers); !st) return st;
   logger_.info(kCaller, "starting local member",
                jsonField("local-member-id", idToHex(m->memberId)) + "," +
                    jsonField("cluster-id", idToHex(m->clusterId)));

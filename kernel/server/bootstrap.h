@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,7 @@ class Bootstrap {
   Status bootstrapNew(RecoveredMember* m);
   Status recoverExisting(RecoveredMember* m);
   Status validateInitialCluster() const;
+  Status advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const;
   Status runRecoverHooks(const plugin::PluginRegistry& registry);
   raft::Config raftConfig(uint64_t memberId, bool cluster);
   void collectPeers(const std::vector<raftpb::Entry>& entries, const raftpb::ConfState& snapConf,

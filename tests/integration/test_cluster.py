@@ -214,3 +214,44 @@ def test_a_member_of_another_cluster_is_refused_by_its_peers(flavour):
         assert c.members[1].ctl("get", "k", "--print-value-only").check().out == "v\n"
         # It serves nothing: it never became ready.
         assert odd.ctl("--command-timeout=2s", "get", "k", timeout=20).rc != 0
+
+
+BAD_BOOTSTRAPS = [
+    # The local name is not in --initial-cluster.
+    ["--name=x", "--initial-cluster=a=http://127.0.0.1:{p1},b=http://127.0.0.1:{p2}",
+     "--initial-advertise-peer-urls=http://127.0.0.1:{p1}"],
+    # --initial-cluster names other URLs for this member than it advertises.
+    ["--name=a", "--initial-cluster=a=http://127.0.0.1:{p3},b=http://127.0.0.1:{p2}",
+     "--initial-advertise-peer-urls=http://127.0.0.1:{p1}"],
+    # Two members share a URL.
+    ["--name=a", "--initial-cluster=a=http://127.0.0.1:{p1},b=http://127.0.0.1:{p1}",
+     "--initial-advertise-peer-urls=http://127.0.0.1:{p1}"],
+]
+
+
+@pytest.mark.parametrize("case", range(len(BAD_BOOTSTRAPS)))
+def test_a_bad_initial_cluster_is_refused_with_etcds_message(case, tmp_path):
+    if not cairn_bin():
+        pytest.skip("compares Cairn with etcd; CAIRN_BIN is not set")
+    from cairn_harness import ETCD_BIN, reserve_port, run_binary
+    ports = [reserve_port() for _ in range(4)]
+    try:
+        p1, p2, p3, client = (r.port for r in ports)
+        args = [a.format(p1=p1, p2=p2, p3=p3) for a in BAD_BOOTSTRAPS[case]] + [
+            f"--listen-peer-urls=http://127.0.0.1:{p1}",
+            f"--listen-client-urls=http://127.0.0.1:{client}",
+            f"--advertise-client-urls=http://127.0.0.1:{client}"]
+        errors = {}
+        for name, binary, extra in (("etcd", ETCD_BIN, ["--logger=zap"]),
+                                    ("cairn", cairn_bin(), [])):
+            rc, out, err = run_binary(binary, [f"--data-dir={tmp_path / name}", *args, *extra])
+            assert rc != 0, (name, out, err)
+            fatal = [json.loads(line) for line in (out + err).splitlines()
+                     if line.startswith("{") and '"error"' in line]
+            errors[name] = fatal[-1]["error"]
+            # Refused before anything was written.
+            assert not (tmp_path / name / "member" / "wal").exists()
+        assert errors["cairn"] == errors["etcd"]
+    finally:
+        for r in ports:
+            r.release()
