@@ -29,7 +29,7 @@ RaftNode::RaftNode(const ServerOptions& options, Logger& logger, uint64_t member
                    std::unique_ptr<raft::RawNode> node, raft::MemoryStorage& storage,
                    std::unique_ptr<wal::Wal> wal, std::unique_ptr<wal::Snapshotter> snapshotter,
                    WaitRegistry& waiters, StartupGate& startup, transport::Transport& transport,
-                   Hooks hooks)
+                   Hooks hooks, bool singleMember)
     : options_(options),
       logger_(logger),
       memberId_(memberId),
@@ -38,6 +38,7 @@ RaftNode::RaftNode(const ServerOptions& options, Logger& logger, uint64_t member
       startup_(startup),
       transport_(transport),
       hooks_(std::move(hooks)),
+      singleMember_(singleMember),
       node_(std::move(node)),
       wal_(std::move(wal)),
       snapshotter_(std::move(snapshotter)),
@@ -268,7 +269,7 @@ void RaftNode::loop() {
     }
 
     // A member that is the only voter need not wait an election timeout.
-    if (!campaigned && node_->lead() == raft::kNone) {
+    if (singleMember_ && !campaigned && node_->lead() == raft::kNone) {
       auto st = node_->status();
       if (st.confState.voters_size() == 1 && st.confState.voters(0) == memberId_) {
         campaigned = node_->campaign().isOk();

@@ -66,7 +66,7 @@ class RaftNode {
            std::unique_ptr<raft::RawNode> node, raft::MemoryStorage& storage,
            std::unique_ptr<wal::Wal> wal, std::unique_ptr<wal::Snapshotter> snapshotter,
            WaitRegistry& waiters, StartupGate& startup, transport::Transport& transport,
-           Hooks hooks);
+           Hooks hooks, bool singleMember);
   ~RaftNode();
   RaftNode(const RaftNode&) = delete;
   RaftNode& operator=(const RaftNode&) = delete;
@@ -135,6 +135,11 @@ class RaftNode {
   StartupGate& startup_;          // internally synchronised
   transport::Transport& transport_;
   const Hooks hooks_;
+  // The only member there is: it campaigns at once instead of after an
+  // election timeout. Never for a cluster member: while a restarted member
+  // re-applies its conf changes its configuration may briefly hold only
+  // itself, and campaigning then would elect a second leader.
+  const bool singleMember_;
 
   // Raft loop only (constructed on the main thread before the loop starts).
   std::unique_ptr<raft::RawNode> node_;

@@ -184,7 +184,7 @@ Status Server::start() {
   };
   raft_ = std::make_unique<RaftNode>(options_, logger_, memberId_, std::move(m.node), raftStorage_,
                                      std::move(m.wal), std::move(m.snapshotter), waiters_,
-                                     *startup_, *transport_, std::move(hooks));
+                                     *startup_, *transport_, std::move(hooks), !clusterMode_);
   reads_ = std::make_unique<Reads>(*raft_, kReadThreads, m.appliedIndex);
   cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
                                              registry_.authorizer(), members_);

@@ -26,6 +26,7 @@ struct SimCluster {
   EmptyRegistry plugins{logger};
   SimNetwork net;
   TempDir dirs[kSize];
+  std::vector<ServerOptions> options;
   std::vector<std::unique_ptr<Server>> members;
 
   SimCluster() {
@@ -40,9 +41,8 @@ struct SimCluster {
       o.advertiseClientUrls = {"http://127.0.0.1:" + std::to_string(8000 + i)};
       o.initialCluster = initial;
       o.initialClusterToken = "sim";
-      members.push_back(
-          std::make_unique<Server>(o, makeBackend("memory"), logger, plugins.registry, nullptr,
-                                   [this](uint64_t id, uint64_t) { return net.transportFor(id); }));
+      options.push_back(o);
+      members.push_back(make(i));
     }
     // Each start() returns once its member's publish applied, which needs
     // a quorum: start them together.
@@ -56,6 +56,12 @@ struct SimCluster {
   }
   ~SimCluster() {
     for (auto& m : members) m->stop();
+  }
+
+  std::unique_ptr<Server> make(int i) {
+    return std::make_unique<Server>(options[i], makeBackend("memory"), logger, plugins.registry,
+                                    nullptr,
+                                    [this](uint64_t id, uint64_t) { return net.transportFor(id); });
   }
 
   Server* leader() {
@@ -152,4 +158,43 @@ TEST_CASE("a leader cut off from the majority steps down; the rest elect another
     if (!caughtUp) std::this_thread::sleep_for(20ms);
   }
   REQUIRE(caughtUp);
+}
+
+TEST_CASE("a restarted member re-applying its membership never leads alone", "[cluster]") {
+  SimCluster c;
+  REQUIRE(c.leader() != nullptr);
+  // The member with the smallest id is the first voter its log re-applies:
+  // for a moment its configuration holds only itself.
+  int first = 0;
+  for (int i = 1; i < SimCluster::kSize; ++i) {
+    if (c.members[i]->memberId() < c.members[first]->memberId()) first = i;
+  }
+  // Down while the others go on: it comes back with a stale log.
+  c.members[first]->stop();
+  Server& other = *c.members[(first + 1) % SimCluster::kSize];
+  bool written = false;
+  for (int i = 0; i < 100 && !written; ++i) {
+    written = put(other, "while-down", "v").first.isOk();
+  }
+  REQUIRE(written);
+  c.members[first].reset();
+  c.members[first] = c.make(first);
+  REQUIRE(c.members[first]->start().isOk());
+  Server& back = *c.members[first];
+  // Had it led alone it would have overwritten what it missed.
+  for (auto& m : c.members) {
+    auto [rst, rresp] = get(*m, "while-down");
+    REQUIRE(rst.isOk());
+    REQUIRE(rresp.kvs_size() == 1);
+  }
+  auto [st, resp] = put(back, "after-restart", "v");
+  REQUIRE(st.isOk());
+  for (auto& m : c.members) {
+    auto [rst, rresp] = get(*m, "after-restart");
+    REQUIRE(rst.isOk());
+    REQUIRE(rresp.kvs_size() == 1);
+  }
+  Server* leader = c.leader();
+  REQUIRE(leader != nullptr);
+  for (auto& m : c.members) REQUIRE(m->cluster().leaderId() == leader->memberId());
 }
