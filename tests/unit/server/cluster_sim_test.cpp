@@ -95,7 +95,8 @@ std::pair<Status, etcdserverpb::RangeResponse> get(Server& s, const std::string&
 
 }  // namespace
 
-TEST_CASE("a simulated 3-member cluster: one leader, writes and reads on any member", "[cluster]") {
+TEST_CASE("a simulated 3-member cluster has one leader and serves writes and reads on any member",
+          "[cluster]") {
   SimCluster c;
   Server* leader = c.leader();
   REQUIRE(leader != nullptr);
@@ -124,7 +125,7 @@ TEST_CASE("a simulated 3-member cluster: one leader, writes and reads on any mem
   }
 }
 
-TEST_CASE("a leader cut off from the majority steps down; the rest elect another and go on",
+TEST_CASE("a leader cut off from the majority steps down and the rest elect another and go on",
           "[cluster]") {
   SimCluster c;
   Server* old = c.leader();

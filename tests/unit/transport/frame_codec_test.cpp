@@ -25,7 +25,7 @@ raftpb::Message append(uint64_t index, std::size_t payload) {
 
 }  // namespace
 
-TEST_CASE("frames decode to the messages encoded, whatever pieces the bytes arrive in") {
+TEST_CASE("frames decode to the messages encoded and whatever pieces the bytes arrive in") {
   std::string wire;
   for (uint64_t i = 0; i < 50; ++i) appendFrame(append(i, i * 37), &wire);
   for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{1000}, wire.size()}) {

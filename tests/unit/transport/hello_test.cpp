@@ -6,7 +6,7 @@
 
 using namespace cairn::transport;
 
-TEST_CASE("a hello round-trips and names cluster, both members and the lane") {
+TEST_CASE("a hello round-trips and names cluster and both members and the lane") {
   Hello h{0x1c2d3e4f5a6b7c8dULL, 0x8e9ab0c1d2e3f405ULL, 7, Lane::Priority};
   const std::string bytes = encodeHello(h);
   REQUIRE(bytes.size() == kHelloBytes);
@@ -52,7 +52,7 @@ TEST_CASE("a hello reply carries the status and the accepting member's cluster i
   REQUIRE_FALSE(decodeHelloReply(bad, &back));
 }
 
-TEST_CASE("heartbeats and votes take the priority lane, appends and snapshots the bulk one") {
+TEST_CASE("heartbeats and votes take the priority lane and appends and snapshots the bulk one") {
   cairn::raftpb::Message m;
   for (auto t :
        {cairn::raftpb::MSG_HEARTBEAT, cairn::raftpb::MSG_HEARTBEAT_RESP, cairn::raftpb::MSG_VOTE,

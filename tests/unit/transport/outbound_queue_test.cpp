@@ -45,7 +45,7 @@ TEST_CASE("a batch takes queued messages in order until it reaches the byte budg
   REQUIRE(q.empty());
 }
 
-TEST_CASE("a message larger than the budget still goes out, alone") {
+TEST_CASE("a message larger than the budget still goes out and alone") {
   OutboundQueue q(10);
   REQUIRE(q.push(sized(1, 10000)));
   REQUIRE(q.push(sized(2, 10)));
@@ -54,7 +54,7 @@ TEST_CASE("a message larger than the budget still goes out, alone") {
   REQUIRE(decodeAll(batch) == std::vector<uint64_t>{1});
 }
 
-TEST_CASE("a full queue refuses, and clearing it counts what was dropped") {
+TEST_CASE("a full queue refuses and clearing it counts what was dropped") {
   OutboundQueue q(3);
   REQUIRE(q.push(sized(1, 1)));
   REQUIRE(q.push(sized(2, 1)));

@@ -107,7 +107,7 @@ void link(Member& a, uint64_t aId, Member& b, uint64_t bId) {
 
 }  // namespace
 
-TEST_CASE("messages reach their peer, in order within each lane") {
+TEST_CASE("messages reach their peer and in order within each lane") {
   Member a(1, 100), b(2, 100);
   link(a, 1, b, 2);
   std::vector<raftpb::Message> out;
@@ -156,7 +156,7 @@ TEST_CASE("a heartbeat overtakes a backlog of large appends") {
   REQUIRE(beatAt < lastAppendAt);
 }
 
-TEST_CASE("a peer that restarts is reached again, and raft hears it was unreachable") {
+TEST_CASE("a peer that restarts is reached again and raft hears it was unreachable") {
   Member a(1, 100);
   auto b = std::make_unique<Member>(2, 100);
   const uint16_t port = b->port();
@@ -211,7 +211,7 @@ TEST_CASE("a member that does not know the dialer refuses it") {
   REQUIRE(a.unreachable.load() > 0);
 }
 
-TEST_CASE("a snapshot is reported failed, never sent without its state") {
+TEST_CASE("a snapshot is reported failed and never sent without its state") {
   Member a(1, 100), b(2, 100);
   link(a, 1, b, 2);
   raftpb::Message snap = msg(raftpb::MSG_SNAP, 1, 2, 0);
