@@ -193,9 +193,19 @@ int main(int argc, char** argv) {
     sigwait(&signals, &sig);
     logger.info("osutil/interrupt_unix.go", "received signal; shutting down",
                 jsonField("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
-    logger.info("etcdserver/server.go",
-                "skipped leadership transfer for single voting member cluster",
-                jsonField("local-member-id", cairn::server::idToHex(server.memberId())));
+    // etcd's words for why no leadership transfer happens. A cluster's
+    // leader does not hand over leadership yet: its followers elect another
+    // after an election timeout.
+    if (server.cluster().members().size() <= 1) {
+      logger.info("etcdserver/server.go",
+                  "skipped leadership transfer for single voting member cluster",
+                  jsonField("local-member-id", cairn::server::idToHex(server.memberId())));
+    } else if (!server.cluster().isLeader()) {
+      logger.info("etcdserver/server.go", "skipped leadership transfer; local server is not leader",
+                  jsonField("local-member-id", cairn::server::idToHex(server.memberId())) + "," +
+                      jsonField("current-leader-member-id",
+                                cairn::server::idToHex(server.cluster().leaderId())));
+    }
     logger.info("embed/etcd.go", "closing etcd server", jsonField("name", cfg.name));
     for (auto it = services.rbegin(); it != services.rend(); ++it) it->asService().stop();
     server.stop();

@@ -48,6 +48,12 @@ Status RawNode::create(const Config& cfg, std::unique_ptr<RawNode>* out) {
 }
 
 Status RawNode::bootstrap(const std::vector<uint64_t>& voters) {
+  std::vector<Peer> peers;
+  for (uint64_t id : voters) peers.push_back(Peer{id, {}});
+  return bootstrapPeers(peers);
+}
+
+Status RawNode::bootstrapPeers(const std::vector<Peer>& voters) {
   if (voters.empty()) {
     return Status(StatusCode::InvalidArgument, "raft: must provide at least one peer to bootstrap");
   }
@@ -62,7 +68,8 @@ Status RawNode::bootstrap(const std::vector<uint64_t>& voters) {
   for (size_t i = 0; i < voters.size(); i++) {
     raftpb::ConfChange cc;
     cc.set_type(raftpb::CONF_CHANGE_ADD_NODE);
-    cc.set_node_id(voters[i]);
+    cc.set_node_id(voters[i].id);
+    cc.set_context(voters[i].context);
     raftpb::Entry e;
     e.set_type(raftpb::ENTRY_CONF_CHANGE);
     e.set_term(1);

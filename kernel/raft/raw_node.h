@@ -31,6 +31,13 @@ class RawNode {
   // to persist and committedEntries to apply (applyConfChange on them is a
   // no-op). campaign() is refused until that Ready was advanced.
   Status bootstrap(const std::vector<uint64_t>& voters);
+  // The same, each entry's ConfChange carrying the peer's `context` (the
+  // application's description of the member, e.g. its peer URLs).
+  struct Peer {
+    uint64_t id = 0;
+    std::string context;
+  };
+  Status bootstrapPeers(const std::vector<Peer>& peers);
 
   // Advances the logical clock by one tick.
   void tick();

@@ -33,6 +33,11 @@ class ApplyChain {
 
   // The outermost link: every committed request enters here.
   Applier& head() { return auth_; }
+  // Another kernel applier (membership's v2 publish) for requests carried
+  // in `fieldNumber`; false if that field has one already.
+  bool addApplier(int fieldNumber, ApplyDispatcher::Handler handler) {
+    return dispatcher_.add(fieldNumber, std::move(handler));
+  }
 
  private:
   void addKernelAppliers(KvApplier& kv, LeaseApplier& leases, Compactor& compactor);

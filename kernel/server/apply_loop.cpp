@@ -7,6 +7,7 @@
 #include "apply_request.h"
 #include "fatal.h"
 #include "member_ids.h"
+#include "mvcc/write_txn.h"
 
 namespace cairn::server {
 namespace {
@@ -154,19 +155,54 @@ void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {
   if (!cc.ParseFromString(entry.data())) {
     p_.logger.error(kCaller, "cannot parse a committed conf change; skipping it",
                     jsonField("index", static_cast<long long>(entry.index())));
-  } else {
-    std::optional<raftpb::ConfState> cs = p_.raft.applyConfChange(cc);
-    if (!cs) return;  // stopping: the entry is applied again after the restart
-    confState_ = std::move(*cs);
-    p_.cluster.setConfState(confState_);
-    if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE && cc.node_id() == p_.raft.memberId() &&
-        entry.index() > p_.store.consistentIndex()) {
-      p_.logger.info("membership/cluster.go", "added member",
-                     jsonField("cluster-id", idToHex(p_.cluster.clusterId())) + "," +
-                         jsonField("added-peer-id", idToHex(cc.node_id())));
-    }
+    if (entry.index() > p_.store.consistentIndex()) p_.store.setConsistentIndex(entry.index());
+    return;
   }
-  if (entry.index() > p_.store.consistentIndex()) p_.store.setConsistentIndex(entry.index());
+  const bool fresh = entry.index() > p_.store.consistentIndex();
+  std::optional<raftpb::ConfState> cs = p_.raft.applyConfChange(cc);
+  if (!cs) return;  // stopping: the entry is applied again after the restart
+  confState_ = std::move(*cs);
+  p_.cluster.setConfState(confState_);
+  // The member records change in the entry's own batch. A conf change the
+  // backend already holds (replayed after a restart) writes the same record
+  // again: raft's configuration is rebuilt from the log either way.
+  std::unique_ptr<mvcc::WriteTxn> txn = p_.store.write();
+  etcdserverpb::Member member;
+  const bool described =
+      !cc.context().empty() && member.ParseFromString(cc.context()) && member.id() == cc.node_id();
+  switch (cc.type()) {
+    case raftpb::CONF_CHANGE_ADD_NODE:
+    case raftpb::CONF_CHANGE_ADD_LEARNER_NODE:
+    case raftpb::CONF_CHANGE_UPDATE_NODE:
+      if (described) {
+        if (cc.type() == raftpb::CONF_CHANGE_UPDATE_NODE) {
+          const auto known = p_.members.find(member.id());
+          member.set_islearner(known && known->islearner());
+        } else {
+          member.set_islearner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
+        }
+        p_.members.add(member, &txn->batch());
+        if (p_.memberChanged) {
+          p_.memberChanged(member.id(), {member.peerurls().begin(), member.peerurls().end()});
+        }
+      }
+      break;
+    case raftpb::CONF_CHANGE_REMOVE_NODE:
+      p_.members.remove(cc.node_id(), &txn->batch());
+      if (p_.memberChanged) p_.memberChanged(cc.node_id(), {});
+      break;
+    default:
+      break;
+  }
+  if (Status st = txn->end(entry.index()); !st) {
+    fatal(p_.logger, kCaller, "cannot persist a membership change",
+          jsonField("error", st.message()));
+  }
+  if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE && fresh) {
+    p_.logger.info("membership/cluster.go", "added member",
+                   jsonField("cluster-id", idToHex(p_.cluster.clusterId())) + "," +
+                       jsonField("added-peer-id", idToHex(cc.node_id())));
+  }
 }
 
 }  // namespace cairn::server

@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "cluster_server.h"
 #include "compactor.h"
 #include "lease_applier.h"
+#include "member_registry.h"
 #include "member_snapshots.h"
 #include "mvcc/kv_store.h"
 #include "plugin/plugin_registry.h"
@@ -67,6 +69,10 @@ class ApplyLoop {
     RaftNode& raft;
     ClusterServer& cluster;
     const ServerMetrics& metrics;
+    MemberRegistry& members;
+    // A member was added (or re-addressed), or removed (`urls` empty):
+    // the transport follows.
+    std::function<void(uint64_t id, const std::vector<std::string>& urls)> memberChanged;
   };
 
   ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);

@@ -1,9 +1,12 @@
 #include "bootstrap.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "etcdserverpb/etcdserver.pb.h"
+#include "etcdserverpb/rpc.pb.h"
 #include "member_ids.h"
 
 namespace cairn::server {
@@ -30,33 +33,83 @@ Status Bootstrap::run(const plugin::PluginRegistry& registry, RecoveredMember* o
 }
 
 Status Bootstrap::validateInitialCluster() const {
-  std::vector<std::string> mine;
-  std::set<std::string> names;
-  for (const auto& [name, url] : options_.initialCluster) {
-    names.insert(name);
-    if (name == options_.name) mine.push_back(url);
-  }
-  if (mine.empty()) {
+  // etcd's ServerConfig.VerifyBootstrap / VerifyJoinExisting, in order.
+  std::map<std::string, std::set<std::string>> byName;
+  for (const auto& [name, url] : options_.initialCluster) byName[name].insert(url);
+  auto mine = byName.find(options_.name);
+  if (mine == byName.end()) {
     return Status(StatusCode::InvalidArgument, "couldn't find local name \"" + options_.name +
                                                    "\" in the initial cluster configuration");
   }
-  if (names.size() > 1) {
-    return Status(StatusCode::Unimplemented,
-                  "--initial-cluster names " + std::to_string(names.size()) +
-                      " members; multi-member clusters are not yet in effect in this Cairn "
-                      "build (single member only)");
+  // types.URLsMap.String(): name=url pairs, names sorted.
+  std::string urlsMap;
+  std::set<std::string> seen;
+  bool duplicate = false;
+  for (const auto& [name, urls] : byName) {
+    for (const auto& u : urls) {
+      urlsMap += (urlsMap.empty() ? "" : ",") + name + "=" + u;
+      duplicate |= !seen.insert(u).second;
+    }
   }
-  std::set<std::string> a(mine.begin(), mine.end());
-  std::set<std::string> b(options_.advertisePeerUrls.begin(), options_.advertisePeerUrls.end());
-  if (a != b) {
-    std::string got, want;
-    for (const auto& u : b) got += (got.empty() ? "" : ",") + u;
-    for (const auto& u : a) want += (want.empty() ? "" : ",") + u;
-    return Status(StatusCode::InvalidArgument,
-                  "--initial-cluster has " + options_.name + "=" + want +
-                      " but missing from --initial-advertise-peer-urls=" + got);
+  if (options_.initialClusterState == "new") {
+    if (Status st = advertiseMatchesCluster(mine->second); !st) return st;
+  }
+  if (duplicate) {
+    return Status(StatusCode::InvalidArgument, "initial cluster " + urlsMap + " has duplicate url");
+  }
+  if (options_.initialClusterState == "existing") {
+    // etcd asks the running members for the cluster (GetClusterFromRemotePeers);
+    // Cairn's peers do not answer that request yet.
+    return Status(StatusCode::Unimplemented,
+                  "joining an existing cluster (--initial-cluster-state=existing on an empty "
+                  "data dir) is not yet in effect in this Cairn build");
   }
   return Status::ok();
+}
+
+Status Bootstrap::advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const {
+  // etcd's ServerConfig.advertiseMatchesCluster, with its wording (host
+  // names are compared as written; etcd would resolve them first).
+  std::vector<std::string> a(options_.advertisePeerUrls.begin(), options_.advertisePeerUrls.end());
+  std::sort(a.begin(), a.end());
+  std::vector<std::string> b(clusterUrls.begin(), clusterUrls.end());
+  if (a == b) return Status::ok();
+  auto quoted = [](const std::vector<std::string>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " \"" : "\"") + v[i] + "\"";
+    return s + "]";
+  };
+  std::string why;
+  if (a.size() != b.size()) {
+    why = "len(" + quoted(a) + ") != len(" + quoted(b) + ")";
+  } else {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) {
+        why = "resolved urls: \"" + a[i] + "\" != \"" + b[i] + "\"";
+        break;
+      }
+    }
+  }
+  const std::set<std::string> advertised(a.begin(), a.end());
+  std::string missing;
+  for (const auto& u : b) {
+    if (advertised.count(u) == 0) missing += (missing.empty() ? "" : ",") + options_.name + "=" + u;
+  }
+  std::string joined;
+  for (const auto& u : a) joined += (joined.empty() ? "" : ",") + u;
+  if (!missing.empty()) {
+    return Status(StatusCode::InvalidArgument,
+                  "--initial-cluster has " + missing +
+                      " but missing from --initial-advertise-peer-urls=" + joined + " (" + why +
+                      ")");
+  }
+  std::string extra, umap;
+  for (const auto& u : a) {
+    if (clusterUrls.count(u) == 0) extra += (extra.empty() ? "" : ",") + u;
+    umap += (umap.empty() ? "" : ",") + options_.name + "=" + u;
+  }
+  return Status(StatusCode::InvalidArgument, "--initial-advertise-peer-urls has " + extra +
+                                                 " but missing from --initial-cluster=" + umap);
 }
 
 Status Bootstrap::openStorage(RecoveredMember* m) {
@@ -78,7 +131,7 @@ Status Bootstrap::openStorage(RecoveredMember* m) {
   return Status::ok();
 }
 
-raft::Config Bootstrap::raftConfig(uint64_t memberId) {
+raft::Config Bootstrap::raftConfig(uint64_t memberId, bool cluster) {
   raft::Config cfg;
   cfg.id = memberId;
   // One tick per heartbeat; the election timeout in ticks, as etcd derives it.
@@ -86,7 +139,10 @@ raft::Config Bootstrap::raftConfig(uint64_t memberId) {
   cfg.heartbeatTick = 1;
   cfg.storage = &raftStorage_;
   cfg.checkQuorum = true;
-  cfg.preVote = options_.preVote;
+  // A cluster always runs pre-vote, so a member that comes back from a
+  // partition does not depose a healthy leader; a single member follows
+  // --pre-vote (nothing to disturb).
+  cfg.preVote = options_.preVote || cluster;
   cfg.maxSizePerMsg = 1024 * 1024;
   cfg.maxInflightMsgs = 512;
   cfg.randomSeed =
@@ -96,8 +152,28 @@ raft::Config Bootstrap::raftConfig(uint64_t memberId) {
 
 Status Bootstrap::bootstrapNew(RecoveredMember* m) {
   if (Status st = validateInitialCluster(); !st) return st;
-  m->memberId = computeMemberId(options_.advertisePeerUrls, options_.initialClusterToken);
-  m->clusterId = computeClusterId({m->memberId});
+  std::map<std::string, std::vector<std::string>> byName;
+  for (const auto& [name, url] : options_.initialCluster) byName[name].push_back(url);
+  // Every member derives the same ids and the same bootstrap entries: one
+  // ADD_NODE per member, ordered by id, each carrying its raft attributes.
+  std::map<uint64_t, etcdserverpb::Member> members;
+  for (const auto& [name, urls] : byName) {
+    etcdserverpb::Member member;
+    member.set_id(computeMemberId(urls, options_.initialClusterToken));
+    std::vector<std::string> sorted = urls;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& u : sorted) member.add_peerurls(u);
+    if (name == options_.name) m->memberId = member.id();
+    members[member.id()] = std::move(member);
+  }
+  std::vector<uint64_t> ids;
+  std::vector<raft::RawNode::Peer> peers;
+  for (const auto& [id, member] : members) {
+    ids.push_back(id);
+    peers.push_back(raft::RawNode::Peer{id, member.SerializeAsString()});
+    m->peers[id] = std::vector<std::string>(member.peerurls().begin(), member.peerurls().end());
+  }
+  m->clusterId = computeClusterId(ids);
 
   etcdserverpb::Metadata meta;
   meta.set_nodeid(m->memberId);
@@ -110,9 +186,9 @@ Status Bootstrap::bootstrapNew(RecoveredMember* m) {
     return st;
   }
 
-  raft::Config cfg = raftConfig(m->memberId);
+  raft::Config cfg = raftConfig(m->memberId, peers.size() > 1);
   if (Status st = raft::RawNode::create(cfg, &m->node); !st) return st;
-  if (Status st = m->node->bootstrap({m->memberId}); !st) return st;
+  if (Status st = m->node->bootstrapPeers(peers); !st) return st;
   logger_.info(kCaller, "starting local member",
                jsonField("local-member-id", idToHex(m->memberId)) + "," +
                    jsonField("cluster-id", idToHex(m->clusterId)));
@@ -184,7 +260,8 @@ Status Bootstrap::recoverExisting(RecoveredMember* m) {
   raftStorage_.setHardState(hs);
   if (Status st = raftStorage_.append(entries); !st) return st;
 
-  raft::Config cfg = raftConfig(m->memberId);
+  collectPeers(entries, haveSnap ? snap.metadata().conf_state() : raftpb::ConfState(), m);
+  raft::Config cfg = raftConfig(m->memberId, m->peers.size() > 1);
   // Raft re-delivers every committed entry after the snapshot: membership
   // lives in raft's conf state, which is rebuilt by re-applying the conf
   // changes after the snapshot. Requests the backend already holds
@@ -199,6 +276,44 @@ Status Bootstrap::recoverExisting(RecoveredMember* m) {
           jsonField("commit-index", static_cast<long long>(hs.commit())) + "," +
           jsonField("consistent-index", static_cast<long long>(m->store->consistentIndex())));
   return Status::ok();
+}
+
+void Bootstrap::collectPeers(const std::vector<raftpb::Entry>& entries,
+                             const raftpb::ConfState& snapConf, RecoveredMember* m) {
+  // The members as of the snapshot (URLs from the backend's records), then
+  // the conf changes the WAL holds after it.
+  std::map<uint64_t, std::vector<std::string>> known;
+  std::unique_ptr<storage::ReadTxn> read = backend_.beginRead();
+  (void)read->range(storage::kMembersBucket, "", "", 0, false,
+                    [&](std::string_view, std::string_view value) {
+                      etcdserverpb::Member member;
+                      if (member.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                        known[member.id()] = {member.peerurls().begin(), member.peerurls().end()};
+                      }
+                      return true;
+                    });
+  std::map<uint64_t, std::vector<std::string>> peers;
+  for (uint64_t id : snapConf.voters()) peers[id] = known[id];
+  for (uint64_t id : snapConf.learners()) peers[id] = known[id];
+  for (const auto& e : entries) {
+    if (e.type() != raftpb::ENTRY_CONF_CHANGE) continue;
+    raftpb::ConfChange cc;
+    if (!cc.ParseFromString(e.data())) continue;
+    if (cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE) {
+      peers.erase(cc.node_id());
+      continue;
+    }
+    etcdserverpb::Member member;
+    if (!cc.context().empty() && member.ParseFromString(cc.context())) {
+      peers[cc.node_id()] = {member.peerurls().begin(), member.peerurls().end()};
+    } else {
+      peers[cc.node_id()] = known[cc.node_id()];
+    }
+  }
+  // A member recovered without any of this (an old single-member data dir)
+  // still knows itself.
+  if (peers.empty()) peers[m->memberId] = options_.advertisePeerUrls;
+  m->peers = std::move(peers);
 }
 
 Status Bootstrap::runRecoverHooks(const plugin::PluginRegistry& registry) {

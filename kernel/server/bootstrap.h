@@ -13,8 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "cairn/logger.h"
 #include "cairn/raftpb.pb.h"
@@ -42,6 +45,10 @@ struct RecoveredMember {
   raftpb::ConfState confState;  // as of the snapshot (conf changes after it are re-applied)
   uint64_t snapshotIndex = 0;
   uint64_t appliedIndex = 0;  // raft's applied index to start from
+  // Every member this one knows at start with its peer URLs (itself
+  // included): the initial cluster of a new member; the backend's members
+  // bucket and the conf changes in the WAL of a recovered one.
+  std::map<uint64_t, std::vector<std::string>> peers;
 };
 
 class Bootstrap {
@@ -56,8 +63,11 @@ class Bootstrap {
   Status bootstrapNew(RecoveredMember* m);
   Status recoverExisting(RecoveredMember* m);
   Status validateInitialCluster() const;
+  Status advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const;
   Status runRecoverHooks(const plugin::PluginRegistry& registry);
-  raft::Config raftConfig(uint64_t memberId);
+  raft::Config raftConfig(uint64_t memberId, bool cluster);
+  void collectPeers(const std::vector<raftpb::Entry>& entries, const raftpb::ConfState& snapConf,
+                    RecoveredMember* m);
 
   const ServerOptions& options_;
   Logger& logger_;

@@ -1,5 +1,7 @@
 #include "cluster_server.h"
 
+#include <map>
+
 #include "request_auth.h"
 
 namespace cairn::server {
@@ -10,20 +12,26 @@ std::vector<MemberInfo> ClusterServer::members() const {
     std::lock_guard lk(mu_);
     cs = confState_;
   }
+  std::map<uint64_t, bool> ids;  // id -> learner
+  for (uint64_t id : cs.voters()) ids[id] = false;
+  for (uint64_t id : cs.learners()) ids[id] = true;
   std::vector<MemberInfo> out;
-  auto add = [&](uint64_t id, bool learner) {
+  for (const auto& [id, learner] : ids) {
     MemberInfo m;
     m.id = id;
     m.isLearner = learner;
+    if (auto known = registry_.find(id)) {
+      m.name = known->name();
+      m.peerUrls.assign(known->peerurls().begin(), known->peerurls().end());
+      m.clientUrls.assign(known->clienturls().begin(), known->clienturls().end());
+    }
     if (id == raft_.memberId()) {
-      m.name = options_.name;
-      m.peerUrls = options_.advertisePeerUrls;
-      m.clientUrls = options_.advertiseClientUrls;
+      if (m.name.empty()) m.name = options_.name;
+      if (m.peerUrls.empty()) m.peerUrls = options_.advertisePeerUrls;
+      if (m.clientUrls.empty()) m.clientUrls = options_.advertiseClientUrls;
     }
     out.push_back(std::move(m));
-  };
-  for (uint64_t id : cs.voters()) add(id, false);
-  for (uint64_t id : cs.learners()) add(id, true);
+  }
   return out;
 }
 

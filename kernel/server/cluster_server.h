@@ -1,7 +1,10 @@
-// ClusterServer: the SDK's Cluster facet. Members come from raft's
-// configuration (the voters and learners the apply loop last applied); this
-// member's own entry carries --name and its advertised URLs (single member:
-// there are no others yet). Leader and term are the raft node's.
+// ClusterServer: the SDK's Cluster facet. Members are raft's configuration
+// (the voters and learners the apply loop last applied), described by the
+// MemberRegistry (peer URLs from the conf change that added each, name and
+// client URLs from what each published), ordered by id as etcd lists them.
+// This member's own entry falls back to --name and its advertised URLs for
+// what the registry lacks (a single member does not publish). Leader and
+// term are the raft node's.
 //
 // Threads: any. The configuration is written by the apply loop under mu_;
 // everything else is constant after start or atomic in the raft node.
@@ -12,6 +15,7 @@
 #include "cairn/authorizer.h"
 #include "cairn/cluster.h"
 #include "cairn/raftpb.pb.h"
+#include "member_registry.h"
 #include "mvcc/kv_store.h"
 #include "raft_node.h"
 #include "reads.h"
@@ -22,10 +26,12 @@ namespace cairn::server {
 class ClusterServer final : public Cluster {
  public:
   ClusterServer(const ServerOptions& options, uint64_t clusterId, const RaftNode& raft,
-                Reads& reads, const mvcc::KvStore& store, Authorizer* authorizer)
+                Reads& reads, const mvcc::KvStore& store, Authorizer* authorizer,
+                const MemberRegistry& registry)
       : options_(options),
         clusterId_(clusterId),
         raft_(raft),
+        registry_(registry),
         reads_(reads),
         store_(store),
         authorizer_(authorizer) {}
@@ -50,6 +56,7 @@ class ClusterServer final : public Cluster {
   const ServerOptions& options_;
   const uint64_t clusterId_;
   const RaftNode& raft_;
+  const MemberRegistry& registry_;  // internally synchronised
   Reads& reads_;
   const mvcc::KvStore& store_;
   Authorizer* const authorizer_;  // null: auth disabled

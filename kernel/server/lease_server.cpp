@@ -63,20 +63,26 @@ void LeaseServer::keepAlive(const RequestContext& ctx,
       done(gate, {});
       return;
     }
-    c_.leaseDriver.renew(
-        id, [&cluster = c_.cluster, id, done = std::move(done)](const Status& st, int64_t ttl) {
-          etcdserverpb::LeaseKeepAliveResponse resp;
-          // etcd's stream answers an unknown (or just revoked) lease with TTL 0
-          // and keeps going; any other error ends the stream.
-          if (!st && !st.is(Error::LeaseNotFound)) {
-            done(st, std::move(resp));
-            return;
-          }
-          *resp.mutable_header() = cluster.currentHeader();
-          resp.set_id(id);
-          resp.set_ttl(st ? ttl : 0);
-          done(Status::ok(), std::move(resp));
-        });
+    auto answer = [&cluster = c_.cluster, id, done = std::move(done)](const Status& st,
+                                                                      int64_t ttl) {
+      etcdserverpb::LeaseKeepAliveResponse resp;
+      // etcd's stream answers an unknown (or just revoked) lease with TTL 0
+      // and keeps going; any other error ends the stream.
+      if (!st && !st.is(Error::LeaseNotFound)) {
+        done(st, std::move(resp));
+        return;
+      }
+      *resp.mutable_header() = cluster.currentHeader();
+      resp.set_id(id);
+      resp.set_ttl(st ? ttl : 0);
+      done(Status::ok(), std::move(resp));
+    };
+    // Only the leader's lessor knows expiry times: a follower asks it.
+    if (c_.leaseForwarder != nullptr && !c_.raft.isLeader()) {
+      c_.leaseForwarder->renew(id, std::move(answer));
+      return;
+    }
+    c_.leaseDriver.renew(id, std::move(answer));
   });
 }
 
@@ -99,30 +105,29 @@ void LeaseServer::timeToLive(const RequestContext& ctx,
   // etcd waits until everything committed is applied before looking the
   // lease up; a ReadIndex round gives the same guarantee.
   c_.reads.linearizable([this, req, done = std::move(done)](const Status& gate) {
-    etcdserverpb::LeaseTimeToLiveResponse resp;
     if (!gate) {
-      done(gate, std::move(resp));
+      done(gate, etcdserverpb::LeaseTimeToLiveResponse());
       return;
     }
-    lease::TimeToLive info;
-    Status st = c_.lessor.timeToLive(req.id(), &info);
-    *resp.mutable_header() = c_.cluster.currentHeader();
-    resp.set_id(req.id());
-    if (st.is(Error::LeaseNotFound)) {
-      resp.set_ttl(-1);  // etcd's v3rpc answers a missing lease so, not with an error
+    auto answer = [&cluster = c_.cluster, done](const Status& st,
+                                                etcdserverpb::LeaseTimeToLiveResponse&& resp) {
+      if (!st) {
+        done(st, etcdserverpb::LeaseTimeToLiveResponse());
+        return;
+      }
+      // The answering member's header, as etcd's v3rpc fills it.
+      *resp.mutable_header() = cluster.currentHeader();
       done(Status::ok(), std::move(resp));
+    };
+    // Remaining TTLs exist only on the leader: a follower asks it.
+    if (c_.leaseForwarder != nullptr && !c_.raft.isLeader()) {
+      c_.leaseForwarder->timeToLive(req, std::move(answer));
       return;
     }
-    if (!st) {
-      done(st, etcdserverpb::LeaseTimeToLiveResponse());
-      return;
-    }
-    resp.set_ttl(info.remaining);
-    resp.set_grantedttl(info.grantedTtl);
-    if (req.keys()) {
-      for (auto& k : info.keys) resp.add_keys(std::move(k));
-    }
-    done(Status::ok(), std::move(resp));
+    Status st;
+    etcdserverpb::LeaseTimeToLiveResponse resp =
+        LeaseForwarder::timeToLiveAnswer(c_.lessor, req, &st);
+    answer(st, std::move(resp));
   });
 }
 

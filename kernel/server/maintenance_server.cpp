@@ -35,7 +35,11 @@ void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::St
     resp.set_raftindex(raft_.committedIndex());
     resp.set_raftterm(raft_.term());
     resp.set_raftappliedindex(appliedIndex_());
-    resp.set_islearner(false);
+    bool learner = false;
+    for (const MemberInfo& m : cluster_.members()) {
+      if (m.id == cluster_.memberId()) learner = m.isLearner;
+    }
+    resp.set_islearner(learner);
     done(Status::ok(), std::move(resp));
   });
 }

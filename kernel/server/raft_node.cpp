@@ -29,7 +29,7 @@ RaftNode::RaftNode(const ServerOptions& options, Logger& logger, uint64_t member
                    std::unique_ptr<raft::RawNode> node, raft::MemoryStorage& storage,
                    std::unique_ptr<wal::Wal> wal, std::unique_ptr<wal::Snapshotter> snapshotter,
                    WaitRegistry& waiters, StartupGate& startup, transport::Transport& transport,
-                   Hooks hooks)
+                   Hooks hooks, bool singleMember)
     : options_(options),
       logger_(logger),
       memberId_(memberId),
@@ -38,6 +38,7 @@ RaftNode::RaftNode(const ServerOptions& options, Logger& logger, uint64_t member
       startup_(startup),
       transport_(transport),
       hooks_(std::move(hooks)),
+      singleMember_(singleMember),
       node_(std::move(node)),
       wal_(std::move(wal)),
       snapshotter_(std::move(snapshotter)),
@@ -55,7 +56,14 @@ Clock::time_point RaftNode::requestDeadline() const {
 }
 
 Status RaftNode::start() {
-  if (Status st = transport_.start([this](raftpb::Message&& m) { step(std::move(m)); }); !st) {
+  transport::Transport::Feedback feedback;
+  feedback.unreachable = [this](uint64_t peer) { reportUnreachable(peer); };
+  feedback.snapshotStatus = [this](uint64_t peer, bool failed) { reportSnapshot(peer, failed); };
+  auto deliver = [this](raftpb::Message&& m) {
+    if (hooks_.peerMessage && hooks_.peerMessage(m)) return;
+    step(std::move(m));
+  };
+  if (Status st = transport_.start(std::move(deliver), std::move(feedback)); !st) {
     return st;
   }
   // Named so top -H, gdb and perf show which loop is which.
@@ -142,6 +150,31 @@ void RaftNode::step(raftpb::Message&& message) {
   cv_.notify_one();
 }
 
+void RaftNode::sendPeerMessage(raftpb::Message&& message) {
+  message.set_from(memberId_);
+  std::vector<raftpb::Message> one;
+  one.push_back(std::move(message));
+  transport_.send(std::move(one));
+}
+
+void RaftNode::reportUnreachable(uint64_t peer) {
+  {
+    std::lock_guard lk(mu_);
+    if (stop_) return;
+    pendingReports_.emplace_back(peer, 0);
+  }
+  cv_.notify_one();
+}
+
+void RaftNode::reportSnapshot(uint64_t peer, bool failed) {
+  {
+    std::lock_guard lk(mu_);
+    if (stop_) return;
+    pendingReports_.emplace_back(peer, failed ? 2 : 1);
+  }
+  cv_.notify_one();
+}
+
 std::optional<raftpb::ConfState> RaftNode::applyConfChange(const raftpb::ConfChange& cc) {
   auto req = std::make_shared<ConfChangeRequest>();
   req->cc = cc;
@@ -188,20 +221,30 @@ void RaftNode::loop() {
     std::vector<ReadGate::Read> reads;
     std::vector<std::shared_ptr<ConfChangeRequest>> confChanges;
     std::vector<raftpb::Message> messages;
+    std::vector<std::pair<uint64_t, int>> reports;
     {
       std::unique_lock lk(mu_);
       cv_.wait_until(lk, nextTick, [this] {
         return stop_ || !pendingProposals_.empty() || !pendingReads_.empty() ||
-               !pendingConfChanges_.empty() || !pendingMessages_.empty();
+               !pendingConfChanges_.empty() || !pendingMessages_.empty() ||
+               !pendingReports_.empty();
       });
       if (stop_) break;
       proposals.swap(pendingProposals_);
       reads.swap(pendingReads_);
       confChanges.swap(pendingConfChanges_);
       messages.swap(pendingMessages_);
+      reports.swap(pendingReports_);
     }
 
     for (auto& req : confChanges) req->result.set_value(node_->applyConfChange(req->cc));
+    for (const auto& [peer, kind] : reports) {
+      if (kind == 0) {
+        node_->reportUnreachable(peer);
+      } else {
+        node_->reportSnapshot(peer, kind == 2);
+      }
+    }
     for (const auto& m : messages) {
       if (Status st = node_->step(m); !st) {
         logger_.warn(kCaller, "dropped a raft message", jsonField("error", st.message()));
@@ -226,7 +269,7 @@ void RaftNode::loop() {
     }
 
     // A member that is the only voter need not wait an election timeout.
-    if (!campaigned && node_->lead() == raft::kNone) {
+    if (singleMember_ && !campaigned && node_->lead() == raft::kNone) {
       auto st = node_->status();
       if (st.confState.voters_size() == 1 && st.confState.voters(0) == memberId_) {
         campaigned = node_->campaign().isOk();
@@ -242,7 +285,9 @@ void RaftNode::loop() {
     }
     if (!reads.empty()) {
       // One ReadIndex round confirms every read queued since the last one.
-      std::string ctx = mvcc::uint64ToBytes(++readSeq_);
+      // The context names this member too: the leader keys pending rounds by
+      // it, and a follower's round must not collide with the leader's own.
+      std::string ctx = mvcc::uint64ToBytes(memberId_) + mvcc::uint64ToBytes(++readSeq_);
       node_->readIndex(ctx);
       inflightReads_.emplace(ctx, std::make_pair(std::move(reads), requestDeadline()));
     }
@@ -263,6 +308,15 @@ void RaftNode::handleReady() {
       }
       term_ = node_->term();
       if (hooks_.leaderChanged) hooks_.leaderChanged(previous, leader, node_->term());
+      if (leader != raft::kNone && previous != raft::kNone) {
+        // A round confirmed by the old leader may never be answered; as
+        // etcd's read loop does, its reads fail now rather than at the
+        // request timeout.
+        for (auto& [_, v] : inflightReads_) {
+          for (auto& r : v.first) r(Status(Error::LeaderChanged));
+        }
+        inflightReads_.clear();
+      }
     }
   }
   for (auto& rs : rd.readStates) {

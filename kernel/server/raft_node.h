@@ -55,6 +55,9 @@ class RaftNode {
     std::function<void(std::vector<raftpb::Entry>&& entries)> committed;
     // Reads a ReadIndex round confirmed at `index`.
     std::function<void(uint64_t index, std::vector<ReadGate::Read>&& reads)> readsConfirmed;
+    // A peer's message that is not raft's (the lease forwarding protocol):
+    // true when taken. Runs on the transport's thread (optional).
+    std::function<bool(raftpb::Message& message)> peerMessage;
     // A WAL save that fsynced took `elapsed` (optional).
     std::function<void(std::chrono::nanoseconds elapsed)> walSynced;
   };
@@ -63,7 +66,7 @@ class RaftNode {
            std::unique_ptr<raft::RawNode> node, raft::MemoryStorage& storage,
            std::unique_ptr<wal::Wal> wal, std::unique_ptr<wal::Snapshotter> snapshotter,
            WaitRegistry& waiters, StartupGate& startup, transport::Transport& transport,
-           Hooks hooks);
+           Hooks hooks, bool singleMember);
   ~RaftNode();
   RaftNode(const RaftNode&) = delete;
   RaftNode& operator=(const RaftNode&) = delete;
@@ -90,6 +93,12 @@ class RaftNode {
   uint64_t nextId() { return nextRequestId_.fetch_add(1); }
   // The transport's delivery: steps `message` on the next loop turn.
   void step(raftpb::Message&& message);
+  // Sends a message that is not raft's to peer `message.to()` (from this
+  // member), on the transport; any thread.
+  void sendPeerMessage(raftpb::Message&& message);
+  // The transport's feedback, reported to raft on the next loop turn.
+  void reportUnreachable(uint64_t peer);
+  void reportSnapshot(uint64_t peer, bool failed);
   uint64_t memberId() const { return memberId_; }
   uint64_t leader() const { return lead_.load(); }
   bool isLeader() const { return lead_.load() == memberId_; }
@@ -126,6 +135,11 @@ class RaftNode {
   StartupGate& startup_;          // internally synchronised
   transport::Transport& transport_;
   const Hooks hooks_;
+  // The only member there is: it campaigns at once instead of after an
+  // election timeout. Never for a cluster member: while a restarted member
+  // re-applies its conf changes its configuration may briefly hold only
+  // itself, and campaigning then would elect a second leader.
+  const bool singleMember_;
 
   // Raft loop only (constructed on the main thread before the loop starts).
   std::unique_ptr<raft::RawNode> node_;
@@ -146,7 +160,10 @@ class RaftNode {
   std::vector<ReadGate::Read> pendingReads_;                        // guarded by mu_
   std::vector<std::shared_ptr<ConfChangeRequest>> pendingConfChanges_;  // guarded by mu_
   std::vector<raftpb::Message> pendingMessages_;                        // guarded by mu_
-  bool stop_ = false;                                                   // guarded by mu_
+  // Transport feedback: (peer, kind) with kind 0 unreachable, 1 snapshot
+  // sent, 2 snapshot failed.
+  std::vector<std::pair<uint64_t, int>> pendingReports_;  // guarded by mu_
+  bool stop_ = false;                                     // guarded by mu_
 
   // Written by the raft loop, read anywhere.
   std::atomic<uint64_t> lead_{0};

@@ -1,6 +1,8 @@
 #include "server.h"
 
 #include <chrono>
+#include <future>
+#include <thread>
 
 #include "apply_chain.h"
 #include "apply_loop.h"
@@ -14,12 +16,15 @@
 #include "lease/min_lease_ttl.h"
 #include "lease_applier.h"
 #include "lease_driver.h"
+#include "lease_forwarder.h"
 #include "lease_server.h"
 #include "maintenance_server.h"
 #include "member_ids.h"
+#include "member_publish.h"
 #include "member_snapshots.h"
 #include "metrics/metrics_registry.h"
 #include "mvcc/kv_store.h"
+#include "mvcc/write_txn.h"
 #include "raft_node.h"
 #include "reads.h"
 #include "request_auth.h"
@@ -27,6 +32,7 @@
 #include "service_context.h"
 #include "startup_gate.h"
 #include "transport/null_transport.h"
+#include "transport/tcp_transport.h"
 #include "watch/watch_hub.h"
 #include "watch_server.h"
 #include "watch_syncer.h"
@@ -60,11 +66,13 @@ std::string joined(const std::vector<std::string>& items, const char* sep) {
 }  // namespace
 
 Server::Server(ServerOptions options, std::unique_ptr<storage::Backend> backend, Logger& logger,
-               const plugin::PluginRegistry& registry, Metrics* metrics)
+               const plugin::PluginRegistry& registry, Metrics* metrics,
+               TransportFactory transportFactory)
     : options_(std::move(options)),
       logger_(logger),
       registry_(registry),
       backend_(std::move(backend)),
+      transportFactory_(std::move(transportFactory)),
       // A single member has no peers; the cluster transport replaces this.
       transport_(std::make_unique<transport::NullTransport>()),
       events_(std::make_unique<ServerEvents>()),
@@ -105,6 +113,23 @@ Status Server::start() {
   clusterId_ = m.clusterId;
   store_ = std::move(m.store);
   store_->observeCommits(metrics_.backendCommit);
+  {
+    std::unique_ptr<storage::ReadTxn> read = backend_->beginRead();
+    if (Status st = members_.load(*read); !st) return st;
+  }
+  clusterMode_ = m.peers.size() > 1;
+  if (clusterMode_) {
+    if (transportFactory_) {
+      transport_ = transportFactory_(memberId_, clusterId_);
+    } else {
+      transport::TcpTransportOptions topts;
+      topts.localId = memberId_;
+      topts.clusterId = clusterId_;
+      topts.listenUrls = options_.listenPeerUrls;
+      transport_ = std::make_unique<transport::TcpTransport>(std::move(topts), logger_);
+    }
+    for (const auto& [id, urls] : m.peers) transport_->addPeer(id, urls);
+  }
 
   lessor_ = std::make_unique<lease::Lessor>(lessorConfig(options_));
   leaseApplier_ = std::make_unique<LeaseApplier>(*store_, *lessor_, logger_);
@@ -153,31 +178,52 @@ Status Server::start() {
   hooks.walSynced = [this](std::chrono::nanoseconds elapsed) {
     metrics_.walFsync->observe(std::chrono::duration<double>(elapsed).count());
   };
+  hooks.peerMessage = [this](raftpb::Message& msg) {
+    return leaseForwarder_ != nullptr && leaseForwarder_->onPeerMessage(msg);
+  };
   hooks.readsConfirmed = [this](uint64_t index, std::vector<ReadGate::Read>&& reads) {
     reads_->confirmed(index, std::move(reads));
   };
   raft_ = std::make_unique<RaftNode>(options_, logger_, memberId_, std::move(m.node), raftStorage_,
                                      std::move(m.wal), std::move(m.snapshotter), waiters_,
-                                     *startup_, *transport_, std::move(hooks));
+                                     *startup_, *transport_, std::move(hooks), !clusterMode_);
   reads_ = std::make_unique<Reads>(*raft_, kReadThreads, m.appliedIndex);
   cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
-                                             registry_.authorizer());
+                                             registry_.authorizer(), members_);
   compactor_ = std::make_unique<Compactor>(*store_, *replyPool_, logger_);
   chain_ = std::make_unique<ApplyChain>(registry_, *kvApplier_, *leaseApplier_, *compactor_,
                                         *store_, *backend_, logger_);
+  chain_->addApplier(etcdserverpb::InternalRaftRequest::kV2FieldNumber,
+                     [this](const ApplyRequest& r, ApplyOutcome* out) {
+                       std::unique_ptr<mvcc::WriteTxn> txn = store_->write();
+                       out->result.status = applyV2Request(r.entry.v2(), members_, &txn->batch());
+                       if (Status st = txn->end(r.index); !st) out->result.status = st;
+                     });
   snapshots_ = std::make_unique<MemberSnapshots>(options_, logger_, *backend_, raftStorage_, *raft_,
                                                  m.snapshotIndex);
   applyLoop_ = std::make_unique<ApplyLoop>(
       ApplyLoop::Parts{options_, logger_, registry_, *store_, chain_->head(), waiters_, *replyPool_,
                        *compactor_, *leaseApplier_, *watchHub_, *events_, *reads_, *startup_,
-                       *snapshots_, *raft_, *cluster_, metrics_},
+                       *snapshots_, *raft_, *cluster_, metrics_, members_,
+                       [this](uint64_t id, const std::vector<std::string>& urls) {
+                         if (urls.empty()) {
+                           transport_->removePeer(id);
+                         } else {
+                           transport_->addPeer(id, urls);
+                         }
+                       }},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);
+  if (clusterMode_) {
+    leaseForwarder_ = std::make_unique<LeaseForwarder>(*raft_, *leaseDriver_, *lessor_, *cluster_);
+  }
 
-  ServiceContext services{
-      options_, registry_.authorizer(), *raft_,    *reads_, *cluster_, *kvApplier_,
-      *lessor_, *leaseDriver_,          *watchHub_};
+  ServiceContext services{options_,   registry_.authorizer(),
+                          *raft_,     *reads_,
+                          *cluster_,  *kvApplier_,
+                          *lessor_,   *leaseDriver_,
+                          *watchHub_, leaseForwarder_.get()};
   kv_ = std::make_unique<KvServer>(services);
   lease_ = std::make_unique<LeaseServer>(services);
   watch_ = std::make_unique<WatchServer>(services);
@@ -206,12 +252,20 @@ Status Server::startParts() {
   compactor_->start();
   watchSyncer_->start();
   leaseDriver_->start();
+  if (leaseForwarder_) leaseForwarder_->start();
 
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(10 * options_.electionTimeoutMs + 10000);
-  if (!startup_->wait(deadline)) {
-    stop();
-    return Status(StatusCode::Unavailable, "member did not become ready (no leader elected)");
+  if (clusterMode_) {
+    if (Status st = publish(); !st) {
+      stop();
+      return st;
+    }
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(10 * options_.electionTimeoutMs + 10000);
+    if (!startup_->wait(deadline)) {
+      stop();
+      return Status(StatusCode::Unavailable, "member did not become ready (no leader elected)");
+    }
   }
   logger_.info(kCaller, "published local member to cluster through raft",
                jsonField("local-member-id", idToHex(memberId_)) + "," +
@@ -228,6 +282,32 @@ Status Server::startParts() {
   return Status::ok();
 }
 
+Status Server::publish() {
+  // etcd retries forever; Cairn gives the other members a minute to come up
+  // (SIGTERM is only taken once start() returned).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60) +
+                        std::chrono::milliseconds(10 * options_.electionTimeoutMs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto result = std::make_shared<std::promise<Status>>();
+    std::future<Status> answered = result->get_future();
+    // Every proposal is answered: applied, dropped (no leader), timed out
+    // or stopped.
+    raft_->propose(publishRequest(memberId_, options_.name, options_.advertiseClientUrls),
+                   [result](ApplyResult&& r) { result->set_value(std::move(r.status)); });
+    Status st = answered.get();
+    if (st) return Status::ok();
+    if (st.is(Error::Stopped) || st.is(Error::MemberNotFound)) return st;
+    if (!st.is(Error::NoLeader)) {
+      logger_.warn("etcdserver/server.go", "failed to publish local member to cluster through raft",
+                   jsonField("local-member-id", idToHex(memberId_)) + "," +
+                       jsonField("error", st.message()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.heartbeatIntervalMs));
+  }
+  return Status(StatusCode::Unavailable,
+                "member did not join the cluster (no leader elected with a quorum of members)");
+}
+
 void Server::stop() {
   if (stopped_.exchange(true)) return;
   if (sourcesAttached_) ServerMetrics::detachSources(metricsRegistry_);
@@ -235,6 +315,7 @@ void Server::stop() {
   if (reads_) reads_->refuse();
   // Kept (not destroyed) until the server is: proposal callbacks of its
   // revokes still run when the waiters fail below.
+  if (leaseForwarder_) leaseForwarder_->stop();
   if (leaseDriver_) leaseDriver_->stop();
   if (maintenance_) maintenance_->stop();
   if (watchSyncer_) watchSyncer_->stop();

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <memory>
 
 #include "cairn/cluster.h"
@@ -33,6 +34,7 @@
 #include "cairn/service.h"
 #include "cairn/status.h"
 #include "cairn/storage.h"
+#include "member_registry.h"
 #include "plugin/plugin_registry.h"
 #include "raft/memory_storage.h"
 #include "server_metrics.h"
@@ -65,6 +67,7 @@ class KvApplier;
 class KvServer;
 class LeaseApplier;
 class LeaseDriver;
+class LeaseForwarder;
 class LeaseServer;
 class MaintenanceServer;
 class MemberSnapshots;
@@ -77,11 +80,17 @@ class WatchSyncer;
 
 class Server {
  public:
+  // Makes a cluster member's transport once its ids are known; the default
+  // is a TcpTransport on --listen-peer-urls (tests pass a simulated network).
+  using TransportFactory =
+      std::function<std::unique_ptr<transport::Transport>(uint64_t memberId, uint64_t clusterId)>;
+
   // `registry` is sealed and outlives the server. The member's figures go
   // into `metrics` (the registry plugins share), which outlives the server;
   // without one they go into a registry of the server's own.
   Server(ServerOptions options, std::unique_ptr<storage::Backend> backend, Logger& logger,
-         const plugin::PluginRegistry& registry, Metrics* metrics = nullptr);
+         const plugin::PluginRegistry& registry, Metrics* metrics = nullptr,
+         TransportFactory transportFactory = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -115,11 +124,15 @@ class Server {
 
  private:
   Status startParts();
+  // A cluster member: proposes its attributes until they are applied here
+  // (etcd's publish), which also means it caught up with the cluster.
+  Status publish();
 
   const ServerOptions options_;
   Logger& logger_;
   const plugin::PluginRegistry& registry_;
   std::unique_ptr<storage::Backend> backend_;
+  const TransportFactory transportFactory_;
   std::unique_ptr<transport::Transport> transport_;
   // Before start() (any thread may subscribe, e.g. a plugin's start()).
   std::unique_ptr<ServerEvents> events_;
@@ -132,8 +145,10 @@ class Server {
   // constant afterwards.
   uint64_t memberId_ = 0;
   uint64_t clusterId_ = 0;
+  bool clusterMode_ = false;         // more than one member at start
   raft::MemoryStorage raftStorage_;  // internally synchronised
   WaitRegistry waiters_;             // internally synchronised
+  MemberRegistry members_;           // internally synchronised
   std::unique_ptr<StartupGate> startup_;
   std::unique_ptr<mvcc::KvStore> store_;
   std::unique_ptr<lease::Lessor> lessor_;      // internally synchronised
@@ -152,6 +167,7 @@ class Server {
   std::unique_ptr<ApplyLoop> applyLoop_;
   std::unique_ptr<WatchSyncer> watchSyncer_;
   std::unique_ptr<LeaseDriver> leaseDriver_;
+  std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
   std::unique_ptr<KvServer> kv_;
   std::unique_ptr<LeaseServer> lease_;
   std::unique_ptr<WatchServer> watch_;

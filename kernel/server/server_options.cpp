@@ -25,6 +25,7 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   o.walDir = cfg.walDir;
   o.advertisePeerUrls = urlStrings(cfg.initialAdvertisePeerUrls);
   o.advertiseClientUrls = urlStrings(cfg.advertiseClientUrls);
+  o.listenPeerUrls = cfg.listenPeerUrls;
   o.initialCluster = cfg.initialCluster;
   o.initialClusterToken = cfg.initialClusterToken;
   o.initialClusterState = cfg.initialClusterState;

@@ -8,6 +8,7 @@
 #include "kv_applier.h"
 #include "lease/lessor.h"
 #include "lease_driver.h"
+#include "lease_forwarder.h"
 #include "mvcc/kv_store.h"
 #include "raft_node.h"
 #include "reads.h"
@@ -26,6 +27,8 @@ struct ServiceContext {
   lease::Lessor& lessor;
   LeaseDriver& leaseDriver;
   watch::WatchHub& watchHub;
+  // A cluster member's way to the leader's lessor; null for a single member.
+  LeaseForwarder* leaseForwarder;
 };
 
 }  // namespace cairn::server

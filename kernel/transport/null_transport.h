@@ -9,8 +9,10 @@ namespace cairn::transport {
 
 class NullTransport final : public Transport {
  public:
-  Status start(Deliver /*deliver*/) override { return Status::ok(); }
+  Status start(Deliver /*deliver*/, Feedback /*feedback*/) override { return Status::ok(); }
   void send(std::vector<raftpb::Message>&& /*messages*/) override {}
+  void addPeer(uint64_t /*id*/, const std::vector<std::string>& /*peerUrls*/) override {}
+  void removePeer(uint64_t /*id*/) override {}
   void stop() override {}
 };
 

@@ -2,12 +2,17 @@
 //
 // The raft node hands the transport the messages of each Ready after they
 // were persisted, and the transport hands every message a peer sent to the
-// `deliver` function it was started with (the raft node's step queue). A
-// multi-member transport (persistent peer connections, snapshot streaming)
-// implements this interface; a single member uses NullTransport.
+// `deliver` function it was started with (the raft node's step queue). What
+// the transport learns about a peer that raft must know (unreachable, a
+// snapshot that could not be sent) goes to the Feedback callbacks, which the
+// raft node turns into RawNode::reportUnreachable / reportSnapshot (local
+// messages raft refuses from the network). TcpTransport is the cluster's;
+// a single member uses NullTransport.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "cairn/raftpb.pb.h"
@@ -19,15 +24,24 @@ class Transport {
  public:
   // Called from the transport's own threads, once per incoming message.
   using Deliver = std::function<void(raftpb::Message&& message)>;
+  // Called from the transport's own threads (or from send()).
+  struct Feedback {
+    std::function<void(uint64_t peer)> unreachable;
+    std::function<void(uint64_t peer, bool failed)> snapshotStatus;
+  };
 
   virtual ~Transport() = default;
 
-  // Starts delivering incoming messages to `deliver` (it must stay valid
-  // until stop() returns).
-  virtual Status start(Deliver deliver) = 0;
+  // Starts delivering incoming messages to `deliver` (it and `feedback` must
+  // stay valid until stop() returns).
+  virtual Status start(Deliver deliver, Feedback feedback) = 0;
   // Queues the messages of one Ready for their peers. Called on the raft
   // loop: must not block on the network.
   virtual void send(std::vector<raftpb::Message>&& messages) = 0;
+  // Adds (or re-addresses) a peer reachable at `peerUrls`.
+  virtual void addPeer(uint64_t id, const std::vector<std::string>& peerUrls) = 0;
+  // Forgets a peer; messages to it are dropped from now on.
+  virtual void removePeer(uint64_t id) = 0;
   // After it returns, `deliver` is not running and will not run again.
   virtual void stop() = 0;
 };

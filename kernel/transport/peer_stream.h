@@ -1,0 +1,85 @@
+// PeerStream: one outgoing connection to one peer for one lane.
+//
+// Dials the peer (its URLs in turn), says hello, waits for the answer and
+// then writes whatever is queued, many messages per write (OutboundQueue).
+// The connection is write-only after the hello; a pending one-byte read
+// notices the peer closing it. Any failure drops what is queued, tells raft
+// the peer is unreachable (its leader then probes instead of streaming) and
+// dials again after a backoff (50 ms doubling to 1 s by default).
+//
+// Threads: everything runs on the transport's io thread; the object is
+// shared with its pending handlers, which check `generation_` so that a
+// callback of an abandoned connection does nothing.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backoff.h"
+#include "cairn/logger.h"
+#include "cairn/settings.h"
+#include "hello.h"
+#include "outbound_queue.h"
+
+namespace cairn::transport {
+
+struct StreamLimits {
+  std::size_t maxQueuedMessages = 4096;
+  std::size_t maxBatchBytes = 256 * 1024;
+  std::chrono::milliseconds dialTimeout{1000};
+  std::chrono::milliseconds backoffMin{50};
+  std::chrono::milliseconds backoffMax{1000};
+};
+
+class PeerStream : public std::enable_shared_from_this<PeerStream> {
+ public:
+  PeerStream(boost::asio::io_context& io, Logger& logger, Hello hello, std::vector<Url> urls,
+             StreamLimits limits, std::function<void()> unreachable);
+
+  // Starts dialing.
+  void start();
+  void enqueue(raftpb::Message&& m);
+  void setUrls(std::vector<Url> urls) { urls_ = std::move(urls); }
+  // For good: no more dials, queued messages dropped.
+  void close();
+  bool connected() const { return state_ == State::Connected; }
+
+ private:
+  enum class State { Idle, Dialing, Handshaking, Connected, Waiting, Closed };
+
+  void dial();
+  void onConnected(uint64_t generation);
+  void writeMore();
+  void failed(uint64_t generation, const std::string& why);
+
+  boost::asio::io_context& io_;
+  Logger& logger_;
+  const Hello hello_;
+  std::vector<Url> urls_;
+  const StreamLimits limits_;
+  const std::function<void()> unreachable_;
+
+  OutboundQueue queue_;
+  Backoff backoff_;
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;  // dial deadline, then the backoff wait
+  State state_ = State::Idle;
+  uint64_t generation_ = 0;  // bumped for every connection attempt
+  std::size_t nextUrl_ = 0;
+  bool writing_ = false;
+  bool reportedDown_ = false;  // logged once per outage
+  std::string writeBuf_;
+  std::string helloBuf_;
+  std::array<char, kHelloReplyBytes> replyBuf_{};
+  char probe_ = 0;  // the pending read that notices a closed connection
+};
+
+}  // namespace cairn::transport

@@ -1,0 +1,221 @@
+#include "tcp_transport.h"
+
+#include <pthread.h>
+
+#include <boost/asio/post.hpp>
+#include <cctype>
+#include <future>
+
+#include "config/url.h"
+#include "peer_ids.h"
+
+namespace cairn::transport {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+constexpr const char* kCaller = "rafthttp/transport.go";
+
+std::vector<Url> parseUrls(const std::vector<std::string>& texts) {
+  std::vector<Url> out;
+  for (const auto& t : texts) {
+    Url u;
+    if (config::parseUrl(t, &u).empty()) out.push_back(std::move(u));
+  }
+  return out;
+}
+
+}  // namespace
+
+TcpTransport::TcpTransport(TcpTransportOptions options, Logger& logger)
+    : options_(std::move(options)), logger_(logger), work_(asio::make_work_guard(io_)) {}
+
+TcpTransport::~TcpTransport() {
+  stop();
+}
+
+Status TcpTransport::start(Deliver deliver, Feedback feedback) {
+  deliver_ = std::move(deliver);
+  feedback_ = std::move(feedback);
+  for (const Url& url : options_.listenUrls) {
+    if (url.scheme != "http") {
+      return Status(StatusCode::Unimplemented,
+                    "peer URL " + url.raw +
+                        ": only http:// peer URLs are supported (peer TLS is "
+                        "not yet in effect in this Cairn build)");
+    }
+    const std::string host =
+        url.host == "localhost" ? "127.0.0.1" : (url.host.empty() ? "0.0.0.0" : url.host);
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (ec) {
+      return Status(StatusCode::InvalidArgument, "listen tcp " + url.host + ":" +
+                                                     std::to_string(url.port) +
+                                                     ": cannot use host: " + ec.message());
+    }
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    const tcp::endpoint endpoint(address, url.port);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      // Go's wording: "listen tcp 127.0.0.1:2380: bind: address already in use"
+      // (errno texts in lower case).
+      std::string why = ec.message();
+      if (!why.empty())
+        why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+      return Status(StatusCode::Unavailable,
+                    "listen tcp " + host + ":" + std::to_string(url.port) + ": bind: " + why);
+    }
+    boundPorts_.push_back(acceptor->local_endpoint().port());
+    acceptors_.push_back(std::move(acceptor));
+  }
+  for (auto& a : acceptors_) accept(*a);
+  started_ = true;
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cairn-peer");
+    io_.run();
+  });
+  return Status::ok();
+}
+
+void TcpTransport::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  asio::post(io_, [this, &closed] {
+    closeAllOnIo();
+    closed.set_value();
+  });
+  done.wait();
+  work_.reset();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TcpTransport::closeAllOnIo() {
+  boost::system::error_code ignored;
+  for (auto& a : acceptors_) a->close(ignored);
+  for (auto& [id, peer] : peers_) {
+    for (auto& lane : peer.lanes) lane->close();
+  }
+  peers_.clear();
+  // Closing ends each session, which erases it from sessions_.
+  auto sessions = sessions_;
+  for (const auto& s : sessions) s->close();
+  sessions_.clear();
+}
+
+void TcpTransport::accept(tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      auto session = std::make_shared<InboundSession>(
+          std::move(socket), options_.maxFrameBytes,
+          [this](const Hello& hello) { return acceptHello(hello); }, deliver_,
+          [this](InboundSession* s) {
+            for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+              if (it->get() == s) {
+                sessions_.erase(it);
+                break;
+              }
+            }
+          });
+      sessions_.insert(session);
+      session->start();
+    }
+    accept(acceptor);
+  });
+}
+
+HelloReply TcpTransport::acceptHello(const Hello& hello) {
+  HelloReply reply;
+  reply.clusterId = options_.clusterId;
+  if (hello.clusterId != options_.clusterId) {
+    logger_.warn("rafthttp/http.go", "request cluster ID mismatch",
+                 jsonField("local-member-id", idHex(options_.localId)) + "," +
+                     jsonField("local-member-cluster-id", idHex(options_.clusterId)) + "," +
+                     jsonField("remote-peer-id", idHex(hello.from)) + "," +
+                     jsonField("remote-peer-cluster-id", idHex(hello.clusterId)));
+    reply.status = HelloStatus::ClusterMismatch;
+    return reply;
+  }
+  if (hello.to != options_.localId || peers_.count(hello.from) == 0) {
+    reply.status = HelloStatus::UnknownMember;
+    return reply;
+  }
+  reply.status = HelloStatus::Accepted;
+  return reply;
+}
+
+void TcpTransport::send(std::vector<raftpb::Message>&& messages) {
+  // Snapshots are refused here, on the raft loop, before anything is queued:
+  // a MsgSnap would carry no backend state.
+  std::vector<raftpb::Message> out;
+  out.reserve(messages.size());
+  for (auto& m : messages) {
+    if (m.type() == raftpb::MSG_SNAP) {
+      logger_.warn(
+          kCaller, "cannot send a snapshot to a lagging peer (not yet in effect)",
+          jsonField("remote-peer-id", idHex(m.to())) + "," +
+              jsonField("snapshot-index", static_cast<long long>(m.snapshot().metadata().index())));
+      if (feedback_.snapshotStatus) feedback_.snapshotStatus(m.to(), true);
+      continue;
+    }
+    out.push_back(std::move(m));
+  }
+  if (out.empty()) return;
+  asio::post(io_, [this, out = std::move(out)]() mutable { dispatch(out); });
+}
+
+void TcpTransport::dispatch(std::vector<raftpb::Message>& messages) {
+  for (auto& m : messages) {
+    auto it = peers_.find(m.to());
+    if (it == peers_.end()) continue;  // removed, or never known
+    it->second.lanes[static_cast<int>(laneOf(m))]->enqueue(std::move(m));
+  }
+}
+
+void TcpTransport::addPeer(uint64_t id, const std::vector<std::string>& peerUrls) {
+  if (id == options_.localId) return;
+  asio::post(
+      io_, [this, id, urls = parseUrls(peerUrls)]() mutable { addPeerOnIo(id, std::move(urls)); });
+}
+
+void TcpTransport::addPeerOnIo(uint64_t id, std::vector<Url> urls) {
+  auto it = peers_.find(id);
+  if (it != peers_.end()) {
+    it->second.urls = urls;
+    for (auto& lane : it->second.lanes) lane->setUrls(urls);
+    return;
+  }
+  Peer& peer = peers_[id];
+  peer.urls = urls;
+  for (int i = 0; i < kLaneCount; ++i) {
+    Hello hello{options_.clusterId, options_.localId, id, static_cast<Lane>(i)};
+    peer.lanes[i] =
+        std::make_shared<PeerStream>(io_, logger_, hello, urls, options_.limits, [this, id] {
+          if (feedback_.unreachable) feedback_.unreachable(id);
+        });
+    peer.lanes[i]->start();
+  }
+  logger_.info(kCaller, "added remote peer",
+               jsonField("local-member-id", idHex(options_.localId)) + "," +
+                   jsonField("remote-peer-id", idHex(id)));
+}
+
+void TcpTransport::removePeer(uint64_t id) {
+  asio::post(io_, [this, id] {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    for (auto& lane : it->second.lanes) lane->close();
+    peers_.erase(it);
+    logger_.info(kCaller, "removed remote peer",
+                 jsonField("local-member-id", idHex(options_.localId)) + "," +
+                     jsonField("removed-remote-peer-id", idHex(id)));
+  });
+}
+
+}  // namespace cairn::transport

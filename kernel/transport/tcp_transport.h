@@ -1,0 +1,93 @@
+// TcpTransport: raft messages between the members of a cluster over TCP
+// (Boost.Asio), the Transport of every member of a multi-member cluster.
+//
+// Per peer two persistent outgoing connections (PeerStream), one per Lane,
+// so heartbeats and votes never wait behind a large append; each batches
+// whatever raft queued into one write and redials with backoff. Incoming
+// connections (InboundSession) are accepted on --listen-peer-urls and
+// checked by their hello: same cluster id, addressed to this member, from a
+// member this transport knows. Snapshots are not sent yet: a MsgSnap is
+// reported to raft as a failed snapshot (the follower stays behind and raft
+// retries later) rather than shipping a snapshot without its backend state.
+//
+// Threads: one io thread ("cairn-peer") runs every socket, timer and
+// delivery; send(), addPeer() and removePeer() post to it from any thread.
+// peers_ and sessions_ are touched on the io thread only.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cairn/logger.h"
+#include "cairn/settings.h"
+#include "inbound_session.h"
+#include "peer_stream.h"
+#include "transport.h"
+
+namespace cairn::transport {
+
+struct TcpTransportOptions {
+  uint64_t localId = 0;
+  uint64_t clusterId = 0;
+  std::vector<Url> listenUrls;  // --listen-peer-urls
+  StreamLimits limits;
+  // Largest frame accepted from a peer: a MsgApp of raft's max message size
+  // can still carry one entry of --max-request-bytes and its envelope.
+  std::size_t maxFrameBytes = 64u << 20;
+};
+
+class TcpTransport final : public Transport {
+ public:
+  TcpTransport(TcpTransportOptions options, Logger& logger);
+  ~TcpTransport() override;
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
+
+  // Binds every listen URL (an error names the address, as Go's net.Listen
+  // does) and starts the io thread.
+  Status start(Deliver deliver, Feedback feedback) override;
+  void send(std::vector<raftpb::Message>&& messages) override;
+  void addPeer(uint64_t id, const std::vector<std::string>& peerUrls) override;
+  void removePeer(uint64_t id) override;
+  void stop() override;
+
+  // The ports actually bound (tests listen on port 0).
+  std::vector<uint16_t> boundPorts() const { return boundPorts_; }
+
+ private:
+  struct Peer {
+    std::vector<Url> urls;
+    std::shared_ptr<PeerStream> lanes[kLaneCount];
+  };
+
+  void accept(boost::asio::ip::tcp::acceptor& acceptor);
+  HelloReply acceptHello(const Hello& hello);
+  void addPeerOnIo(uint64_t id, std::vector<Url> urls);
+  void dispatch(std::vector<raftpb::Message>& messages);
+  void closeAllOnIo();
+
+  const TcpTransportOptions options_;
+  Logger& logger_;
+  Deliver deliver_;    // set by start(), read on the io thread
+  Feedback feedback_;  // set by start(), called on the io and raft threads
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;  // io thread after start
+  std::vector<uint16_t> boundPorts_;                                        // written by start()
+  std::map<uint64_t, Peer> peers_;                                          // io thread
+  std::set<std::shared_ptr<InboundSession>> sessions_;                      // io thread
+  bool started_ = false;                                                    // start()/stop() caller
+  bool stopped_ = false;                                                    // start()/stop() caller
+  std::thread thread_;
+};
+
+}  // namespace cairn::transport

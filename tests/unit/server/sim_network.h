@@ -1,0 +1,108 @@
+// SimNetwork: an in-process network for members started in one test, behind
+// the transport seam. One delivery thread hands each message to its
+// addressee in send order; a member can be cut off (isolate) and joined
+// again (heal), both ways at once, which is how a partition looks to raft.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "transport/transport.h"
+
+namespace cairn::server::testing {
+
+class SimNetwork {
+ public:
+  SimNetwork() : thread_([this] { loop(); }) {}
+  ~SimNetwork() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  std::unique_ptr<transport::Transport> transportFor(uint64_t id) {
+    return std::make_unique<Endpoint>(*this, id);
+  }
+  void isolate(uint64_t id) {
+    std::lock_guard lk(mu_);
+    isolated_.insert(id);
+  }
+  void heal() {
+    std::lock_guard lk(mu_);
+    isolated_.clear();
+  }
+
+ private:
+  class Endpoint final : public transport::Transport {
+   public:
+    Endpoint(SimNetwork& net, uint64_t id) : net_(net), id_(id) {}
+    ~Endpoint() override { stop(); }
+    Status start(Deliver deliver, Feedback) override {
+      std::lock_guard lk(deliverMu_);
+      deliver_ = std::move(deliver);
+      std::lock_guard nlk(net_.mu_);
+      net_.endpoints_[id_] = this;
+      return Status::ok();
+    }
+    void send(std::vector<raftpb::Message>&& messages) override {
+      std::lock_guard lk(net_.mu_);
+      for (auto& m : messages) net_.queue_.push_back(std::move(m));
+      net_.cv_.notify_one();
+    }
+    void addPeer(uint64_t, const std::vector<std::string>&) override {}
+    void removePeer(uint64_t) override {}
+    void stop() override {
+      {
+        std::lock_guard nlk(net_.mu_);
+        net_.endpoints_.erase(id_);
+      }
+      // Waits for a delivery in progress.
+      std::lock_guard lk(deliverMu_);
+      deliver_ = nullptr;
+    }
+    SimNetwork& net_;
+    const uint64_t id_;
+    std::mutex deliverMu_;  // held while delivering; stop() waits on it
+    Deliver deliver_;       // guarded by deliverMu_
+  };
+
+  void loop() {
+    std::unique_lock lk(mu_);
+    for (;;) {
+      cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      raftpb::Message m = std::move(queue_.front());
+      queue_.pop_front();
+      if (isolated_.count(m.from()) != 0 || isolated_.count(m.to()) != 0) continue;
+      auto it = endpoints_.find(m.to());
+      if (it == endpoints_.end()) continue;
+      Endpoint* to = it->second;
+      // Delivered without the network lock (the addressee may send at
+      // once) but under its own, so it cannot stop meanwhile.
+      std::unique_lock dlk(to->deliverMu_);
+      lk.unlock();
+      if (to->deliver_) to->deliver_(std::move(m));
+      dlk.unlock();
+      lk.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<raftpb::Message> queue_;        // guarded by mu_
+  std::map<uint64_t, Endpoint*> endpoints_;  // guarded by mu_
+  std::set<uint64_t> isolated_;              // guarded by mu_
+  bool stop_ = false;                        // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace cairn::server::testing

@@ -1,0 +1,249 @@
+// TcpTransport instances in one process, talking over loopback: delivery
+// and order per lane, the priority lane overtaking a saturated bulk lane,
+// reconnection after a peer restarts, and the hello's refusals.
+#include "transport/tcp_transport.h"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace cairn::transport;
+namespace raftpb = cairn::raftpb;
+using namespace std::chrono_literals;
+
+namespace {
+
+class CapturingLogger final : public cairn::Logger {
+ public:
+  void log(cairn::LogLevel, std::string_view, std::string_view msg, std::string_view) override {
+    std::lock_guard lk(mu_);
+    messages_.emplace_back(msg);
+  }
+  bool saw(const std::string& msg) {
+    std::lock_guard lk(mu_);
+    for (const auto& m : messages_) {
+      if (m == msg) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> messages_;
+};
+
+cairn::Url loopback(uint16_t port) {
+  return cairn::Url{"http", "127.0.0.1", port, "http://127.0.0.1:" + std::to_string(port)};
+}
+
+// One member's transport and what reached it.
+struct Member {
+  Member(uint64_t id, uint64_t cluster, uint16_t port = 0) {
+    TcpTransportOptions o;
+    o.localId = id;
+    o.clusterId = cluster;
+    o.listenUrls = {loopback(port)};
+    o.limits.backoffMin = 10ms;
+    o.limits.backoffMax = 50ms;
+    transport = std::make_unique<TcpTransport>(o, logger);
+    Transport::Feedback fb;
+    fb.unreachable = [this](uint64_t) { unreachable++; };
+    fb.snapshotStatus = [this](uint64_t, bool failed) {
+      if (failed) snapshotsFailed++;
+    };
+    REQUIRE(transport
+                ->start(
+                    [this](raftpb::Message&& m) {
+                      std::lock_guard lk(mu);
+                      got.push_back(std::move(m));
+                      cv.notify_all();
+                    },
+                    fb)
+                .isOk());
+    port_ = transport->boundPorts().at(0);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  uint16_t port() const { return port_; }
+
+  // Waits until `pred(got)` holds; false after `timeout`.
+  template <typename Pred>
+  bool waitFor(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, timeout, [&] { return pred(got); });
+  }
+  std::size_t count() {
+    std::lock_guard lk(mu);
+    return got.size();
+  }
+
+  CapturingLogger logger;
+  std::unique_ptr<TcpTransport> transport;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<raftpb::Message> got;  // guarded by mu
+  std::atomic<int> unreachable{0};
+  std::atomic<int> snapshotsFailed{0};
+  uint16_t port_ = 0;
+};
+
+raftpb::Message msg(raftpb::MessageType type, uint64_t from, uint64_t to, uint64_t index,
+                    std::size_t payload = 0) {
+  raftpb::Message m;
+  m.set_type(type);
+  m.set_from(from);
+  m.set_to(to);
+  m.set_index(index);
+  if (payload > 0) m.add_entries()->set_data(std::string(payload, 'p'));
+  return m;
+}
+
+void link(Member& a, uint64_t aId, Member& b, uint64_t bId) {
+  a.transport->addPeer(bId, {b.url()});
+  b.transport->addPeer(aId, {a.url()});
+}
+
+}  // namespace
+
+TEST_CASE("messages reach their peer and in order within each lane") {
+  Member a(1, 100), b(2, 100);
+  link(a, 1, b, 2);
+  std::vector<raftpb::Message> out;
+  for (uint64_t i = 0; i < 500; ++i) {
+    out.push_back(msg(raftpb::MSG_APP, 1, 2, i, 100));
+    out.push_back(msg(raftpb::MSG_HEARTBEAT, 1, 2, i));
+  }
+  // In several Readys, as the raft loop hands them over.
+  for (std::size_t at = 0; at < out.size(); at += 37) {
+    std::vector<raftpb::Message> part(out.begin() + at,
+                                      out.begin() + std::min(out.size(), at + 37));
+    a.transport->send(std::move(part));
+  }
+  REQUIRE(b.waitFor([](const auto& got) { return got.size() == 1000; }));
+  uint64_t nextApp = 0, nextBeat = 0;
+  for (const auto& m : b.got) {
+    REQUIRE(m.from() == 1);
+    if (m.type() == raftpb::MSG_APP) {
+      REQUIRE(m.index() == nextApp++);
+    } else {
+      REQUIRE(m.index() == nextBeat++);
+    }
+  }
+  // And back the other way on b's own connections.
+  b.transport->send({msg(raftpb::MSG_APP_RESP, 2, 1, 7)});
+  REQUIRE(a.waitFor([](const auto& got) { return got.size() == 1; }));
+  REQUIRE(a.got[0].index() == 7);
+}
+
+TEST_CASE("a heartbeat overtakes a backlog of large appends") {
+  Member a(1, 100), b(2, 100);
+  link(a, 1, b, 2);
+  // Connected first, so the test measures lanes, not dialing.
+  a.transport->send({msg(raftpb::MSG_APP, 1, 2, 0, 10), msg(raftpb::MSG_HEARTBEAT, 1, 2, 0)});
+  REQUIRE(b.waitFor([](const auto& got) { return got.size() == 2; }));
+  std::vector<raftpb::Message> appends;
+  for (uint64_t i = 1; i <= 48; ++i) appends.push_back(msg(raftpb::MSG_APP, 1, 2, i, 1 << 20));
+  a.transport->send(std::move(appends));
+  a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, 1)});
+  REQUIRE(b.waitFor([](const auto& got) { return got.size() == 2 + 48 + 1; }, 20000ms));
+  std::size_t beatAt = 0, lastAppendAt = 0;
+  for (std::size_t i = 0; i < b.got.size(); ++i) {
+    if (b.got[i].type() == raftpb::MSG_HEARTBEAT && b.got[i].index() == 1) beatAt = i;
+    if (b.got[i].type() == raftpb::MSG_APP && b.got[i].index() == 48) lastAppendAt = i;
+  }
+  REQUIRE(beatAt < lastAppendAt);
+}
+
+TEST_CASE("a peer that restarts is reached again and raft hears it was unreachable") {
+  Member a(1, 100);
+  auto b = std::make_unique<Member>(2, 100);
+  const uint16_t port = b->port();
+  link(a, 1, *b, 2);
+  a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, 1)});
+  REQUIRE(b->waitFor([](const auto& got) { return got.size() == 1; }));
+  b->transport->stop();
+  b.reset();
+  // The broken connection is noticed (its pending read completes) and
+  // reported without any message having to fail first.
+  for (int i = 0; i < 200 && a.unreachable.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(a.unreachable.load() > 0);
+
+  b = std::make_unique<Member>(2, 100, port);
+  b->transport->addPeer(1, {a.url()});
+  // Raft keeps sending heartbeats; once the stream is redialed they arrive.
+  bool arrived = false;
+  for (int i = 0; i < 250 && !arrived; ++i) {
+    a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, 100 + i)});
+    arrived = b->waitFor([](const auto& got) { return !got.empty(); }, 20ms);
+  }
+  REQUIRE(arrived);
+}
+
+TEST_CASE("members of different clusters refuse each other's connections") {
+  Member a(1, 100), c(3, 200);
+  link(a, 1, c, 3);
+  for (int i = 0; i < 20; ++i) {
+    a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 3, i)});
+    std::this_thread::sleep_for(10ms);
+  }
+  for (int i = 0;
+       i < 200 &&
+       !a.logger.saw("request sent was ignored by remote peer due to cluster ID mismatch");
+       ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(a.logger.saw("request sent was ignored by remote peer due to cluster ID mismatch"));
+  REQUIRE(c.logger.saw("request cluster ID mismatch"));
+  REQUIRE(c.count() == 0);
+  REQUIRE(a.unreachable.load() > 0);
+}
+
+TEST_CASE("a member that does not know the dialer refuses it") {
+  Member a(1, 100), b(2, 100);
+  a.transport->addPeer(2, {b.url()});  // b never adds a
+  for (int i = 0; i < 20; ++i) {
+    a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, i)});
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(b.count() == 0);
+  REQUIRE(a.unreachable.load() > 0);
+}
+
+TEST_CASE("a snapshot is reported failed and never sent without its state") {
+  Member a(1, 100), b(2, 100);
+  link(a, 1, b, 2);
+  raftpb::Message snap = msg(raftpb::MSG_SNAP, 1, 2, 0);
+  snap.mutable_snapshot()->mutable_metadata()->set_index(42);
+  a.transport->send({snap, msg(raftpb::MSG_HEARTBEAT, 1, 2, 5)});
+  REQUIRE(a.snapshotsFailed.load() == 1);
+  REQUIRE(b.waitFor([](const auto& got) { return got.size() == 1; }));
+  REQUIRE(b.got[0].type() == raftpb::MSG_HEARTBEAT);
+}
+
+TEST_CASE("messages to a removed peer are dropped") {
+  Member a(1, 100), b(2, 100);
+  link(a, 1, b, 2);
+  a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, 1)});
+  REQUIRE(b.waitFor([](const auto& got) { return got.size() == 1; }));
+  a.transport->removePeer(2);
+  a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, 2)});
+  std::this_thread::sleep_for(100ms);
+  REQUIRE(b.count() == 1);
+}
+
+TEST_CASE("a listen address in use is refused with Go's wording") {
+  Member a(1, 100);
+  TcpTransportOptions o;
+  o.localId = 2;
+  o.clusterId = 100;
+  o.listenUrls = {loopback(a.port())};
+  CapturingLogger logger;
+  TcpTransport t(o, logger);
+  // SO_REUSEADDR does not allow two listeners on one port.
+  cairn::Status st = t.start([](raftpb::Message&&) {}, {});
+  REQUIRE_FALSE(st.isOk());
+  REQUIRE(st.message() ==
+          "listen tcp 127.0.0.1:" + std::to_string(a.port()) + ": bind: address already in use");
+}
