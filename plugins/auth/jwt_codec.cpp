@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "cairn/logger.h"
+
 namespace cairn::auth::jwt {
 namespace {
 
@@ -200,37 +202,8 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
 }
 
 std::string jsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kHex[(c >> 4) & 0xF]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
+  // The SDK's one JSON string escaper (the log fields' too).
+  return "\"" + jsonEscape(s) + "\"";
 }
 
 std::optional<std::map<std::string, JsonValue>> parseFlatObject(std::string_view json) {
