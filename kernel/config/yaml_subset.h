@@ -34,6 +34,16 @@ struct YamlNode {
   int line = 0;                 // 1-based line where the node starts
   std::vector<YamlNode> items;  // Sequence
   std::vector<std::pair<std::string, YamlNode>> entries;  // Mapping, in file order
+
+  // Defined out of line: inline, they would instantiate pair<string,
+  // YamlNode> while YamlNode is still incomplete, which clang (the fuzz
+  // build) rejects.
+  YamlNode();
+  ~YamlNode();
+  YamlNode(const YamlNode&);
+  YamlNode(YamlNode&&) noexcept;
+  YamlNode& operator=(const YamlNode&);
+  YamlNode& operator=(YamlNode&&) noexcept;
 };
 
 struct YamlError {

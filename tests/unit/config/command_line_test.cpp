@@ -326,13 +326,14 @@ TEST_CASE("Lua hook flags: defaults, and --lua-hooks-dir loads the plugin", "[co
   CHECK(d.cfg.raw.at("lua-memory-limit") == "67108864");
   CHECK(d.cfg.raw.at("lua-instruction-limit") == "10000000");
   CHECK(d.cfg.raw.at("lua-hooks-dir").empty());
-  CHECK(d.cfg.plugins == std::vector<std::string>{"api-grpc", "concurrency"});
+  CHECK(d.cfg.plugins == std::vector<std::string>{"api-http", "api-grpc", "concurrency", "auth"});
 
   ParseRun r = runParse({"--lua-hooks-dir=/etc/hooks", "--lua-instruction-limit=5000"});
   REQUIRE(r.status.isOk());
   CHECK(r.cfg.raw.at("lua-hooks-dir") == "/etc/hooks");
   CHECK(r.cfg.raw.at("lua-instruction-limit") == "5000");
-  CHECK(r.cfg.plugins == std::vector<std::string>{"api-grpc", "concurrency", "lua-hooks"});
+  CHECK(r.cfg.plugins ==
+        std::vector<std::string>{"api-http", "api-grpc", "concurrency", "auth", "lua-hooks"});
   CHECK(r.cfg.notYetInEffect.empty());
   // Named already: not loaded twice.
   CHECK(runParse({"--plugins=lua-hooks,api-grpc", "--lua-hooks-dir=/h"}).cfg.plugins ==
