@@ -60,7 +60,7 @@ MemberMetrics::MemberMetrics(Host& host) {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double pageSize = static_cast<double>(sysconf(_SC_PAGESIZE));
   m.counterFunction("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                  [ticks] { return (statField(14) + statField(15)) / ticks; });
+                    [ticks] { return (statField(14) + statField(15)) / ticks; });
   m.gaugeFunction("process_resident_memory_bytes", "Resident memory size in bytes.",
                   [pageSize] { return statField(24) * pageSize; });
   m.gaugeFunction("process_virtual_memory_bytes", "Virtual memory size in bytes.",
