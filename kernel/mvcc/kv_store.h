@@ -85,6 +85,20 @@ class KvStore {
   Status range(std::string_view key, std::string_view end, const RangeOptions& opts,
                RangeResult* out) const;
 
+  // etcd's HashByRev (HashKV): CRC-32C over the "key" bucket's name and
+  // every (revision key, value) up to `rev` (0: the current revision),
+  // leaving out revisions below the compaction that it will delete, so the
+  // hash is the same on every member at a revision, and equal to etcd's for
+  // the same history (the bucket's bytes are etcd's). Error::Compacted if
+  // 0 < rev <= compactedRevision(), Error::FutureRev if rev >
+  // currentRevision(). Any thread.
+  struct KvHash {
+    uint32_t hash = 0;
+    int64_t currentRev = 0;
+    int64_t compactRev = 0;
+  };
+  Status hashKv(int64_t rev, KvHash* out) const;
+
   // Starts the write transaction of one applied entry. Apply thread only, one
   // at a time.
   std::unique_ptr<WriteTxn> write();

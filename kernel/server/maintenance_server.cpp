@@ -85,10 +85,30 @@ void MaintenanceServer::hash(const RequestContext& /*ctx*/,
   done(notImplemented("Hash"), {});
 }
 
-void MaintenanceServer::hashKv(const RequestContext& /*ctx*/,
-                               const etcdserverpb::HashKVRequest& /*req*/,
+void MaintenanceServer::hashKv(const RequestContext& ctx, const etcdserverpb::HashKVRequest& req,
                                Done<etcdserverpb::HashKVResponse> done) {
-  done(notImplemented("HashKV"), {});
+  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
+  // A local answer, as etcd's: each member hashes its own store.
+  reads_.serializable([this, rev = req.revision(), done = std::move(done)](const Status& gate) {
+    etcdserverpb::HashKVResponse resp;
+    if (!gate) {
+      done(gate, std::move(resp));
+      return;
+    }
+    mvcc::KvStore::KvHash h;
+    if (Status st = store_.hashKv(rev, &h); !st) {
+      done(st, std::move(resp));
+      return;
+    }
+    *resp.mutable_header() = cluster_.currentHeader();
+    resp.mutable_header()->set_revision(h.currentRev);
+    resp.set_hash(h.hash);
+    resp.set_compact_revision(h.compactRev);
+    done(Status::ok(), std::move(resp));
+  });
 }
 
 void MaintenanceServer::moveLeader(const RequestContext& /*ctx*/,

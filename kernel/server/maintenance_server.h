@@ -18,6 +18,7 @@
 #include "cairn/maintenance.h"
 #include "cairn/storage.h"
 #include "cluster_server.h"
+#include "mvcc/kv_store.h"
 #include "raft_node.h"
 #include "reads.h"
 
@@ -30,11 +31,12 @@ inline constexpr const char* kEtcdServerVersion = "3.4.23";
 class MaintenanceServer final : public Maintenance {
  public:
   MaintenanceServer(Authorizer* authorizer, const ClusterServer& cluster, storage::Backend& backend,
-                    const RaftNode& raft, std::function<uint64_t()> appliedIndex, Reads& reads,
-                    Logger& logger)
+                    const mvcc::KvStore& store, const RaftNode& raft,
+                    std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger)
       : authorizer_(authorizer),
         cluster_(cluster),
         backend_(backend),
+        store_(store),
         raft_(raft),
         appliedIndex_(std::move(appliedIndex)),
         reads_(reads),
@@ -70,7 +72,8 @@ class MaintenanceServer final : public Maintenance {
  private:
   Authorizer* const authorizer_;  // null: auth disabled
   const ClusterServer& cluster_;
-  storage::Backend& backend_;  // thread-safe
+  storage::Backend& backend_;   // thread-safe
+  const mvcc::KvStore& store_;  // thread-safe (hashKv)
   const RaftNode& raft_;
   const std::function<uint64_t()> appliedIndex_;
   Reads& reads_;

@@ -228,7 +228,7 @@ Status Server::start() {
   lease_ = std::make_unique<LeaseServer>(services);
   watch_ = std::make_unique<WatchServer>(services);
   maintenance_ = std::make_unique<MaintenanceServer>(
-      registry_.authorizer(), *cluster_, *backend_, *raft_,
+      registry_.authorizer(), *cluster_, *backend_, *store_, *raft_,
       [loop = applyLoop_.get()] { return loop->appliedIndex(); }, *reads_, logger_);
 
   ServerMetrics::attachSources(

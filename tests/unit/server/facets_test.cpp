@@ -157,11 +157,32 @@ TEST_CASE("cluster and maintenance facets describe the single member", "[cluster
   CHECK(dst.isOk());
   CHECK(defrag.header().member_id() == server.memberId());
 
-  auto [hst, _] = call<etcdserverpb::HashKVResponse>([&](auto done) {
-    maintenance.hashKv(RequestContext(), etcdserverpb::HashKVRequest(), std::move(done));
+  auto hashAt = [&](int64_t rev) {
+    etcdserverpb::HashKVRequest req;
+    req.set_revision(rev);
+    return call<etcdserverpb::HashKVResponse>(
+        [&](auto done) { maintenance.hashKv(RequestContext(), req, std::move(done)); });
+  };
+  const int64_t rev = written.header().revision();
+  auto [hst, current] = hashAt(0);
+  REQUIRE(hst.isOk());
+  CHECK(current.header().revision() == rev);
+  CHECK(current.header().member_id() == server.memberId());
+  CHECK(current.compact_revision() == -1);
+  auto [hst2, explicitRev] = hashAt(rev);
+  REQUIRE(hst2.isOk());
+  CHECK(explicitRev.hash() == current.hash());
+  auto [hst3, earlier] = hashAt(rev - 1);
+  REQUIRE(hst3.isOk());
+  CHECK(earlier.hash() != current.hash());
+  auto [fst, future] = hashAt(rev + 1);
+  CHECK(fst.is(Error::FutureRev));
+
+  auto [hashSt, _] = call<etcdserverpb::HashResponse>([&](auto done) {
+    maintenance.hash(RequestContext(), etcdserverpb::HashRequest(), std::move(done));
   });
-  CHECK(hst.code() == StatusCode::Unimplemented);
-  CHECK(hst.message() == "etcdserverpb.Maintenance.HashKV is not implemented in this Cairn build");
+  CHECK(hashSt.code() == StatusCode::Unimplemented);
+  CHECK(hashSt.message() == "etcdserverpb.Maintenance.Hash is not implemented in this Cairn build");
 
   bool ready = false;
   auto stream = maintenance.snapshot(RequestContext(), [&] { ready = true; });
