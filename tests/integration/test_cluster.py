@@ -149,6 +149,15 @@ def test_leader_killed_new_leader_writes_continue_restart_catches_up(flavour):
         assert leader.ctl("put", "after", "restart").check().out == "OK\n"
         for m in c.members:
             assert m.ctl("get", "after", "--print-value-only").check().out == "restart\n"
+        # Every member holds the same history: HashKV at one revision agrees.
+        rev = json.loads(c.members[0].ctl("get", "after", "-w", "json").check().out)[
+            "header"]["revision"]
+        hashes = set()
+        for m in c.members:
+            m.ctl("get", "after").check()  # linearizable: m has applied rev
+            out = m.ctl("endpoint", "hashkv", f"--rev={rev}", "-w", "json").check().out
+            hashes.add(json.loads(out)[0]["HashKV"]["hash"])
+        assert len(hashes) == 1, hashes
 
 
 def test_leases_and_watches_work_on_every_member(flavour):
