@@ -100,9 +100,14 @@ raftpb::Message msg(raftpb::MessageType type, uint64_t from, uint64_t to, uint64
   return m;
 }
 
+// The receiving side learns its peer first: addPeer() is posted to each
+// transport's io thread, and a hello from a member the receiver does not know
+// yet is refused, which drops what the sender had queued (as a broken stream
+// does; raft sends again, a test would wait forever). Posted before `a` can
+// dial, b's addPeer runs before b's io thread sees that connection.
 void link(Member& a, uint64_t aId, Member& b, uint64_t bId) {
-  a.transport->addPeer(bId, {b.url()});
   b.transport->addPeer(aId, {a.url()});
+  a.transport->addPeer(bId, {b.url()});
 }
 
 }  // namespace
