@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/kernel_thread.h"
 #include "cairn/host.h"
 #include "config/flag_spec.h"
 #include "config/go_values.h"
@@ -30,47 +31,7 @@
 
 namespace cairn::api::test {
 
-// One thread running posted tasks in order, standing in for the kernel's
-// apply loop. The destructor runs what is queued, then joins.
-class KernelThread {
- public:
-  KernelThread() : thread_([this] { run(); }) {}
-  ~KernelThread() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_all();
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
-  std::thread thread_;                       // last: starts after the fields above exist
-};
+using cairn::test::KernelThread;  // tests/unit/common/kernel_thread.h
 
 // Recorded requests and the scripted behaviour of one KV or Lease method.
 template <typename Request, typename Response>

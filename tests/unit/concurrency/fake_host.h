@@ -27,48 +27,12 @@
 #include <thread>
 #include <vector>
 
+#include "../common/kernel_thread.h"
 #include "cairn/host.h"
 
 namespace cairn::concurrency::test {
 
-class KernelThread {
- public:
-  KernelThread() : thread_([this] { run(); }) {}
-  ~KernelThread() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_all();
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
-  std::thread thread_;
-};
+using cairn::test::KernelThread;  // tests/unit/common/kernel_thread.h
 
 class FakeStore;
 
