@@ -105,7 +105,17 @@ TEST_CASE("a simulated 3-member cluster has one leader and serves writes and rea
     REQUIRE(m->cluster().members().size() == 3);
     REQUIRE(m->clusterId() == c.members[0]->clusterId());
   }
-  // Every member published its name and client URL.
+  // Every member published its name and client URL. Each member serves once
+  // its own publish applied; member 0 may apply the others' a moment later.
+  auto allPublished = [&] {
+    for (const MemberInfo& info : c.members[0]->cluster().members()) {
+      if (info.name.empty()) return false;
+    }
+    return true;
+  };
+  for (int i = 0; i < 500 && !allPublished(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   for (const MemberInfo& info : c.members[0]->cluster().members()) {
     REQUIRE_FALSE(info.name.empty());
     REQUIRE(info.clientUrls.size() == 1);
