@@ -122,9 +122,6 @@ Status checkIntervals(const google::protobuf::RepeatedPtrField<RequestOp>& reqs,
   return Status::ok();
 }
 
-bool validSortOrder(int v) {
-  return etcdserverpb::RangeRequest_SortOrder_IsValid(v);
-}
 bool validSortTarget(int v) {
   return etcdserverpb::RangeRequest_SortTarget_IsValid(v);
 }
@@ -133,9 +130,17 @@ bool validSortTarget(int v) {
 
 Status checkRangeRequest(const etcdserverpb::RangeRequest& r) {
   if (r.key().empty()) return Status(Error::EmptyKey);
-  if (!validSortOrder(r.sort_order()) || !validSortTarget(r.sort_target())) {
-    return Status(Error::InvalidSortOption);
+  // etcd 3.4 leaves a range with an unknown sort order unsorted (so does
+  // Cairn); a range it would sort by an unknown target finds no sorter, and
+  // etcd's member panics on it, so Cairn refuses that one.
+  auto order = r.sort_order();
+  if (r.sort_target() != etcdserverpb::RangeRequest::KEY &&
+      order == etcdserverpb::RangeRequest::NONE) {
+    order = etcdserverpb::RangeRequest::ASCEND;
   }
+  const bool sorts =
+      order == etcdserverpb::RangeRequest::ASCEND || order == etcdserverpb::RangeRequest::DESCEND;
+  if (sorts && !validSortTarget(r.sort_target())) return Status(Error::InvalidSortOption);
   return Status::ok();
 }
 

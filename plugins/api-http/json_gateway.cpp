@@ -1,14 +1,14 @@
 #include "json_gateway.h"
 
 #include <google/protobuf/message.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <memory>
 #include <utility>
 
+#include "gateway_json_decoder.h"
 #include "gateway_stream.h"
+#include "go_json_reader.h"
 #include "json_text.h"
-#include "json_values.h"
 #include "keep_alive_stream_call.h"
 #include "watch_stream_call.h"
 
@@ -175,19 +175,21 @@ std::unique_ptr<GatewayStream> JsonGateway::openStream(const Request& req,
   // message up to the first that does not decode, which ends the client's
   // side, as the gateway's send loop does.
   std::vector<std::unique_ptr<pb::Message>> messages;
-  const JsonValues values = splitJsonValues(std::string_view(req.body().data(), req.body().size()));
-  for (std::string_view value : values.values) {
+  GoJsonReader reader(std::string_view(req.body().data(), req.body().size()));
+  const StatusCode decodeCode = clientStreaming ? StatusCode::Unknown : StatusCode::InvalidArgument;
+  while (true) {
+    GoJsonNode value;
+    std::string decodeError;
+    const GoJsonReader::Outcome outcome = reader.next(&value, &decodeError);
+    if (outcome == GoJsonReader::Outcome::End) break;
     std::unique_ptr<pb::Message> message(prototype->New());
-    pb::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
-    if (auto st = pb::util::JsonStringToMessage(value, message.get(), options); !st.ok()) {
+    if (outcome == GoJsonReader::Outcome::Error ||
+        !decodeGatewayValue(value, message.get(), &decodeError)) {
+      // The gateway passes a stream's first decoding error on as it is
+      // (Unknown, 500) and a server stream's as InvalidArgument; a later
+      // one only ends the client's side.
       if (messages.empty()) {
-        // The gateway passes a stream's first decoding error on as it is
-        // (Unknown, 500) and a server stream's as InvalidArgument.
-        *error = errorResponse(
-            Status(clientStreaming ? StatusCode::Unknown : StatusCode::InvalidArgument,
-                   std::string(st.message())),
-            version);
+        *error = errorResponse(Status(decodeCode, decodeError), version);
         return nullptr;
       }
       break;
@@ -203,13 +205,6 @@ std::unique_ptr<GatewayStream> JsonGateway::openStream(const Request& req,
     }
     messages.push_back(std::move(message));
     if (!clientStreaming) break;
-  }
-  if (values.truncated && messages.empty()) {
-    *error =
-        errorResponse(Status(clientStreaming ? StatusCode::Unknown : StatusCode::InvalidArgument,
-                             "unexpected EOF"),
-                      version);
-    return nullptr;
   }
   if (!clientStreaming && messages.empty()) messages.emplace_back(prototype->New());
 
@@ -303,14 +298,10 @@ bool JsonGateway::handle(const Request& req, const Reply& reply) {
   const Route& route = it->second;
   std::shared_ptr<pb::Message> request(
       pb::MessageFactory::generated_factory()->GetPrototype(route.method->input_type())->New());
-  // The gateway decodes an empty body as an empty request.
-  if (!req.body().empty()) {
-    pb::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
-    if (auto st = pb::util::JsonStringToMessage(req.body(), request.get(), options); !st.ok()) {
-      reply(errorResponse(Status(StatusCode::InvalidArgument, std::string(st.message())), version));
-      return true;
-    }
+  if (std::string error; !decodeGatewayBody(std::string_view(req.body().data(), req.body().size()),
+                                            request.get(), &error)) {
+    reply(errorResponse(Status(StatusCode::InvalidArgument, error), version));
+    return true;
   }
   const uint64_t size = request->ByteSizeLong();
   if (size > receiveLimit_) {

@@ -4,10 +4,12 @@
 // Each route names a proto method (the `google.api.http` options of etcd's
 // rpc.proto, v3lock.proto and v3election.proto, which Cairn's proto copy
 // strips); the request and response types come from the method's
-// descriptors, and bodies are translated with protobuf's JSON utilities set
-// up as etcd's gateway marshaler (JSONPb{OrigName: true}): proto field names,
-// int64 as strings, bytes as base64, defaults omitted, unknown fields
-// ignored. Errors are the gateway's body {"error","message","code"} with its
+// descriptors. Request bodies are read as etcd's gateway reads them (Go's
+// json.Decoder and jsonpb: see GatewayJsonDecoder), so the same bodies are
+// accepted and the same error texts returned; responses are written with
+// protobuf's JSON utilities set up as etcd's gateway marshaler
+// (JSONPb{OrigName: true}): proto field names, int64 as strings, bytes as
+// base64, defaults omitted. Errors are the gateway's body {"error","message","code"} with its
 // HTTP status for the gRPC code. Unary methods of the KV, Lease, Cluster
 // (MemberList) and Maintenance facets and of every registered service are
 // served, and the streams (see GatewayStream); a route whose method nobody

@@ -1,5 +1,5 @@
 // The pieces of the gateway's streaming routes that need no socket: how a
-// body splits into messages, the keep-alive call's ordering and end, and the
+// body is read message by message, the keep-alive call's ordering and end, and the
 // stream error object.
 #include <catch2/catch.hpp>
 #include <memory>
@@ -8,7 +8,7 @@
 
 #include "../api_grpc/fake_kernel.h"
 #include "gateway_stream.h"
-#include "json_values.h"
+#include "go_json_reader.h"
 #include "keep_alive_stream_call.h"
 
 using cairn::Done;
@@ -17,26 +17,35 @@ using cairn::Status;
 using cairn::StatusCode;
 using cairn::StreamCall;
 using cairn::api::test::FakeLease;
+using cairn::apihttp::GoJsonNode;
+using cairn::apihttp::GoJsonReader;
 using cairn::apihttp::KeepAliveStreamCall;
-using cairn::apihttp::splitJsonValues;
 using cairn::apihttp::streamErrorJson;
 
-TEST_CASE("a body splits into its top-level JSON values") {
-  auto v = splitJsonValues(R"( {"a":{"b":[1,2]}}{"c":"}{\"]"}  [3] "s" 17 true )");
-  CHECK_FALSE(v.truncated);
-  CHECK(v.values == std::vector<std::string_view>{R"({"a":{"b":[1,2]}})", R"({"c":"}{\"]"})", "[3]",
-                                                  "\"s\"", "17", "true"});
-  CHECK(splitJsonValues("").values.empty());
-  CHECK(splitJsonValues(" \n\t ").values.empty());
+TEST_CASE("a body is read value by value, as Go's json.Decoder reads it") {
+  GoJsonReader reader(R"( {"a":{"b":[1,2]}}{"c":"}{\"]"}  [3] "s" 17 true )");
+  std::vector<std::string_view> raws;
+  GoJsonNode node;
+  std::string error;
+  while (reader.next(&node, &error) == GoJsonReader::Outcome::Value) raws.push_back(node.raw);
+  CHECK(raws == std::vector<std::string_view>{R"({"a":{"b":[1,2]}})", R"({"c":"}{\"]"})", "[3]",
+                                              "\"s\"", "17", "true"});
+  CHECK(GoJsonReader("").next(&node, &error) == GoJsonReader::Outcome::End);
+  CHECK(GoJsonReader(" \n\t ").next(&node, &error) == GoJsonReader::Outcome::End);
 }
 
 TEST_CASE("a body that ends inside a value keeps the values before it") {
-  auto v = splitJsonValues(R"({"a":1} {"b":)");
-  CHECK(v.truncated);
-  CHECK(v.values == std::vector<std::string_view>{R"({"a":1})"});
-  CHECK(splitJsonValues(R"({"a":"\")").truncated);  // the escaped quote does not end it
-  CHECK(splitJsonValues("}").truncated);
-  CHECK(splitJsonValues("{} ]").truncated);
+  GoJsonReader reader(R"({"a":1} {"b":)");
+  GoJsonNode node;
+  std::string error;
+  REQUIRE(reader.next(&node, &error) == GoJsonReader::Outcome::Value);
+  CHECK(node.raw == R"({"a":1})");
+  REQUIRE(reader.next(&node, &error) == GoJsonReader::Outcome::Error);
+  CHECK(error == "unexpected EOF");
+  CHECK(GoJsonReader(R"({"a":"\")").next(&node, &error) == GoJsonReader::Outcome::Error);
+  CHECK(error == "unexpected EOF");  // the escaped quote does not end the string
+  CHECK(GoJsonReader("}").next(&node, &error) == GoJsonReader::Outcome::Error);
+  CHECK(error == "invalid character '}' looking for beginning of value");
 }
 
 namespace {

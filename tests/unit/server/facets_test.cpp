@@ -155,7 +155,7 @@ TEST_CASE("cluster and maintenance facets describe the single member", "[cluster
     maintenance.defragment(RequestContext(), etcdserverpb::DefragmentRequest(), std::move(done));
   });
   CHECK(dst.isOk());
-  CHECK(defrag.header().member_id() == server.memberId());
+  CHECK_FALSE(defrag.has_header());  // etcd answers defragment with an empty response
 
   auto hashAt = [&](int64_t rev) {
     etcdserverpb::HashKVRequest req;

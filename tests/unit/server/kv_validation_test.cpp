@@ -54,10 +54,15 @@ TEST_CASE("range, put and delete validation errors", "[validation]") {
   r.set_sort_target(static_cast<etcdserverpb::RangeRequest::SortTarget>(9));
   requireError(checkRangeRequest(r), StatusCode::InvalidArgument,
                "etcdserver: invalid sort option");
-  r.set_sort_target(etcdserverpb::RangeRequest::VALUE);
-  r.set_sort_order(static_cast<etcdserverpb::RangeRequest::SortOrder>(-1));
+  // An unknown order sorts nothing, as in etcd: the target is then not used.
+  r.set_sort_order(static_cast<etcdserverpb::RangeRequest::SortOrder>(7));
+  CHECK(checkRangeRequest(r).isOk());
+  r.set_sort_order(etcdserverpb::RangeRequest::DESCEND);
   requireError(checkRangeRequest(r), StatusCode::InvalidArgument,
                "etcdserver: invalid sort option");
+  r.set_sort_target(etcdserverpb::RangeRequest::VALUE);
+  r.set_sort_order(static_cast<etcdserverpb::RangeRequest::SortOrder>(-1));
+  CHECK(checkRangeRequest(r).isOk());
 
   etcdserverpb::PutRequest p;
   requireError(checkPutRequest(p), StatusCode::InvalidArgument, "etcdserver: key is not provided");
