@@ -27,10 +27,13 @@ test-asan:
 	  $(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCAIRN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
 # Long fault runs, not part of `make test`: 200 kill -9 rounds per backend,
-# Lua hooks killed in a burst of 10,000 events,
+# Lua hooks killed in a burst of 10,000 events, 5 minutes of random network
+# faults and kill -9 on 3- and 5-member clusters (etcd and Cairn),
 # and the randomized Raft simulation over 20,000 seeds.
 fault: build
-	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 CAIRN_LUA_FAULT_EVENTS=10000 ctest --output-on-failure -L fault --timeout 7200
+	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 CAIRN_LUA_FAULT_EVENTS=10000 \
+	  CAIRN_CLUSTER_FAULT_SECONDS=300 CAIRN_CLUSTER_FAULT_SIZES=3,5 \
+	  ctest --output-on-failure -L fault --timeout 7200
 	cd $(BUILD) && CAIRN_RAFT_SEEDS=20000 ctest --output-on-failure -R 'raft_test:randomized' --timeout 7200
 
 # libFuzzer (clang, ASan + UBSan) over the client port's HTTP request path

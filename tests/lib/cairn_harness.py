@@ -225,11 +225,15 @@ class Server:
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.client_port}"
+        return f"http://{self.host}:{self.client_port}"
 
     @property
     def host(self):
         return "127.0.0.1"
+
+    def command_prefix(self):
+        """What the server command runs under (a network namespace, say)."""
+        return []
 
     # -- command line
     def binary(self):
@@ -241,8 +245,8 @@ class Server:
         return ETCD_BIN
 
     def args(self):
-        c = f"http://127.0.0.1:{self.client_port}"
-        p = f"http://127.0.0.1:{self.peer_port}"
+        c = f"http://{self.host}:{self.client_port}"
+        p = f"http://{self.host}:{self.peer_port}"
         a = [
             f"--name={self.name}",
             f"--data-dir={self.data_dir}",
@@ -272,7 +276,8 @@ class Server:
                         f"{self.binary()} {' '.join(self.args())}\n".encode())
         self._log.flush()
         self._run_log_offset = self._log.tell()
-        self.proc = subprocess.Popen(_with_parent_death_signal([self.binary(), *self.args()]),
+        argv = [*self.command_prefix(), self.binary(), *self.args()]
+        self.proc = subprocess.Popen(_with_parent_death_signal(argv),
                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
                                      start_new_session=True)
         if wait:
@@ -288,7 +293,7 @@ class Server:
             if rc is not None:
                 self._fail(f"server exited with code {rc} during startup")
             try:
-                with socket.create_connection(("127.0.0.1", self.client_port), timeout=0.5):
+                with socket.create_connection((self.host, self.client_port), timeout=0.5):
                     pass
             except OSError as e:
                 last = f"client port not accepting: {e}"
@@ -450,7 +455,7 @@ class ClusterMember(Server):
 
     @property
     def peer_url(self):
-        return f"http://127.0.0.1:{self.peer_port}"
+        return f"http://{self.host}:{self.peer_port}"
 
     def args(self):
         a = [x for x in super().args() if not x.startswith("--initial-cluster=")]
@@ -483,9 +488,13 @@ class Cluster:
             if like is not None:
                 other = like.members[i]
                 ports = (other._client, other._peer)
-            self.members.append(ClusterMember(
-                self, f"m{i + 1}", flavour=self.flavour, backend=backend, extra_args=extra_args,
+            self.members.append(self._make_member(
+                i, flavour=self.flavour, backend=backend, extra_args=extra_args,
                 workdir=os.path.join(self.workdir, f"m{i + 1}"), ports=ports))
+
+    def _make_member(self, i, **kwargs):
+        """Member i (from 0); subclasses place members elsewhere."""
+        return ClusterMember(self, f"m{i + 1}", **kwargs)
 
     def initial_cluster(self):
         return ",".join(f"{m.name}={m.peer_url}" for m in self.members)
