@@ -166,6 +166,14 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
         "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
         "\"discovery\" or \"discovery-srv\"");
   }
+  // Cairn speaks neither etcd's discovery protocol nor DNS SRV bootstrap,
+  // and no discovery service is reachable from its members: starting anyway
+  // would bootstrap a one-member cluster nobody asked for.
+  if (discovery || srvDiscovery) {
+    return failed(std::string("discovery is not supported by Cairn (--") +
+                  (discovery ? "discovery" : "discovery-srv") +
+                  " is set): list the members with --initial-cluster instead");
+  }
   Status s = parseInitialCluster(initialCluster, &cfg->initialCluster);
   if (!s) return s;
   cfg->initialClusterToken = values.text("initial-cluster-token");

@@ -254,11 +254,15 @@ TEST_CASE("derived defaults follow name and peer URLs", "[command_line]") {
   CHECK(given.cfg.initialCluster[1] ==
         std::pair<std::string, std::string>("b", "http://10.0.0.2:2380"));
 
-  // Discovery replaces the default initial cluster; both together conflict.
+  // Discovery is refused, clearly; with --initial-cluster too it is etcd's
+  // conflict error.
   ParseRun disc = runParse({"--discovery=https://discovery.example/abc"});
-  REQUIRE(disc.status.isOk());
-  CHECK(disc.cfg.initialCluster.empty());
-  CHECK(disc.cfg.notYetInEffect == std::vector<std::string>{"discovery"});
+  CHECK(disc.status.message() ==
+        "discovery is not supported by Cairn (--discovery is set): list the members with "
+        "--initial-cluster instead");
+  CHECK(runParse({"--discovery-srv=example.com"}).status.message() ==
+        "discovery is not supported by Cairn (--discovery-srv is set): list the members with "
+        "--initial-cluster instead");
   ParseRun both = runParse({"--discovery=https://d.example/abc", "--initial-cluster=a=http://a:1"});
   CHECK(both.status.message() ==
         "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
