@@ -38,6 +38,14 @@ Status GrpcServer::start(Host& host) {
   // over (adopt()).
   const bool handedOver = host.connections().listenersClaimed();
   if (handedOver) settings.listen.clear();
+  for (const ListenAddress& address : settings.listen) {
+    if (address.secure) {
+      return Status(StatusCode::Unimplemented,
+                    "cannot serve " + address.url +
+                        ": client TLS is terminated by the api-http plugin; add api-http to "
+                        "--plugins");
+    }
+  }
   std::vector<int> selectedPorts(settings.listen.size(), 0);
   for (size_t i = 0; i < settings.listen.size(); ++i) {
     builder.AddListeningPort(settings.listen[i].grpcTarget, grpc::InsecureServerCredentials(),

@@ -4,16 +4,11 @@ namespace cairn::api {
 
 Status listenAddressFor(const Url& url, ListenAddress* out) {
   out->url = url.raw;
-  if (url.scheme == "https" || url.scheme == "unixs") {
-    return Status(StatusCode::Unimplemented,
-                  "cannot serve " + url.raw +
-                      ": client TLS is not yet in effect in this Cairn build; use an http:// "
-                      "or unix:// client URL");
-  }
+  out->secure = url.scheme == "https" || url.scheme == "unixs";
   const std::string port = std::to_string(url.port);
   const bool ipv6 = url.host.find(':') != std::string::npos;
   const std::string hostPort = (ipv6 ? "[" + url.host + "]" : url.host) + ":" + port;
-  if (url.scheme == "unix") {
+  if (url.scheme == "unix" || url.scheme == "unixs") {
     // etcd listens on a unix URL's authority as a (relative) socket path:
     // unix://localhost:2379 is the socket file "localhost:2379".
     out->network = "unix";
@@ -21,7 +16,7 @@ Status listenAddressFor(const Url& url, ListenAddress* out) {
     out->grpcTarget = "unix:" + out->address;
     return Status::ok();
   }
-  if (url.scheme != "http") {
+  if (url.scheme != "http" && url.scheme != "https") {
     return Status(StatusCode::InvalidArgument,
                   "URL scheme must be http, https, unix, or unixs: " + url.raw);
   }

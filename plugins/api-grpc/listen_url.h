@@ -16,11 +16,13 @@ struct ListenAddress {
   std::string network;     // "tcp" or "unix"
   std::string address;     // "host:port" (tcp) or the socket path (unix)
   std::string grpcTarget;  // e.g. "127.0.0.1:2379", "[::]:2379", "unix:localhost:2379"
+  bool secure = false;     // https or unixs: TLS, which api-http terminates
 };
 
-// http and unix URLs are served; https and unixs need TLS, which this build
-// does not serve yet, so they are refused (Unimplemented) rather than
-// silently served in plain text.
+// The address of an http, https, unix or unixs URL. TLS is terminated by the
+// api-http plugin (one port for gRPC and HTTP, as etcd); api-grpc binding a
+// secure URL itself refuses it (see GrpcServer) rather than serve it in
+// plain text.
 Status listenAddressFor(const Url& url, ListenAddress* out);
 
 }  // namespace cairn::api

@@ -14,6 +14,7 @@
 
 #include "connection_sniffer.h"
 #include "http_session.h"
+#include "tls_bridge.h"
 
 namespace cairn::apihttp {
 namespace {
@@ -29,21 +30,23 @@ std::string goErrno(const boost::system::error_code& ec) {
 
 Status ClientListener::bind(net::io_context& io, const Url& url, Router& router,
                             const ConnectionHandler* h2, uint64_t bodyLimit, bool sniff,
+                            std::shared_ptr<boost::asio::ssl::context> tls,
                             std::shared_ptr<ClientListener>* out) {
-  if (url.scheme == "https" || url.scheme == "unixs") {
-    return Status(StatusCode::Unimplemented,
-                  "cannot serve " + url.raw +
-                      ": client TLS is not yet in effect in this Cairn build; use an http:// "
-                      "or unix:// client URL");
+  const bool secure = url.scheme == "https" || url.scheme == "unixs";
+  if (secure && tls == nullptr) {
+    return Status(StatusCode::InvalidArgument,
+                  "TLS key/cert (--cert-file, --key-file) must be provided for client url " +
+                      url.raw + " with HTTPS scheme");
   }
   const bool ipv6 = url.host.find(':') != std::string::npos;
   const std::string hostPort =
       (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
   std::shared_ptr<ClientListener> listener(new ClientListener(io, router, h2, bodyLimit, sniff));
+  if (secure) listener->tls_ = std::move(tls);
   boost::system::error_code ec;
   Protocol::endpoint endpoint;
   std::string network = "tcp";
-  if (url.scheme == "unix") {
+  if (url.scheme == "unix" || url.scheme == "unixs") {
     // etcd listens on a unix URL's authority as a (relative) socket path.
     network = "unix";
     endpoint = net::local::stream_protocol::endpoint(hostPort);
@@ -105,17 +108,25 @@ void ClientListener::accept() {
       // socket refuses the option, harmlessly.
       const int one = 1;
       (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      if (self->sniff_) {
-        std::make_shared<ConnectionSniffer>(std::move(socket), self->router_, self->h2_,
-                                            self->bodyLimit_)
-            ->start();
+      if (self->tls_) {
+        std::make_shared<TlsBridge>(std::move(socket), *self->tls_)->start([self](Socket plain) {
+          self->serve(std::move(plain));
+        });
       } else {
-        std::make_shared<HttpSession>(std::move(socket), self->router_, self->bodyLimit_)->start();
+        self->serve(std::move(socket));
       }
     }
     // Accept errors (EMFILE, ...) are transient, as in Go's server loop.
     self->accept();
   });
+}
+
+void ClientListener::serve(Socket socket) {
+  if (sniff_) {
+    std::make_shared<ConnectionSniffer>(std::move(socket), router_, h2_, bodyLimit_)->start();
+  } else {
+    std::make_shared<HttpSession>(std::move(socket), router_, bodyLimit_)->start();
+  }
 }
 
 void ClientListener::close() {

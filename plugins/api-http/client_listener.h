@@ -4,6 +4,7 @@
 // URLs, which serve HTTP/1.x only, as etcd's).
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
 
@@ -19,10 +20,13 @@ class ClientListener : public std::enable_shared_from_this<ClientListener> {
  public:
   // Binds `url` (SO_REUSEADDR, as Go; no SO_REUSEPORT) and listens. Fails
   // with Go's net.Listen wording ("listen tcp 127.0.0.1:2379: bind: address
-  // already in use"); https/unixs URLs are refused (no client TLS yet).
+  // already in use"). An https/unixs URL needs `tls` (etcd's error if null):
+  // its connections are then served through a TlsBridge.
   static Status bind(net::io_context& io, const Url& url, Router& router,
                      const ConnectionHandler* h2, uint64_t bodyLimit, bool sniff,
+                     std::shared_ptr<boost::asio::ssl::context> tls,
                      std::shared_ptr<ClientListener>* out);
+  bool secure() const { return tls_ != nullptr; }
 
   // Starts accepting; runs until close().
   void start() { accept(); }
@@ -36,6 +40,8 @@ class ClientListener : public std::enable_shared_from_this<ClientListener> {
                  uint64_t bodyLimit, bool sniff)
       : io_(io), acceptor_(io), router_(router), h2_(h2), bodyLimit_(bodyLimit), sniff_(sniff) {}
   void accept();
+  // Serves an accepted (or TLS-terminated) connection.
+  void serve(Socket socket);
 
   net::io_context& io_;
   Acceptor acceptor_;  // used on the io_context's threads once started
@@ -43,7 +49,8 @@ class ClientListener : public std::enable_shared_from_this<ClientListener> {
   const ConnectionHandler* const h2_;
   const uint64_t bodyLimit_;
   const bool sniff_;
-  std::string boundAddress_;  // set by bind(), read-only after
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // set by bind(), read-only after
+  std::string boundAddress_;                        // set by bind(), read-only after
 };
 
 }  // namespace cairn::apihttp

@@ -1,5 +1,9 @@
 #include "http_server.h"
 
+#include <algorithm>
+
+#include "client_tls.h"
+
 namespace cairn::apihttp {
 namespace {
 
@@ -24,6 +28,29 @@ Status HttpServer::start(Host& host) {
   }
   const uint64_t bodyLimit = 4 * (maxRequestBytes + kGrpcOverheadBytes);
 
+  // TLS for https/unixs URLs, as etcd sets it up: given files, or with
+  // --auto-tls and none given, a self-signed certificate of its own.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  const auto secure = [](const Url& u) { return u.scheme == "https" || u.scheme == "unixs"; };
+  if (std::any_of(clientUrls.begin(), clientUrls.end(), secure) ||
+      std::any_of(metricsUrls.begin(), metricsUrls.end(), secure)) {
+    ClientTlsOptions options;
+    if (Status s = readClientTlsOptions(host.settings(), &options); !s) return s;
+    if (options.autoTls) {
+      if (!options.empty()) {
+        host.logger().warn("api-http/http_server.cpp",
+                           "ignoring client auto TLS since certs given");
+      } else if (Status s =
+                     makeSelfSignedCertificate(options.dataDir + "/fixtures/client", &options);
+                 !s) {
+        return s;
+      }
+    }
+    if (!options.empty()) {
+      if (Status s = makeServerTlsContext(options, &tls); !s) return s;
+    }
+  }
+
   auto io = std::make_unique<net::io_context>(kIoThreads);
   auto gateway = std::make_unique<JsonGateway>(host, maxRequestBytes);
   auto clientRouter = std::make_unique<Router>(host, gateway.get());
@@ -33,14 +60,16 @@ Status HttpServer::start(Host& host) {
   std::vector<std::shared_ptr<ClientListener>> listeners;
   for (const Url& url : clientUrls) {
     std::shared_ptr<ClientListener> l;
-    if (Status s = ClientListener::bind(*io, url, *clientRouter, h2, bodyLimit, true, &l); !s) {
+    if (Status s = ClientListener::bind(*io, url, *clientRouter, h2, bodyLimit, true, tls, &l);
+        !s) {
       return s;
     }
     listeners.push_back(std::move(l));
   }
   for (const Url& url : metricsUrls) {
     std::shared_ptr<ClientListener> l;
-    if (Status s = ClientListener::bind(*io, url, *metricsRouter, nullptr, bodyLimit, false, &l);
+    if (Status s =
+            ClientListener::bind(*io, url, *metricsRouter, nullptr, bodyLimit, false, tls, &l);
         !s) {
       return s;
     }
@@ -59,9 +88,11 @@ Status HttpServer::start(Host& host) {
 
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
     const bool client = i < clientUrls.size();
-    host.logger().info("api-http/http_server.cpp",
-                       client ? "serving client traffic insecurely; this is strongly discouraged!"
-                              : "serving metrics",
+    const char* what = !client                   ? "serving metrics"
+                       : listeners_[i]->secure() ? "serving client traffic securely"
+                                                 : "serving client traffic insecurely; this is "
+                                                   "strongly discouraged!";
+    host.logger().info("api-http/http_server.cpp", what,
                        jsonField("address", listeners_[i]->boundAddress()));
   }
   return Status::ok();

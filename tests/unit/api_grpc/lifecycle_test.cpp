@@ -174,12 +174,13 @@ TEST_CASE("One failing URL fails the whole start and frees the others", "[lifecy
   CHECK(status.isOk());
 }
 
-TEST_CASE("https URLs are refused until TLS is in effect", "[lifecycle][urls]") {
+TEST_CASE("https URLs bound by api-grpc itself are refused: api-http terminates TLS",
+          "[lifecycle][urls]") {
   FakeHost host(Flags{{"listen-client-urls", "https://127.0.0.1:0"}});
   GrpcServer server;
   const Status status = server.start(host);
   CHECK(status.code() == StatusCode::Unimplemented);
-  CHECK_THAT(status.message(), Catch::Contains("TLS is not yet in effect"));
+  CHECK_THAT(status.message(), Catch::Contains("client TLS is terminated by the api-http plugin"));
 }
 
 TEST_CASE("A malformed flag fails start() naming the flag", "[lifecycle][flags]") {

@@ -55,12 +55,16 @@ TEST_CASE("listenAddressFor maps etcd client URLs to gRPC targets", "[settings][
   CHECK(a.grpcTarget == "unix:localhost:2379");
 }
 
-TEST_CASE("listenAddressFor refuses TLS URLs until TLS is in effect", "[settings][urls]") {
+TEST_CASE("listenAddressFor marks TLS URLs secure", "[settings][urls]") {
   ListenAddress out;
-  CHECK(listenAddressFor(Url{"https", "127.0.0.1", 2379, "https://127.0.0.1:2379"}, &out).code() ==
-        StatusCode::Unimplemented);
-  CHECK(listenAddressFor(Url{"unixs", "x", 1, "unixs://x:1"}, &out).code() ==
-        StatusCode::Unimplemented);
+  REQUIRE(listenAddressFor(Url{"https", "127.0.0.1", 2379, "https://127.0.0.1:2379"}, &out).isOk());
+  CHECK(out.secure);
+  CHECK(out.grpcTarget == "127.0.0.1:2379");
+  REQUIRE(listenAddressFor(Url{"unixs", "x", 1, "unixs://x:1"}, &out).isOk());
+  CHECK(out.secure);
+  CHECK(out.network == "unix");
+  REQUIRE(listenAddressFor(Url{"http", "127.0.0.1", 2379, "http://127.0.0.1:2379"}, &out).isOk());
+  CHECK_FALSE(out.secure);
 }
 
 TEST_CASE("Server settings take etcd's defaults", "[settings]") {
@@ -117,8 +121,10 @@ TEST_CASE("Server settings pass the kernel's read errors on", "[settings]") {
   CHECK_THAT(status.message(), Catch::Contains(name) && Catch::Contains(value));
 }
 
-TEST_CASE("A TLS client URL is refused by the settings", "[settings][urls]") {
+TEST_CASE("A TLS client URL is read by the settings", "[settings][urls]") {
   FakeSettings settings(Flags{{"listen-client-urls", "https://127.0.0.1:2379"}});
   ServerSettings out;
-  CHECK(serverSettingsFrom(settings, out).code() == StatusCode::Unimplemented);
+  REQUIRE(serverSettingsFrom(settings, out).isOk());
+  REQUIRE(out.listen.size() == 1);
+  CHECK(out.listen[0].secure);
 }

@@ -118,7 +118,6 @@ TEST_CASE("config file with every value type", "[config_file]") {
   CHECK(c.notYetInEffect ==
         std::vector<std::string>{"quota-backend-bytes", "backend-batch-interval",
                                  "grpc-keepalive-min-time", "strict-reconfig-check", "enable-v2",
-                                 "cert-file", "key-file", "client-cert-auth", "auto-tls",
                                  "peer-auto-tls", "cipher-suites"});
   CHECK(contains(c.warnings, "loaded server configuration from \"" + file.path() + "\""));
 }
