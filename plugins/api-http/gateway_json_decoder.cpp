@@ -76,53 +76,6 @@ bool typeError(std::string_view what, std::string_view goType, std::string* erro
   return false;
 }
 
-// Go's strconv.Quote, as %q prints an enum name in jsonpb's error.
-std::string goQuote(std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        // Enum names worth finding are ASCII; other bytes are escaped
-        // (multi-byte text then prints as \x escapes, which Go would
-        // print as characters: a cosmetic difference in an error).
-        if (c < 0x20 || c >= 0x7F) {
-          out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // strconv.ParseInt(s, 10, 64) / ParseUint on a JSON number's text.
 bool parseGoInt(std::string_view s, int64_t* out) {
   bool negative = false;

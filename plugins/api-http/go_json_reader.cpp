@@ -148,52 +148,16 @@ std::string goUnquote(std::string_view literal) {
   return out;
 }
 
-// Go's quoteChar: the byte as it appears in a syntax error.
+// Go's quoteChar: the byte as it appears in a syntax error (Go quotes the
+// rune U+00XX the byte converts to, between single quotes).
 std::string quoteChar(char ch) {
   const auto c = static_cast<unsigned char>(ch);
   if (c == '\'') return "'\\''";
   if (c == '"') return "'\"'";
-  std::string inner;
-  switch (c) {
-    case '\a':
-      inner = "\\a";
-      break;
-    case '\b':
-      inner = "\\b";
-      break;
-    case '\f':
-      inner = "\\f";
-      break;
-    case '\n':
-      inner = "\\n";
-      break;
-    case '\r':
-      inner = "\\r";
-      break;
-    case '\t':
-      inner = "\\t";
-      break;
-    case '\v':
-      inner = "\\v";
-      break;
-    case '\\':
-      inner = "\\\\";
-      break;
-    default: {
-      static const char* kHex = "0123456789abcdef";
-      if (c < 0x20 || c == 0x7F) {
-        inner = std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
-      } else if (c < 0x80) {
-        inner = static_cast<char>(c);
-      } else if (c < 0xA0 || c == 0xA0 || c == 0xAD) {
-        // Go turns the byte into the rune U+00XX; these are not printable.
-        inner = std::string("\\u00") + kHex[c >> 4] + kHex[c & 15];
-      } else {
-        appendUtf8(inner, c);
-      }
-    }
-  }
-  return "'" + inner + "'";
+  std::string rune;
+  appendUtf8(rune, c);
+  const std::string quoted = goQuote(rune);
+  return "'" + quoted.substr(1, quoted.size() - 2) + "'";
 }
 
 // One pass of Go's scanner over a value starting at `pos`, building the tree.
@@ -437,6 +401,72 @@ size_t skipSpace(std::string_view in, size_t pos) {
 }
 
 }  // namespace
+
+std::string goQuote(std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out = "\"";
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const char* escape = nullptr;
+    switch (c) {
+      case '"':
+        escape = "\\\"";
+        break;
+      case '\\':
+        escape = "\\\\";
+        break;
+      case '\a':
+        escape = "\\a";
+        break;
+      case '\b':
+        escape = "\\b";
+        break;
+      case '\f':
+        escape = "\\f";
+        break;
+      case '\n':
+        escape = "\\n";
+        break;
+      case '\r':
+        escape = "\\r";
+        break;
+      case '\t':
+        escape = "\\t";
+        break;
+      case '\v':
+        escape = "\\v";
+        break;
+      default:
+        break;
+    }
+    if (escape != nullptr) {
+      out += escape;
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (size_t n = utf8SequenceLength(s, i); n == 0) {
+      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];  // not UTF-8
+      ++i;
+    } else {
+      // U+0080..U+009F, U+00A0 and U+00AD are not printable for Go; other
+      // runes are taken as printable (Go's tables differ only in rare
+      // unassigned or format characters).
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if (c == 0xC2 && (c1 < 0xA1 || c1 == 0xAD)) {
+        out += std::string("\\u00") + kHex[c1 >> 4] + kHex[c1 & 15];
+      } else {
+        out.append(s.substr(i, n));
+      }
+      i += n;
+    }
+  }
+  return out + "\"";
+}
 
 const GoJsonNode* GoJsonNode::member(std::string_view key) const {
   for (size_t i = keys.size(); i-- > 0;) {

@@ -34,3 +34,10 @@ def require_cairn():
     if os.environ.get("CAIRN_REQUIRE_BIN") == "1":
         pytest.fail("CAIRN_REQUIRE_BIN=1 but CAIRN_BIN is not set")
     pytest.skip("CAIRN_BIN not set: only the etcd golden check ran")
+
+
+def assert_same_records(etcd_records, cairn_records):
+    """Both sessions gave the same answers, step by step."""
+    mismatches = [(e, c) for e, c in zip(etcd_records, cairn_records) if e != c]
+    assert len(cairn_records) == len(etcd_records)
+    assert not mismatches, "\n\n".join(f"etcd:  {e}\ncairn: {c}" for e, c in mismatches)

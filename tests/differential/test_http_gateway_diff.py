@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from differential_run import record, require_cairn
+from differential_run import assert_same_records, record, require_cairn
 
 LEASE = 0x2A  # fixed so lock keys and lease answers are the same on both
 
@@ -284,6 +284,4 @@ def test_etcd_golden(etcd_records):
 def test_cairn_matches_etcd(etcd_records):
     require_cairn()
     cairn_records = record("cairn", session, "http-gateway", repr)
-    mismatches = [(e, c) for e, c in zip(etcd_records, cairn_records) if e != c]
-    assert len(cairn_records) == len(etcd_records)
-    assert not mismatches, "\n\n".join(f"etcd:  {e}\ncairn: {c}" for e, c in mismatches)
+    assert_same_records(etcd_records, cairn_records)

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from differential_run import record, require_cairn
+from differential_run import assert_same_records, record, require_cairn
 
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
 
@@ -57,6 +57,4 @@ def test_etcd_golden(etcd_records):
 def test_cairn_matches_etcd(etcd_records):
     require_cairn()
     cairn_records = record("cairn", session, "node-etcd3", repr)
-    mismatches = [(e, c) for e, c in zip(etcd_records, cairn_records) if e != c]
-    assert len(cairn_records) == len(etcd_records)
-    assert not mismatches, "\n".join(f"etcd:  {e}\ncairn: {c}" for e, c in mismatches)
+    assert_same_records(etcd_records, cairn_records)

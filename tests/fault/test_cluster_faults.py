@@ -129,21 +129,18 @@ def nemesis(cluster, stop, seed, seconds, log):
         m.start(wait=False)
         m.wait_ready()
 
-    def throttle_follower():
-        lead = leader()
-        m = rnd.choice([x for x in cluster.members if x is not lead])
-        log.append(f"throttle {m.name}")
-        cluster.throttle(m)
-        time.sleep(rnd.uniform(1, 3))
-        cluster.heal(m)
+    def on_follower(name, fault, longest):
+        def run():
+            lead = leader()
+            m = rnd.choice([x for x in cluster.members if x is not lead])
+            log.append(f"{name} {m.name}")
+            fault(m)
+            time.sleep(rnd.uniform(1, longest))
+            cluster.heal(m)
+        return run
 
-    def isolate_follower():
-        lead = leader()
-        m = rnd.choice([x for x in cluster.members if x is not lead])
-        log.append(f"isolate follower {m.name}")
-        cluster.isolate(m)
-        time.sleep(rnd.uniform(1, 3))
-        cluster.heal(m)
+    throttle_follower = on_follower("throttle", cluster.throttle, 3)
+    isolate_follower = on_follower("isolate follower", cluster.isolate, 3)
 
     faults = [isolate_leader, kill_one, throttle_follower, isolate_follower]
     time.sleep(1.5)
