@@ -116,10 +116,9 @@ TEST_CASE("config file with every value type", "[config_file]") {
   REQUIRE(c.storageOptions.size() == 2);
   CHECK(c.storageOptions[1] == std::pair<std::string, std::string>("log", "(enabled=false)"));
   CHECK(c.notYetInEffect ==
-        std::vector<std::string>{"quota-backend-bytes", "backend-batch-interval",
-                                 "grpc-keepalive-min-time", "strict-reconfig-check", "enable-v2",
-                                 "cert-file", "key-file", "client-cert-auth", "auto-tls",
-                                 "peer-auto-tls", "cipher-suites"});
+        std::vector<std::string>{"backend-batch-interval", "grpc-keepalive-min-time",
+                                 "strict-reconfig-check", "enable-v2", "cert-file", "key-file",
+                                 "client-cert-auth", "auto-tls", "peer-auto-tls", "cipher-suites"});
   CHECK(contains(c.warnings, "loaded server configuration from \"" + file.path() + "\""));
 }
 
