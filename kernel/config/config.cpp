@@ -3,11 +3,13 @@
 #include "config/config.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "command_line.h"
 #include "config_file.h"
 #include "environment.h"
 #include "flag_values.h"
+#include "go_values.h"
 #include "help_text.h"
 
 namespace cairn::config {
@@ -246,7 +248,13 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
   cfg->enableV2 = values.text("enable-v2") == "true";
   cfg->enableGrpcGateway = values.text("enable-grpc-gateway") == "true";
   cfg->autoCompactionMode = compactionMode;
-  cfg->autoCompactionRetention = values.text("auto-compaction-retention");
+  std::string retention = values.text("auto-compaction-retention");
+  if (retention.empty()) retention = "0";
+  if (std::string err =
+          parseCompactionRetention(compactionMode, retention, &cfg->autoCompactionRetention);
+      !err.empty()) {
+    return failed(err);
+  }
 
   for (const FlagSpec& spec : flagTable()) {
     if (spec.kind == FlagKind::Ignored) continue;
@@ -259,6 +267,33 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
 }
 
 }  // namespace
+
+std::string parseCompactionRetention(const std::string& mode, const std::string& text,
+                                     int64_t* out) {
+  // strconv.Atoi: an optional sign and decimal digits, within int64.
+  const std::size_t digits = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  bool integer =
+      text.size() > digits && text.find_first_not_of("0123456789", digits) == std::string::npos;
+  int64_t n = 0;
+  if (integer) {
+    try {
+      n = std::stoll(text);
+    } catch (const std::out_of_range&) {
+      integer = false;
+    }
+  }
+  if (integer && n >= 0) {
+    constexpr int64_t kHourNs = int64_t{3600} * 1000 * 1000 * 1000;
+    *out = mode == "periodic" ? n * kHourNs : mode == "revision" ? n : 0;
+    return {};
+  }
+  if (std::string err = parseGoDuration(text, out); !err.empty()) {
+    // Go's time.ParseDuration wording (its unit-specific variants folded
+    // into this one).
+    return "error parsing CompactionRetention: time: invalid duration \"" + text + "\"";
+  }
+  return {};
+}
 
 Status parse(int argc, const char* const* argv, const std::vector<std::string>& env,
              std::ostream& out, Config* cfg, ParseOutcome* outcome) {

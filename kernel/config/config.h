@@ -58,14 +58,17 @@ struct Config {
   bool preVote = false;
   std::string configFile;  // the file the configuration came from, if any
 
-  // --- accepted, not yet in effect (typed for convenience) -----------------
   int64_t quotaBackendBytes = 0;
+  std::string autoCompactionMode;
+  // --auto-compaction-retention as etcd reads it (parseCompactionRetention):
+  // nanoseconds in periodic mode, revisions in revision mode; 0: off.
+  int64_t autoCompactionRetention = 0;
+
+  // --- accepted, not yet in effect (typed for convenience) -----------------
   bool strictReconfigCheck = true;
   bool initialElectionTickAdvance = true;
   bool enableV2 = false;
   bool enableGrpcGateway = true;
-  std::string autoCompactionMode;
-  std::string autoCompactionRetention;
   std::vector<Url> listenMetricsUrls;
 
   // Every flag by etcd name -> effective value (its default when unset,
@@ -93,6 +96,13 @@ Status parse(int argc, const char* const* argv, const std::vector<std::string>& 
 inline bool isUsageError(const Status& status) {
   return status.code() == StatusCode::InvalidArgument;
 }
+
+// etcd's parseCompactionRetention: a non-negative integer is hours in
+// periodic mode and revisions in revision mode; anything else is a Go
+// duration (nanoseconds, in either mode, as etcd). Returns the error text
+// ("error parsing CompactionRetention: ..."), empty on success.
+std::string parseCompactionRetention(const std::string& mode, const std::string& text,
+                                     int64_t* out);
 
 // The text --help and --version print.
 std::string helpText();

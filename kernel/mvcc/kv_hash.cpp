@@ -5,6 +5,18 @@
 #include "kv_store.h"
 
 namespace cairn::mvcc {
+namespace {
+
+// CRC-32C (Castagnoli), reflected, as Go's crc32.MakeTable(Castagnoli).
+using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
+
+// etcd 3.4's buckets, in bbolt's (byte) order.
+constexpr std::string_view kEtcdBuckets[] = {
+    "alarm", "auth",  "authRoles", "authUsers",       "cluster",
+    "key",   "lease", "members",   "members_removed", "meta",
+};
+
+}  // namespace
 
 Status KvStore::hashKv(int64_t rev, KvHash* out) const {
   RevisionSet keep;
@@ -23,8 +35,7 @@ Status KvStore::hashKv(int64_t rev, KvHash* out) const {
     keep = index_.keep(rev);
     txn = backend_.beginRead();
   }
-  // CRC-32C (Castagnoli), reflected, as Go's crc32.MakeTable(Castagnoli).
-  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
+  Crc32c crc;
   crc.process_bytes(storage::kKeyBucket.data(), storage::kKeyBucket.size());
   const Revision upper{rev + 1, 0};
   const Revision lower{out->compactRev + 1, 0};
@@ -46,6 +57,39 @@ Status KvStore::hashKv(int64_t rev, KvHash* out) const {
       });
   if (!st) return st;
   if (!bad) return bad;
+  out->hash = crc.checksum();
+  return Status::ok();
+}
+
+Status KvStore::hash(KvHash* out) const {
+  std::unique_ptr<storage::ReadTxn> txn;
+  {
+    // The revision and the backend snapshot are taken together.
+    std::shared_lock lock(indexMu_);
+    out->compactRev = compactMainRev_.load(std::memory_order_acquire);
+    out->currentRev = currentRev_.load(std::memory_order_acquire);
+    txn = backend_.beginRead();
+  }
+  Crc32c crc;
+  for (std::string_view bucket : kEtcdBuckets) {
+    bool seen = false;
+    Status st =
+        txn->range(bucket, "", "", 0, false, [&](std::string_view key, std::string_view value) {
+          if (!seen) {
+            // bbolt lists a bucket that exists; an empty
+            // one here cannot be told from a missing one.
+            crc.process_bytes(bucket.data(), bucket.size());
+            seen = true;
+          }
+          if (bucket == storage::kMetaBucket && key == kConsistentIndexKey) {
+            return true;
+          }
+          crc.process_bytes(key.data(), key.size());
+          crc.process_bytes(value.data(), value.size());
+          return true;
+        });
+    if (!st) return st;
+  }
   out->hash = crc.checksum();
   return Status::ok();
 }

@@ -98,6 +98,15 @@ class KvStore {
     int64_t compactRev = 0;
   };
   Status hashKv(int64_t rev, KvHash* out) const;
+  // etcd's Maintenance.Hash (its backend's Hash with DefaultIgnores):
+  // CRC-32C over each of etcd's bucket names that this backend holds, in
+  // bbolt's order (alarm, auth, authRoles, authUsers, cluster, key, lease,
+  // members, members_removed, meta), each followed by its keys and values
+  // in key order, consistent_index left out. Plugin buckets are not
+  // covered. Equal on members holding the same data, whatever their
+  // backend; not equal to etcd's, whose members bucket is encoded
+  // differently. `out->currentRev` is the revision hashed. Any thread.
+  Status hash(KvHash* out) const;
 
   // Starts the write transaction of one applied entry. Apply thread only, one
   // at a time.

@@ -8,10 +8,12 @@ using etcdserverpb::InternalRaftRequest;
 
 ApplyChain::ApplyChain(const plugin::PluginRegistry& registry, KvApplier& kv, LeaseApplier& leases,
                        Compactor& compactor, mvcc::KvStore& store, storage::Backend& backend,
-                       Logger& logger)
+                       AlarmStore& alarms, const BackendQuota& quota, Logger& logger)
     : dispatcher_(logger),
       plugins_(registry, store, backend, logger),
-      auth_(registry.authorizer(), leases.lessor(), dispatcher_) {
+      quota_(quota, dispatcher_),
+      auth_(registry.authorizer(), leases.lessor(), quota_),
+      alarms_(alarms, store, logger, auth_) {
   addKernelAppliers(kv, leases, compactor);
   addPluginAppliers(registry, logger);
 }

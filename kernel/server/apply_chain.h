@@ -4,15 +4,19 @@
 // cairn_plugin_command and for every etcd field whose message type a plugin
 // declared as a command (e.g. auth_user_add), and the decorators wrap it:
 //
-//   head() = AuthApplier -> ApplyDispatcher -> {KvApplier, LeaseApplier, PluginApplier}
+//   head() = AlarmApplier -> AuthApplier -> QuotaApplier -> ApplyDispatcher
+//            -> {KvApplier, LeaseApplier, PluginApplier}
 //
-// Quota and alarm checks will wrap the same way, outside AuthApplier.
+// as etcd nests its appliers (capped/corrupt outside auth, quota inside).
 //
 // Owner: built on the starting thread, used on the apply loop only.
 #pragma once
 
+#include "alarm_applier.h"
+#include "alarm_store.h"
 #include "apply_dispatcher.h"
 #include "auth_applier.h"
+#include "backend_quota.h"
 #include "cairn/logger.h"
 #include "cairn/storage.h"
 #include "compactor.h"
@@ -21,18 +25,20 @@
 #include "mvcc/kv_store.h"
 #include "plugin/plugin_registry.h"
 #include "plugin_applier.h"
+#include "quota_applier.h"
 
 namespace cairn::server {
 
 class ApplyChain {
  public:
   ApplyChain(const plugin::PluginRegistry& registry, KvApplier& kv, LeaseApplier& leases,
-             Compactor& compactor, mvcc::KvStore& store, storage::Backend& backend, Logger& logger);
+             Compactor& compactor, mvcc::KvStore& store, storage::Backend& backend,
+             AlarmStore& alarms, const BackendQuota& quota, Logger& logger);
   ApplyChain(const ApplyChain&) = delete;
   ApplyChain& operator=(const ApplyChain&) = delete;
 
   // The outermost link: every committed request enters here.
-  Applier& head() { return auth_; }
+  Applier& head() { return alarms_; }
   // Another kernel applier (membership's v2 publish) for requests carried
   // in `fieldNumber`; false if that field has one already.
   bool addApplier(int fieldNumber, ApplyDispatcher::Handler handler) {
@@ -45,7 +51,9 @@ class ApplyChain {
 
   ApplyDispatcher dispatcher_;
   PluginApplier plugins_;
+  QuotaApplier quota_;
   AuthApplier auth_;
+  AlarmApplier alarms_;
 };
 
 }  // namespace cairn::server

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "apply_request.h"
+#include "cairn/errors.h"
 #include "fatal.h"
 #include "member_ids.h"
 #include "mvcc/write_txn.h"
@@ -140,6 +141,18 @@ void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
   }
   // Entries proposed elsewhere (or before a restart) have no waiter.
   ApplyDone done = p_.waiters.take(requestId);
+  if (result.status.is(Error::NoSpace) && p_.quota != nullptr) {
+    // As etcd's applyEntryNormal: every member that applied an entry past
+    // the quota raises NOSPACE (once), and answers when the alarm applied.
+    auto held =
+        std::make_shared<std::pair<ApplyDone, ApplyResult>>(std::move(done), std::move(result));
+    std::function<void()> answer = [held] {
+      if (held->first) held->first(std::move(held->second));
+    };
+    if (p_.quota->raiseAfterApply(answer)) return;
+    done = std::move(held->first);
+    result = std::move(held->second);
+  }
   if (!done) return;
   if (outcome.awaitPhysicalCompaction) {
     p_.compactor.waitPhysical(std::move(done), std::move(result));

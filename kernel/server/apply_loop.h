@@ -8,7 +8,8 @@
 // an entry that writes nothing still records its index. A committed write's
 // events then move lease attachments, reach the watch hub and the applied
 // subscribers, in that order, before its proposer is answered on the reply
-// pool (the frontend's send path never runs here). After each batch of
+// pool (the frontend's send path never runs here); an entry that answered
+// NoSpace first raises the NOSPACE alarm, as etcd does. After each batch of
 // entries: held linearizable reads are released, start() is told, and a
 // snapshot is taken when due. Entries at or below the backend's consistent
 // index (WAL replay after a restart) are skipped.
@@ -37,6 +38,7 @@
 #include "member_snapshots.h"
 #include "mvcc/kv_store.h"
 #include "plugin/plugin_registry.h"
+#include "quota_alarmer.h"
 #include "raft_node.h"
 #include "reads.h"
 #include "server_events.h"
@@ -73,6 +75,8 @@ class ApplyLoop {
     // A member was added (or re-addressed), or removed (`urls` empty):
     // the transport follows.
     std::function<void(uint64_t id, const std::vector<std::string>& urls)> memberChanged;
+    // Raises NOSPACE when an entry overran the backend quota (null: never).
+    QuotaAlarmer* quota = nullptr;
   };
 
   ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);

@@ -35,6 +35,11 @@ void KvServer::range(const RequestContext& ctx, const etcdserverpb::RangeRequest
 
 void KvServer::put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
                    Done<etcdserverpb::PutResponse> done) {
+  // etcd's quota check runs first, in front of its KV server.
+  if (!c_.quota.fits(req)) {
+    c_.quota.refuse([done = std::move(done)](Status st) { done(st, {}); });
+    return;
+  }
   if (Status st = checkPutRequest(req); !st) {
     done(st, {});
     return;
@@ -65,6 +70,10 @@ void KvServer::deleteRange(const RequestContext& ctx, const etcdserverpb::Delete
 
 void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
                    Done<etcdserverpb::TxnResponse> done) {
+  if (!c_.quota.fits(req)) {
+    c_.quota.refuse([done = std::move(done)](Status st) { done(st, {}); });
+    return;
+  }
   if (Status st = checkTxnRequest(req, c_.options.maxTxnOps); !st) {
     done(st, {});
     return;

@@ -10,6 +10,11 @@ namespace cairn::server {
 
 void LeaseServer::grant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                         Done<etcdserverpb::LeaseGrantResponse> done) {
+  // etcd's quota check runs first, in front of its lease server.
+  if (!c_.quota.fits(req)) {
+    c_.quota.refuse([done = std::move(done)](Status st) { done(st, {}); });
+    return;
+  }
   // Checked before raft, as etcd's v3 server does.
   if (req.ttl() > lease::kMaxLeaseTtl) {
     done(Status(Error::LeaseTtlTooLarge), {});

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "propose_reply.h"
 #include "request_auth.h"
 #include "unimplemented_stream.h"
 
@@ -72,17 +73,47 @@ void MaintenanceServer::defragment(const RequestContext& ctx,
   });
 }
 
-// The methods below answer at once, as a request failing validation does.
-void MaintenanceServer::alarm(const RequestContext& /*ctx*/,
-                              const etcdserverpb::AlarmRequest& /*req*/,
+void MaintenanceServer::alarm(const RequestContext& ctx, const etcdserverpb::AlarmRequest& req,
                               Done<etcdserverpb::AlarmResponse> done) {
-  done(notImplemented("Alarm"), {});
+  etcdserverpb::InternalRaftRequest ir;
+  if (Status st = authorizeRequest(authorizer_, ctx, req, ir.mutable_header()); !st) {
+    done(st, {});
+    return;
+  }
+  // Every action, GET included, is a raft entry, as etcd's: the answer is
+  // the alarms as of that point in the log.
+  *ir.mutable_alarm() = req;
+  proposeAndReply<etcdserverpb::AlarmResponse>(
+      raft_, std::move(ir),
+      [done = std::move(done)](Status st, etcdserverpb::AlarmResponse&& resp) {
+        // etcd's Alarm answer carries no header at all.
+        resp.clear_header();
+        done(std::move(st), std::move(resp));
+      });
 }
 
-void MaintenanceServer::hash(const RequestContext& /*ctx*/,
-                             const etcdserverpb::HashRequest& /*req*/,
+void MaintenanceServer::hash(const RequestContext& ctx, const etcdserverpb::HashRequest& req,
                              Done<etcdserverpb::HashResponse> done) {
-  done(notImplemented("Hash"), {});
+  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
+  reads_.serializable([this, done = std::move(done)](const Status& gate) {
+    etcdserverpb::HashResponse resp;
+    if (!gate) {
+      done(gate, std::move(resp));
+      return;
+    }
+    mvcc::KvStore::KvHash h;
+    if (Status st = store_.hash(&h); !st) {
+      done(st, std::move(resp));
+      return;
+    }
+    *resp.mutable_header() = cluster_.currentHeader();
+    resp.mutable_header()->set_revision(h.currentRev);
+    resp.set_hash(h.hash);
+    done(Status::ok(), std::move(resp));
+  });
 }
 
 void MaintenanceServer::hashKv(const RequestContext& ctx, const etcdserverpb::HashKVRequest& req,

@@ -2,8 +2,10 @@
 // service). Status reports the member's version, backend sizes and raft
 // progress; Defragment runs the backend's defragmentation on this server's
 // own thread (it may hold writers for long, so never on a caller's, the
-// read pool's or the apply loop's thread). Alarm, Hash, HashKV, MoveLeader
-// and Snapshot come with a later issue and answer Unimplemented.
+// read pool's or the apply loop's thread). Alarm goes through raft as etcd's
+// does (AlarmApplier applies it); Hash and HashKV hash this member's own
+// store (KvStore::hash, KvStore::hashKv). MoveLeader and Snapshot answer
+// Unimplemented.
 //
 // Threads: any caller. The defragment thread (a one-thread pool) is joined
 // by stop().
@@ -31,7 +33,7 @@ inline constexpr const char* kEtcdServerVersion = "3.4.23";
 class MaintenanceServer final : public Maintenance {
  public:
   MaintenanceServer(Authorizer* authorizer, const ClusterServer& cluster, storage::Backend& backend,
-                    const mvcc::KvStore& store, const RaftNode& raft,
+                    const mvcc::KvStore& store, RaftNode& raft,
                     std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger)
       : authorizer_(authorizer),
         cluster_(cluster),
@@ -73,8 +75,8 @@ class MaintenanceServer final : public Maintenance {
   Authorizer* const authorizer_;  // null: auth disabled
   const ClusterServer& cluster_;
   storage::Backend& backend_;   // thread-safe
-  const mvcc::KvStore& store_;  // thread-safe (hashKv)
-  const RaftNode& raft_;
+  const mvcc::KvStore& store_;  // thread-safe (hash, hashKv)
+  RaftNode& raft_;              // proposals (Alarm) and raft status
   const std::function<uint64_t()> appliedIndex_;
   Reads& reads_;
   Logger& logger_;

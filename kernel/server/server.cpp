@@ -4,9 +4,12 @@
 #include <future>
 #include <thread>
 
+#include "alarm_store.h"
 #include "apply_chain.h"
 #include "apply_loop.h"
 #include "apply_request.h"
+#include "auto_compactor.h"
+#include "backend_quota.h"
 #include "bootstrap.h"
 #include "cluster_server.h"
 #include "compactor.h"
@@ -25,6 +28,7 @@
 #include "metrics/metrics_registry.h"
 #include "mvcc/kv_store.h"
 #include "mvcc/write_txn.h"
+#include "quota_alarmer.h"
 #include "raft_node.h"
 #include "reads.h"
 #include "request_auth.h"
@@ -116,7 +120,12 @@ Status Server::start() {
   {
     std::unique_ptr<storage::ReadTxn> read = backend_->beginRead();
     if (Status st = members_.load(*read); !st) return st;
+    alarms_ = std::make_unique<AlarmStore>();
+    if (Status st = alarms_->load(*read); !st) return st;
   }
+  quota_ = std::make_unique<BackendQuota>(
+      options_.quotaBackendBytes, [backend = backend_.get()] { return backend->sizeAllocated(); });
+  quota_->logConfiguration(logger_, options_.quotaBackendBytes);
   clusterMode_ = m.peers.size() > 1;
   if (clusterMode_) {
     if (transportFactory_) {
@@ -191,8 +200,10 @@ Status Server::start() {
   cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
                                              registry_.authorizer(), members_);
   compactor_ = std::make_unique<Compactor>(*store_, *replyPool_, logger_);
+  quotaAlarmer_ = std::make_unique<QuotaAlarmer>(*quota_, *alarms_, *raft_, memberId_,
+                                                 options_.quotaBackendBytes, logger_);
   chain_ = std::make_unique<ApplyChain>(registry_, *kvApplier_, *leaseApplier_, *compactor_,
-                                        *store_, *backend_, logger_);
+                                        *store_, *backend_, *alarms_, *quota_, logger_);
   chain_->addApplier(etcdserverpb::InternalRaftRequest::kV2FieldNumber,
                      [this](const ApplyRequest& r, ApplyOutcome* out) {
                        std::unique_ptr<mvcc::WriteTxn> txn = store_->write();
@@ -202,28 +213,58 @@ Status Server::start() {
   snapshots_ = std::make_unique<MemberSnapshots>(options_, logger_, *backend_, raftStorage_, *raft_,
                                                  m.snapshotIndex);
   applyLoop_ = std::make_unique<ApplyLoop>(
-      ApplyLoop::Parts{options_, logger_, registry_, *store_, chain_->head(), waiters_, *replyPool_,
-                       *compactor_, *leaseApplier_, *watchHub_, *events_, *reads_, *startup_,
-                       *snapshots_, *raft_, *cluster_, metrics_, members_,
+      ApplyLoop::Parts{options_,
+                       logger_,
+                       registry_,
+                       *store_,
+                       chain_->head(),
+                       waiters_,
+                       *replyPool_,
+                       *compactor_,
+                       *leaseApplier_,
+                       *watchHub_,
+                       *events_,
+                       *reads_,
+                       *startup_,
+                       *snapshots_,
+                       *raft_,
+                       *cluster_,
+                       metrics_,
+                       members_,
                        [this](uint64_t id, const std::vector<std::string>& urls) {
                          if (urls.empty()) {
                            transport_->removePeer(id);
                          } else {
                            transport_->addPeer(id, urls);
                          }
-                       }},
+                       },
+                       quotaAlarmer_.get()},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);
+  if (options_.autoCompactionRetention > 0) {
+    AutoCompactionSchedule schedule(
+        options_.autoCompactionMode == "revision" ? AutoCompactionSchedule::Mode::Revision
+                                                  : AutoCompactionSchedule::Mode::Periodic,
+        options_.autoCompactionRetention, std::chrono::steady_clock::now());
+    AutoCompactor::Hooks h;
+    h.currentRevision = [this] { return store_->currentRevision(); };
+    h.isLeader = [this] { return raft_->isLeader(); };
+    h.compact = [this](int64_t rev, const std::function<bool()>& stopping) {
+      return compactThroughRaft(rev, stopping);
+    };
+    autoCompactor_ = std::make_unique<AutoCompactor>(std::move(schedule), std::move(h), logger_);
+  }
   if (clusterMode_) {
     leaseForwarder_ = std::make_unique<LeaseForwarder>(*raft_, *leaseDriver_, *lessor_, *cluster_);
   }
 
-  ServiceContext services{options_,   registry_.authorizer(),
-                          *raft_,     *reads_,
-                          *cluster_,  *kvApplier_,
-                          *lessor_,   *leaseDriver_,
-                          *watchHub_, leaseForwarder_.get()};
+  ServiceContext services{options_,      registry_.authorizer(),
+                          *raft_,        *reads_,
+                          *cluster_,     *kvApplier_,
+                          *lessor_,      *leaseDriver_,
+                          *watchHub_,    leaseForwarder_.get(),
+                          *quotaAlarmer_};
   kv_ = std::make_unique<KvServer>(services);
   lease_ = std::make_unique<LeaseServer>(services);
   watch_ = std::make_unique<WatchServer>(services);
@@ -253,6 +294,7 @@ Status Server::startParts() {
   watchSyncer_->start();
   leaseDriver_->start();
   if (leaseForwarder_) leaseForwarder_->start();
+  if (autoCompactor_) autoCompactor_->start();
 
   if (clusterMode_) {
     if (Status st = publish(); !st) {
@@ -317,6 +359,7 @@ void Server::stop() {
   // revokes still run when the waiters fail below.
   if (leaseForwarder_) leaseForwarder_->stop();
   if (leaseDriver_) leaseDriver_->stop();
+  if (autoCompactor_) autoCompactor_->stop();
   if (maintenance_) maintenance_->stop();
   if (watchSyncer_) watchSyncer_->stop();
   if (raft_) raft_->stop();
@@ -367,6 +410,21 @@ void Server::proposeCommand(const RequestContext& ctx, const google::protobuf::M
   raft_->propose(std::move(ir), [done = std::move(done)](ApplyResult&& result) {
     done(std::move(result.status), std::move(result.response));
   });
+}
+
+Status Server::compactThroughRaft(int64_t rev, const std::function<bool()>& stopping) {
+  etcdserverpb::InternalRaftRequest ir;
+  ir.mutable_compaction()->set_revision(rev);
+  auto answer = std::make_shared<std::promise<Status>>();
+  std::future<Status> answered = answer->get_future();
+  // Every proposal is answered (applied, dropped, timed out or stopped);
+  // the promise outlives a caller that stopped waiting.
+  raft_->propose(std::move(ir),
+                 [answer](ApplyResult&& r) { answer->set_value(std::move(r.status)); });
+  while (answered.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (stopping()) return Status(Error::Stopped);
+  }
+  return answered.get();
 }
 
 std::unique_ptr<storage::ReadTxn> Server::read() {

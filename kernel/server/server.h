@@ -4,9 +4,13 @@
 //   RaftNode         raft loop "cairn-raft": ticks, proposals, ReadIndex,
 //                    Ready handling, WAL group commit, the Transport seam
 //   ApplyLoop        apply loop "cairn-apply": committed entries through the
-//                    ApplyChain (AuthApplier -> ApplyDispatcher -> KV, lease
-//                    and plugin appliers), replies, snapshots (MemberSnapshots)
+//                    ApplyChain (AlarmApplier -> AuthApplier -> QuotaApplier
+//                    -> ApplyDispatcher -> KV, lease and plugin appliers),
+//                    replies, snapshots (MemberSnapshots)
+//   AlarmStore       active alarms ("alarm" bucket); BackendQuota and
+//                    QuotaAlarmer: --quota-backend-bytes and NOSPACE
 //   Compactor        "cairn-compact": physical compaction, physical replies
+//   AutoCompactor    "cairn-autocomp": --auto-compaction-* (leader only)
 //   WatchSyncer      "cairn-watch": lagging watchers, progress notifications
 //   LeaseApplier     applied lease state; LeaseDriver "cairn-lease": expiry
 //   Reads            read pool (2 threads) and the ReadGate
@@ -59,8 +63,11 @@ class WatchHub;
 
 namespace cairn::server {
 
+class AlarmStore;
 class ApplyChain;
 class ApplyLoop;
+class AutoCompactor;
+class BackendQuota;
 class ClusterServer;
 class Compactor;
 class KvApplier;
@@ -71,6 +78,7 @@ class LeaseForwarder;
 class LeaseServer;
 class MaintenanceServer;
 class MemberSnapshots;
+class QuotaAlarmer;
 class RaftNode;
 class Reads;
 class ServerEvents;
@@ -127,6 +135,9 @@ class Server {
   // A cluster member: proposes its attributes until they are applied here
   // (etcd's publish), which also means it caught up with the cluster.
   Status publish();
+  // The auto compactor's Compact: proposes it and waits for the answer
+  // (Error::Stopped once `stopping` says so).
+  Status compactThroughRaft(int64_t rev, const std::function<bool()>& stopping);
 
   const ServerOptions options_;
   Logger& logger_;
@@ -145,10 +156,13 @@ class Server {
   // constant afterwards.
   uint64_t memberId_ = 0;
   uint64_t clusterId_ = 0;
-  bool clusterMode_ = false;         // more than one member at start
-  raft::MemoryStorage raftStorage_;  // internally synchronised
-  WaitRegistry waiters_;             // internally synchronised
-  MemberRegistry members_;           // internally synchronised
+  bool clusterMode_ = false;                    // more than one member at start
+  raft::MemoryStorage raftStorage_;             // internally synchronised
+  WaitRegistry waiters_;                        // internally synchronised
+  MemberRegistry members_;                      // internally synchronised
+  std::unique_ptr<AlarmStore> alarms_;          // internally synchronised
+  std::unique_ptr<BackendQuota> quota_;         // thread-safe
+  std::unique_ptr<QuotaAlarmer> quotaAlarmer_;  // thread-safe
   std::unique_ptr<StartupGate> startup_;
   std::unique_ptr<mvcc::KvStore> store_;
   std::unique_ptr<lease::Lessor> lessor_;      // internally synchronised
@@ -166,6 +180,7 @@ class Server {
   std::unique_ptr<MemberSnapshots> snapshots_;
   std::unique_ptr<ApplyLoop> applyLoop_;
   std::unique_ptr<WatchSyncer> watchSyncer_;
+  std::unique_ptr<AutoCompactor> autoCompactor_;  // with --auto-compaction-retention only
   std::unique_ptr<LeaseDriver> leaseDriver_;
   std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
   std::unique_ptr<KvServer> kv_;

@@ -38,6 +38,9 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   o.maxSnapshots = static_cast<uint32_t>(cfg.maxSnapshots);
   o.maxWals = static_cast<uint32_t>(cfg.maxWals);
   o.backendOptions.settings = cfg.storageOptions;
+  o.quotaBackendBytes = cfg.quotaBackendBytes;
+  o.autoCompactionMode = cfg.autoCompactionMode;
+  o.autoCompactionRetention = cfg.autoCompactionRetention;
   // The configuration parser validated every value, so these reads succeed.
   const config::FlagSettings settings(cfg.raw);
   (void)settings.boolean("experimental-enable-lease-checkpoint", &o.leaseCheckpoint);

@@ -47,6 +47,14 @@ struct ServerOptions {
   // the flag is 0).
   std::chrono::nanoseconds watchProgressNotifyInterval{0};
 
+  // --quota-backend-bytes as given (0: etcd's default 2 GiB; negative:
+  // no quota).
+  int64_t quotaBackendBytes = 0;
+  // --auto-compaction-mode and the parsed --auto-compaction-retention
+  // (nanoseconds or revisions; 0: no auto compaction).
+  std::string autoCompactionMode;
+  int64_t autoCompactionRetention = 0;
+
   storage::Options backendOptions;
 };
 

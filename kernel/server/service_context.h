@@ -10,6 +10,7 @@
 #include "lease_driver.h"
 #include "lease_forwarder.h"
 #include "mvcc/kv_store.h"
+#include "quota_alarmer.h"
 #include "raft_node.h"
 #include "reads.h"
 #include "server_options.h"
@@ -29,6 +30,8 @@ struct ServiceContext {
   watch::WatchHub& watchHub;
   // A cluster member's way to the leader's lessor; null for a single member.
   LeaseForwarder* leaseForwarder;
+  // The backend quota, checked before Put, Txn and LeaseGrant are proposed.
+  QuotaAlarmer& quota;
 };
 
 }  // namespace cairn::server

@@ -1,0 +1,26 @@
+// QuotaApplier: etcd's quotaApplierV3, between AuthApplier and the
+// dispatcher. A Put, Txn or LeaseGrant that does not fit the backend quota
+// when it is applied is still applied (every member applies the same
+// entries), but answers "etcdserver: mvcc: database space exceeded"; the
+// apply loop then raises the NOSPACE alarm (QuotaAlarmer) before it answers.
+//
+// Owner: the apply loop.
+#pragma once
+
+#include "applier.h"
+#include "backend_quota.h"
+
+namespace cairn::server {
+
+class QuotaApplier final : public Applier {
+ public:
+  QuotaApplier(const BackendQuota& quota, Applier& next) : quota_(quota), next_(next) {}
+
+  void apply(const ApplyRequest& req, ApplyOutcome* out) override;
+
+ private:
+  const BackendQuota& quota_;
+  Applier& next_;
+};
+
+}  // namespace cairn::server
