@@ -78,16 +78,32 @@ void WatchReactor::Shared::pump() {
     polled = session.get();
   }
   while (true) {
-    etcdserverpb::WatchResponse response;
-    const bool got = polled != nullptr && polled->poll(&response);
+    // Only the pump owner touches `ahead`; mu is taken for the reactor's sake.
+    std::optional<etcdserverpb::WatchResponse> response;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      response.swap(ahead);
+    }
+    if (!response && polled != nullptr) {
+      response.emplace();
+      if (!polled->poll(&*response)) response.reset();
+    }
+    std::optional<etcdserverpb::WatchResponse> next;
+    if (response && polled != nullptr) {
+      next.emplace();
+      if (!polled->poll(&*next)) next.reset();
+    }
     std::lock_guard<std::mutex> lock(mu);
     if (reactor == nullptr || reactor->finishStatus_ || reactor->finished_) {
       // The stream is ending; what the session still holds is dropped with it.
       pumping = false;
+      ahead.reset();
       return;
     }
-    if (got) {
-      reactor->startWriteLocked(response);  // still pumping until it completes
+    if (response) {
+      ahead = std::move(next);
+      // Still pumping until the write completes.
+      reactor->startWriteLocked(*response, ahead.has_value());
       return;
     }
     if (!readyAgain) {
@@ -98,7 +114,7 @@ void WatchReactor::Shared::pump() {
   }
 }
 
-void WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response) {
+void WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response, bool more) {
   if (!encodeResponse(response, &writing_)) {
     shared_->pumping = false;
     finishAfterWriteLocked(
@@ -106,7 +122,9 @@ void WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response)
     return;
   }
   writeInFlight_ = true;
-  StartWrite(&writing_);
+  grpc::WriteOptions options;
+  if (more) options.set_buffer_hint();
+  StartWrite(&writing_, options);
 }
 
 void WatchReactor::OnWriteDone(bool ok) {
