@@ -33,12 +33,16 @@ void WatchStream::close() {
 
 bool WatchStream::fullLocked(const Watcher& w) const {
   return w.queued >= hub_.config_.watcherBufferResponses ||
-         (!out_.empty() && bytes_ >= hub_.config_.streamBufferBytes);
+         bytes_ > hub_.config_.streamBufferBytes / 2;
 }
 
 bool WatchStream::roomLocked(const Watcher& w, std::size_t bytes) {
+  // Up to the bound; past half of it, a response that would cross it waits.
+  // Below half anything fits, so a catch-up response bigger than the bound
+  // is never starved by a stream whose live traffic keeps it non-empty.
+  const std::size_t bound = hub_.config_.streamBufferBytes;
   if (w.queued < hub_.config_.watcherBufferResponses &&
-      (out_.empty() || bytes_ + bytes <= hub_.config_.streamBufferBytes))
+      (bytes_ <= bound / 2 || bytes_ + bytes <= bound))
     return true;
   overflowed_ = true;
   return false;

@@ -70,9 +70,9 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   };
 
   // Hub side; the caller holds hub.mu_. Return false (nothing queued) if the
-  // watcher's buffer or the stream's byte bound is full (a response is always
-  // taken into an empty queue). pushEvents splits fragment watchers' big
-  // responses.
+  // watcher's buffer or the stream's byte bound is full (any response is
+  // taken while the queue holds at most half the bound). pushEvents splits
+  // fragment watchers' big responses.
   bool pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::WatchResponse&& r,
                   std::size_t maxBytes, bool* becameReady);
   bool pushShared(const std::shared_ptr<Watcher>& w, std::shared_ptr<const SharedEvents> shared,
