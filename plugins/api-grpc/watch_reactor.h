@@ -6,7 +6,8 @@
 // like etcd, the stream keeps sending until the client cancels.
 //
 // Writes: one "pump" at a time takes responses with poll() and writes them,
-// one write in flight. The pump polls one response ahead: while another one
+// one write in flight; StartWrite is called without the mutex, because gRPC
+// may complete a buffered write inline. The pump polls one response ahead: while another one
 // is already waiting, the write goes out with gRPC's buffer hint, so chttp2
 // completes it at once and coalesces a burst into few HTTP/2 writes (as
 // grpc-go's loopy writer does for etcd) instead of one syscall and one
@@ -77,8 +78,13 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   };
 
   // All *Locked methods run with shared_->mu held.
-  // `more`: another response follows at once (write with the buffer hint).
-  void startWriteLocked(const etcdserverpb::WatchResponse& response, bool more);
+  // Encodes the response and marks the write in flight; the caller then
+  // calls StartWrite without the mutex. `more`: another response follows
+  // at once (write with the buffer hint). False: the stream is finishing.
+  bool startWriteLocked(const etcdserverpb::WatchResponse& response, bool more,
+                        grpc::WriteOptions* options);
+  // A write completed: false if the pump stops (the stream is finishing).
+  bool writeDoneLocked(bool ok);
   void finishAfterWriteLocked(const grpc::Status& status);
   void maybeFinishLocked();
 
@@ -93,6 +99,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // All below: guarded by shared_->mu.
   grpc::ByteBuffer writing_;  // the write in flight, if writeInFlight_
   bool writeInFlight_ = false;
+  bool wroteOnce_ = false;                    // the initial metadata went out with a write
   std::optional<grpc::Status> finishStatus_;  // finish once no write is in flight
   bool finished_ = false;                     // Finish was called
 };
