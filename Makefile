@@ -52,7 +52,9 @@ fuzz:
 	  build-fuzz/corpus/json tests/fuzz/seeds/json
 
 bench: build
+	scripts/setup bench
 	scripts/bench
+	scripts/bench-go
 	scripts/bench-lua-hooks
 
 format:

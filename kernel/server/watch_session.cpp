@@ -52,7 +52,8 @@ void ServerWatchSession::request(const etcdserverpb::WatchRequest& req) {
     case etcdserverpb::WatchRequest::kCreateRequest: {
       const auto& c = req.create_request();
       if (Status st = authorizeCreate(c); !st) {
-        // Behind whatever the stream already answered.
+        // Behind whatever the stream already answered; poll() waits meanwhile.
+        std::unique_lock order(orderMu_);
         stream_->flush();
         etcdserverpb::WatchResponse refused;
         refused.mutable_header()->set_revision(cluster_.currentHeader().revision());
@@ -70,6 +71,7 @@ void ServerWatchSession::request(const etcdserverpb::WatchRequest& req) {
         }
         refused.set_cancel_reason(grpcErrorText(shown));
         relay_->send(std::move(refused));
+        order.unlock();
         relay_->onReady();
         break;
       }
@@ -106,9 +108,11 @@ void ServerWatchSession::request(const etcdserverpb::WatchRequest& req) {
 }
 
 bool ServerWatchSession::poll(etcdserverpb::WatchResponse* out) {
-  // flush() passes responses through the relay one at a time, in order.
-  if (!relay_->take(out)) {
-    if (stream_->flush(1) == 0 || !relay_->take(out)) return false;
+  // The relay holds only what request() flushed ahead of a refusal (and the
+  // refusal); it comes first, then the stream's queue directly.
+  {
+    std::lock_guard order(orderMu_);
+    if (!relay_->take(out) && !stream_->poll(out)) return false;
   }
   const int64_t rev = out->header().revision();
   *out->mutable_header() = cluster_.header(rev);

@@ -69,6 +69,9 @@ class ServerWatchSession final : public WatchSession {
   const Access access_;
   std::shared_ptr<Relay> relay_;
   std::shared_ptr<watch::WatchStream> stream_;
+  // Keeps responses in order between poll() (relay first, then the stream)
+  // and a refusal moving the stream's queue into the relay ahead of it.
+  std::mutex orderMu_;
 };
 
 }  // namespace cairn::server

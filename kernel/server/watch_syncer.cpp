@@ -14,6 +14,13 @@ constexpr auto kWatchSyncBusyInterval = std::chrono::milliseconds(10);
 }  // namespace
 
 void WatchSyncer::start() {
+  hub_.setSyncKick([this] {
+    {
+      std::lock_guard lk(mu_);
+      kicked_ = true;
+    }
+    cv_.notify_one();
+  });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "cairn-watch");
     loop();
@@ -21,6 +28,7 @@ void WatchSyncer::start() {
 }
 
 void WatchSyncer::stop() {
+  hub_.setSyncKick(nullptr);
   {
     std::lock_guard lk(mu_);
     stop_ = true;
@@ -34,6 +42,7 @@ void WatchSyncer::loop() {
   auto nextProgress = Clock::now() + progressInterval_;
   std::unique_lock lk(mu_);
   while (!stop_) {
+    kicked_ = false;
     lk.unlock();
     const std::size_t lagging = hub_.syncUnsynced(kWatchSyncHistoryKeys);
     const auto now = Clock::now();
@@ -43,7 +52,7 @@ void WatchSyncer::loop() {
     }
     lk.lock();
     cv_.wait_for(lk, lagging > 0 ? kWatchSyncBusyInterval : kWatchSyncInterval,
-                 [this] { return stop_; });
+                 [this] { return stop_ || kicked_; });
   }
 }
 

@@ -2,7 +2,8 @@
 // progress notifications, on its own thread ("cairn-watch"), so neither the
 // apply loop nor a client stream waits for history reads. etcd's cadence:
 // every 100 ms, every 10 ms while some watcher lags, at most 10,000 history
-// keys a round.
+// keys a round; and at once when the hub kicks it (a client drained an
+// overflowed stream, so its lagging watchers have room again).
 //
 // Owner: its thread; start()/stop() from the server.
 #pragma once
@@ -35,7 +36,8 @@ class WatchSyncer {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ = false;    // guarded by mu_
+  bool kicked_ = false;  // the hub asked for a round now; guarded by mu_
 };
 
 }  // namespace cairn::server

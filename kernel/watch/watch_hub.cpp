@@ -1,6 +1,7 @@
 #include "watch/watch_hub.h"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 namespace cairn::watch {
@@ -35,6 +36,16 @@ std::shared_ptr<WatchStream> WatchHub::newStream(std::shared_ptr<WatchSink> sink
   auto s = newStream(*sink);
   s->sinkOwner_ = std::move(sink);
   return s;
+}
+
+void WatchHub::setSyncKick(std::function<void()> kick) {
+  std::lock_guard lock(kickMu_);
+  syncKick_ = std::move(kick);
+}
+
+void WatchHub::kickSync() {
+  std::lock_guard lock(kickMu_);
+  if (syncKick_) syncKick_();
 }
 
 int64_t WatchHub::currentRevision() const {
@@ -245,9 +256,25 @@ bool WatchHub::deliver(const std::shared_ptr<Watcher>& w,
   r.mutable_header()->set_revision(headerRev);
   r.set_watch_id(w->id);
   bool ready = false;
-  if (!w->stream->pushEvents(w, std::move(r), config_.maxResponseBytes,
-                             config_.watcherBufferResponses, &ready))
-    return false;
+  if (!w->stream->pushEvents(w, std::move(r), config_.maxResponseBytes, &ready)) return false;
+  if (ready) addWake(w->stream, wake);
+  return true;
+}
+
+bool WatchHub::deliverShared(const std::shared_ptr<Watcher>& w,
+                             const std::shared_ptr<const SharedEvents>& shared, uint64_t picks,
+                             int64_t headerRev, WakeList* wake) {
+  uint64_t mine = 0;
+  for (uint64_t m = picks; m != 0; m &= m - 1) {
+    const int i = std::countr_zero(m);
+    const mvccpb::Event& ev = shared->events[i];
+    if (ev.kv().mod_revision() < w->nextRev) continue;
+    if (ev.type() == mvccpb::Event::PUT ? w->noPut : w->noDelete) continue;
+    mine |= uint64_t{1} << i;
+  }
+  if (mine == 0) return true;  // etcd sends nothing when the filters removed every event
+  bool ready = false;
+  if (!w->stream->pushShared(w, shared, mine, headerRev, &ready)) return false;
   if (ready) addWake(w->stream, wake);
   return true;
 }
@@ -259,7 +286,7 @@ bool WatchHub::catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wa
                                   [](const Recent& r, int64_t rev) { return r.rev < rev; });
     std::vector<const mvccpb::Event*> evs;
     for (auto it = first; it != recent_.end(); ++it)
-      for (const auto& e : it->events)
+      for (const auto& e : it->events->events)
         if (matches(*w, e.kv().key())) evs.push_back(&e);
     if (!deliver(w, evs, rev_, wake)) return false;
     w->nextRev = rev_ + 1;
@@ -275,37 +302,68 @@ void WatchHub::notify(int64_t revision, const std::vector<mvccpb::Event>& events
     // Revisions only move forward; a repeat would duplicate events.
     if (revision <= rev_) return;
     rev_ = revision;
-    recent_.push_back(Recent{revision, events});
+    // Stored once: the recent log and every watcher's queued response share it.
+    auto shared = std::make_shared<const SharedEvents>(events);
+    recent_.push_back(Recent{revision, shared});
     while (recent_.size() > config_.recentRevisions) {
       recentFloor_ = recent_.front().rev;
       recent_.pop_front();
     }
-
-    // Per matching watcher, its events in txn order.
-    std::vector<std::pair<Watcher*, std::vector<const mvccpb::Event*>>> batches;
-    std::unordered_map<Watcher*, std::size_t> slot;
-    auto add = [&](Watcher* w, const mvccpb::Event* ev) {
-      auto [it, fresh] = slot.try_emplace(w, batches.size());
-      if (fresh) batches.emplace_back(w, std::vector<const mvccpb::Event*>{});
-      batches[it->second].second.push_back(ev);
-    };
-    const std::vector<mvccpb::Event>& stored = recent_.empty() ? events : recent_.back().events;
-    for (const mvccpb::Event& ev : stored) {
-      const std::string& key = ev.kv().key();
-      if (auto it = singles_.find(key); it != singles_.end())
-        for (Watcher* w : it->second) add(w, &ev);
-      ranges_.forEachCovering(key, [&](Watcher* w) { add(w, &ev); });
-    }
-    for (auto& [raw, evs] : batches) {
-      if (revision < raw->nextRev) continue;  // future start revision
-      std::shared_ptr<Watcher> w = raw->shared_from_this();
-      if (deliver(w, evs, revision, &wake)) {
+    const std::vector<mvccpb::Event>& stored = shared->events;
+    // Queues one watcher's events of this revision; demotes it if full.
+    auto handle = [&](const std::shared_ptr<Watcher>& w, bool ok) {
+      if (ok) {
         w->nextRev = revision + 1;
       } else {
         // Buffer full: catch up from the recent log or history later.
         w->nextRev = revision;
         makeUnsynced(w);
       }
+    };
+    // Watchers that can take events by reference: no fragmenting, at most 64
+    // events (one bit each).
+    const bool byRef = stored.size() <= 64;
+    auto lazyOk = [&](const Watcher& w) {
+      return byRef && !(w.fragment && config_.maxResponseBytes);
+    };
+
+    // Per matching watcher, its events in txn order. A watcher is in one index
+    // only, so with one event there is nothing to merge.
+    std::vector<std::pair<Watcher*, uint64_t>> masks;
+    std::vector<std::pair<Watcher*, std::vector<const mvccpb::Event*>>> lists;
+    std::unordered_map<Watcher*, std::size_t> slot;
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      const mvccpb::Event& ev = stored[i];
+      auto add = [&](Watcher* w) {
+        if (revision < w->nextRev) return;  // future start revision
+        if (lazyOk(*w)) {
+          if (stored.size() == 1) {
+            masks.emplace_back(w, 1);
+            return;
+          }
+          auto [it, fresh] = slot.try_emplace(w, masks.size());
+          if (fresh) masks.emplace_back(w, 0);
+          masks[it->second].second |= uint64_t{1} << i;
+          return;
+        }
+        auto [it, fresh] = slot.try_emplace(w, lists.size());
+        if (fresh) lists.emplace_back(w, std::vector<const mvccpb::Event*>{});
+        lists[it->second].second.push_back(&ev);
+      };
+      const std::string& key = ev.kv().key();
+      if (auto it = singles_.find(key); it != singles_.end())
+        for (Watcher* w : it->second) add(w);
+      ranges_.forEachCovering(key, add);
+    }
+    // Delivery may demote a watcher (changing the indexes), so it comes after
+    // the matching.
+    for (auto& [raw, picks] : masks) {
+      std::shared_ptr<Watcher> w = raw->shared_from_this();
+      handle(w, deliverShared(w, shared, picks, revision, &wake));
+    }
+    for (auto& [raw, evs] : lists) {
+      std::shared_ptr<Watcher> w = raw->shared_from_this();
+      handle(w, deliver(w, evs, revision, &wake));
     }
   }
   wakeAll(wake);
@@ -348,7 +406,7 @@ std::size_t WatchHub::syncUnsynced(std::size_t limit) {
       bool full = false;
       {
         std::lock_guard outLock(w->stream->outMu_);
-        full = w->queued >= config_.watcherBufferResponses;
+        full = w->stream->fullLocked(*w);
       }
       if (!full || w->nextRev < compactRev) chosen.push_back(w);
     }

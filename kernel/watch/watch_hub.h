@@ -18,6 +18,9 @@
 //    watch thread) take it; it is never held while reading history, reading
 //    prev_kv or calling a sink.
 //  - each stream's outMu_ guards its response queue; order: mu_ then outMu_.
+//  - live events are stored once per revision (SharedEvents, also the recent
+//    log) and queued to watchers by reference; a stream's queue is bounded in
+//    bytes (HubConfig::streamBufferBytes) as well as per watcher.
 //  - sinks' onReady() is called after mu_ is released; send() only from
 //    WatchStream::flush().
 // notify() never waits on a client: a full watcher buffer demotes the watcher
@@ -27,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +41,7 @@
 
 #include "mvccpb/kv.pb.h"
 #include "watch/range_index.h"
+#include "watch/shared_events.h"
 #include "watch/watch_sink.h"
 #include "watch/watch_stream.h"
 #include "watch/watch_types.h"
@@ -80,6 +85,13 @@ class WatchHub {
   // the current revision. Call every progress interval (etcd: 10 minutes).
   void progressTick();
 
+  // `kick` is called (from a client's thread, after it read part of an
+  // overflowed stream) when a syncUnsynced() round could make progress now:
+  // the catch-up runs as soon as there is room, not on its next tick. Set
+  // it before streams exist or clear it (nullptr) before the kicked side
+  // goes away.
+  void setSyncKick(std::function<void()> kick);
+
   int64_t currentRevision() const;
   std::size_t watcherCount() const;
   std::size_t unsyncedCount() const;
@@ -89,7 +101,7 @@ class WatchHub {
 
   struct Recent {
     int64_t rev;
-    std::vector<mvccpb::Event> events;
+    std::shared_ptr<const SharedEvents> events;
   };
   // Collected under mu_, woken after it is released.
   using WakeList = std::vector<std::shared_ptr<WatchStream>>;
@@ -109,6 +121,12 @@ class WatchHub {
   // and queues it. False if the buffer is full. Empty after filtering: true.
   bool deliver(const std::shared_ptr<Watcher>& w, const std::vector<const mvccpb::Event*>& events,
                int64_t headerRev, WakeList* wake);
+  // The same for live events of one revision: `picks` (bit i: events[i] of
+  // `shared`) is queued by reference, not copied.
+  bool deliverShared(const std::shared_ptr<Watcher>& w,
+                     const std::shared_ptr<const SharedEvents>& shared, uint64_t picks,
+                     int64_t headerRev, WakeList* wake);
+  void kickSync();
   // Queues recent revisions [w.nextRev, rev_] and makes w synced, if the
   // recent log covers them and the buffer has room.
   bool catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wake);
@@ -121,6 +139,9 @@ class WatchHub {
   const PrevKvFn prevKv_;
   const CompactedRevisionFn compactedRevision_;
   const HubConfig config_;
+
+  std::mutex kickMu_;               // taken alone, never with mu_ held
+  std::function<void()> syncKick_;  // guarded by kickMu_
 
   mutable std::mutex mu_;
   int64_t rev_;  // the last notified revision; guarded by mu_

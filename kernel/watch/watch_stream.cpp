@@ -1,6 +1,7 @@
 #include "watch/watch_stream.h"
 
 #include <algorithm>
+#include <bit>
 #include <vector>
 
 #include "google/protobuf/io/coded_stream.h"
@@ -30,15 +31,35 @@ void WatchStream::close() {
   hub_.closeStream(*this);
 }
 
+bool WatchStream::fullLocked(const Watcher& w) const {
+  return w.queued >= hub_.config_.watcherBufferResponses ||
+         bytes_ > hub_.config_.streamBufferBytes / 2;
+}
+
+bool WatchStream::roomLocked(const Watcher& w, std::size_t bytes) {
+  // Up to the bound; past half of it, a response that would cross it waits.
+  // Below half anything fits, so a catch-up response bigger than the bound
+  // is never starved by a stream whose live traffic keeps it non-empty.
+  const std::size_t bound = hub_.config_.streamBufferBytes;
+  if (w.queued < hub_.config_.watcherBufferResponses &&
+      (bytes_ <= bound / 2 || bytes_ + bytes <= bound))
+    return true;
+  overflowed_ = true;
+  return false;
+}
+
 bool WatchStream::pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::WatchResponse&& r,
-                             std::size_t maxBytes, std::size_t capacity, bool* becameReady) {
+                             std::size_t maxBytes, bool* becameReady) {
+  const std::size_t size = r.ByteSizeLong();
   std::lock_guard lock(outMu_);
-  if (w->queued >= capacity) return false;
+  if (!roomLocked(*w, size)) return false;
   const bool wasEmpty = out_.empty();
   ++w->queued;
   w->sentSinceTick = true;
-  if (!w->fragment || maxBytes == 0 || r.events_size() < 2 || r.ByteSizeLong() < maxBytes) {
-    out_.push_back(Out{std::move(r), w});
+  bytes_ += size;
+  if (!w->fragment || maxBytes == 0 || r.events_size() < 2 || size < maxBytes) {
+    const int64_t id = r.watch_id();
+    out_.push_back(Out{std::move(r), nullptr, 0, false, 0, id, size, w});
   } else {
     // etcd's sendFragments: fill each fragment while it stays under the limit,
     // at least one event per fragment; fragment=true on all but the last.
@@ -47,75 +68,146 @@ bool WatchStream::pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::Wa
     base.set_fragment(true);
     const int n = r.events_size();
     int idx = 0;
+    std::size_t left = size;
     while (idx < n) {
       etcdserverpb::WatchResponse cur = base;
-      std::size_t size = cur.ByteSizeLong();
+      std::size_t fragBytes = cur.ByteSizeLong();
       while (idx < n) {
         const std::size_t ev = r.events(idx).ByteSizeLong();
         const std::size_t entry =
             1 + google::protobuf::io::CodedOutputStream::VarintSize64(ev) + ev;
-        if (cur.events_size() >= 1 && size + entry >= maxBytes) break;
+        if (cur.events_size() >= 1 && fragBytes + entry >= maxBytes) break;
         *cur.add_events() = std::move(*r.mutable_events(idx));
-        size += entry;
+        fragBytes += entry;
         ++idx;
       }
       const bool last = idx == n;
       if (last) cur.set_fragment(false);
-      // The fragments are one logical response: only the last one counts.
-      out_.push_back(Out{std::move(cur), last ? w : nullptr});
+      // The fragments are one logical response: only the last one counts
+      // against the watcher's buffer; their bytes add up to the whole.
+      const std::size_t charged = last ? left : std::min(left, fragBytes);
+      left -= charged;
+      out_.push_back(
+          Out{std::move(cur), nullptr, 0, false, 0, base.watch_id(), charged, last ? w : nullptr});
     }
   }
   if (wasEmpty) *becameReady = true;
   return true;
 }
 
+bool WatchStream::pushShared(const std::shared_ptr<Watcher>& w,
+                             std::shared_ptr<const SharedEvents> shared, uint64_t picks,
+                             int64_t headerRev, bool* becameReady) {
+  // Header and watch id: a few bytes beside the events.
+  std::size_t size = 16;
+  for (uint64_t m = picks; m != 0; m &= m - 1) size += 2 + shared->bytes[std::countr_zero(m)];
+  std::lock_guard lock(outMu_);
+  if (!roomLocked(*w, size)) return false;
+  if (out_.empty()) *becameReady = true;
+  ++w->queued;
+  w->sentSinceTick = true;
+  bytes_ += size;
+  out_.push_back(Out{{}, std::move(shared), picks, w->prevKv, headerRev, w->id, size, w});
+  return true;
+}
+
 void WatchStream::pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady) {
+  const std::size_t size = r.ByteSizeLong();
   std::lock_guard lock(outMu_);
   if (out_.empty()) *becameReady = true;
-  out_.push_back(Out{std::move(r), nullptr});
+  bytes_ += size;
+  const int64_t id = r.watch_id();
+  out_.push_back(Out{std::move(r), nullptr, 0, false, 0, id, size, nullptr});
 }
 
 void WatchStream::dropQueued(int64_t watchId) {
   std::lock_guard lock(outMu_);
-  std::erase_if(out_, [&](const Out& o) { return o.response.watch_id() == watchId; });
+  std::erase_if(out_, [&](const Out& o) {
+    if (o.watchId != watchId) return false;
+    bytes_ -= o.bytes;
+    return true;
+  });
 }
 
-void WatchStream::takeLocked(Out& o, etcdserverpb::WatchResponse* out) {
+WatchStream::Out WatchStream::takeFrontLocked() {
+  Out o = std::move(out_.front());
+  out_.pop_front();
+  bytes_ -= o.bytes;
   if (o.counted) --o.counted->queued;
-  *out = std::move(o.response);
+  return o;
+}
+
+void WatchStream::build(Out&& o, etcdserverpb::WatchResponse* out) {
+  if (!o.shared) {
+    *out = std::move(o.response);
+    return;
+  }
+  out->Clear();
+  out->mutable_header()->set_revision(o.headerRev);
+  out->set_watch_id(o.watchId);
+  for (uint64_t m = o.picks; m != 0; m &= m - 1) {
+    mvccpb::Event* e = out->add_events();
+    *e = o.shared->events[std::countr_zero(m)];
+    if (!o.prevKv) e->clear_prev_kv();
+  }
+}
+
+void WatchStream::afterTake(bool kick) {
+  if (kick) hub_.kickSync();
 }
 
 std::size_t WatchStream::flush(std::size_t max) {
   std::lock_guard flushLock(flushMu_);
   std::size_t sent = 0;
-  std::vector<etcdserverpb::WatchResponse> batch;
+  std::vector<Out> batch;
   while (sent < max) {
     batch.clear();
+    bool kick = false;
     {
       std::lock_guard lock(outMu_);
-      while (!out_.empty() && sent + batch.size() < max) {
-        takeLocked(out_.front(), &batch.emplace_back());
-        out_.pop_front();
+      while (!out_.empty() && sent + batch.size() < max) batch.push_back(takeFrontLocked());
+      if (overflowed_ && bytes_ <= hub_.config_.streamBufferBytes / 2) {
+        overflowed_ = false;
+        kick = true;
       }
     }
+    afterTake(kick);
     if (batch.empty()) break;
-    for (auto& r : batch) sink_.send(std::move(r));
+    for (Out& o : batch) {
+      etcdserverpb::WatchResponse r;
+      build(std::move(o), &r);
+      sink_.send(std::move(r));
+    }
     sent += batch.size();
   }
   return sent;
 }
 
 bool WatchStream::poll(etcdserverpb::WatchResponse* out) {
-  std::lock_guard lock(outMu_);
-  if (out_.empty()) return false;
-  takeLocked(out_.front(), out);
-  out_.pop_front();
+  Out o;
+  bool kick = false;
+  {
+    std::lock_guard lock(outMu_);
+    if (out_.empty()) return false;
+    o = takeFrontLocked();
+    if (overflowed_ && bytes_ <= hub_.config_.streamBufferBytes / 2) {
+      overflowed_ = false;
+      kick = true;
+    }
+  }
+  afterTake(kick);
+  build(std::move(o), out);
   return true;
 }
 
 std::size_t WatchStream::queuedResponses() const {
   std::lock_guard lock(outMu_);
   return out_.size();
+}
+
+std::size_t WatchStream::queuedBytes() const {
+  std::lock_guard lock(outMu_);
+  return bytes_;
 }
 
 }  // namespace cairn::watch

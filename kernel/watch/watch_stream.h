@@ -11,6 +11,7 @@
 
 #include "cairn/status.h"
 #include "etcdserverpb/rpc.pb.h"
+#include "watch/shared_events.h"
 #include "watch/watch_sink.h"
 #include "watch/watch_types.h"
 #include "watch/watcher.h"
@@ -48,22 +49,46 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   // Takes the next queued response, if any (for a one-write-at-a-time reactor).
   bool poll(etcdserverpb::WatchResponse* out);
   std::size_t queuedResponses() const;
+  // Encoded bytes queued (what HubConfig::streamBufferBytes bounds).
+  std::size_t queuedBytes() const;
 
  private:
   friend class WatchHub;
 
+  // One queued response. Live events are queued by reference (`shared` and
+  // the `picks` bitmap of its events) and built into a WatchResponse only
+  // when taken, outside every lock; everything else is queued built.
   struct Out {
-    etcdserverpb::WatchResponse response;
+    etcdserverpb::WatchResponse response;  // built form (empty if shared)
+    std::shared_ptr<const SharedEvents> shared;
+    uint64_t picks = 0;  // bit i: shared->events[i]
+    bool prevKv = false;
+    int64_t headerRev = 0;
+    int64_t watchId = 0;               // of either form
+    std::size_t bytes = 0;             // counted against bytes_
     std::shared_ptr<Watcher> counted;  // set if it counts against counted->queued
   };
 
-  // Hub side; the caller holds hub.mu_. Returns false (nothing queued) if the
-  // watcher's buffer is full. Splits fragment watchers' big responses.
+  // Hub side; the caller holds hub.mu_. Return false (nothing queued) if the
+  // watcher's buffer or the stream's byte bound is full (any response is
+  // taken while the queue holds at most half the bound). pushEvents splits
+  // fragment watchers' big responses.
   bool pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::WatchResponse&& r,
-                  std::size_t maxBytes, std::size_t capacity, bool* becameReady);
+                  std::size_t maxBytes, bool* becameReady);
+  bool pushShared(const std::shared_ptr<Watcher>& w, std::shared_ptr<const SharedEvents> shared,
+                  uint64_t picks, int64_t headerRev, bool* becameReady);
   void pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady);
   void dropQueued(int64_t watchId);
-  void takeLocked(Out& o, etcdserverpb::WatchResponse* out);
+  // outMu_ held: room for `bytes` more for `w`? Marks the stream overflowed if
+  // not, so that draining it wakes the catch-up.
+  bool roomLocked(const Watcher& w, std::size_t bytes);
+  bool fullLocked(const Watcher& w) const;
+  Out takeFrontLocked();
+  // Outside every lock: the response `o` stands for.
+  static void build(Out&& o, etcdserverpb::WatchResponse* out);
+  // After a take: wakes the hub's catch-up once an overflowed queue has
+  // drained to half its byte bound.
+  void afterTake(bool kick);
 
   WatchHub& hub_;
   WatchSink& sink_;
@@ -80,7 +105,9 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
 
   // Lock order: hub_.mu_ before outMu_.
   mutable std::mutex outMu_;
-  std::deque<Out> out_;  // guarded by outMu_
+  std::deque<Out> out_;      // guarded by outMu_
+  std::size_t bytes_ = 0;    // encoded bytes queued in out_; outMu_
+  bool overflowed_ = false;  // a response was refused since the last drain; outMu_
   // Held while calling the sink so flushes of one stream never interleave.
   std::mutex flushMu_;
 };

@@ -42,6 +42,14 @@ struct HubConfig {
   // Event responses a watcher may have queued in its stream before it stops
   // receiving live events and catches up from history (etcd: chanBufLen).
   std::size_t watcherBufferResponses = 128;
+  // Encoded bytes of responses a stream may have queued (all its watchers
+  // together; one response larger than half of it may go past it, so a big
+  // catch-up cannot starve). Past it, a watcher with a live event for the
+  // stream stops receiving live events and catches up from the recent log
+  // or history once the client has read half of the backlog: a slow or
+  // flooded stream costs this much memory, not one copy per watcher per
+  // event.
+  std::size_t streamBufferBytes = 1 << 20;
   // Recent revisions kept in memory (with prev_kv) so that catch-up can close
   // the gap to the live revision without reading history under the hub lock.
   std::size_t recentRevisions = 1024;

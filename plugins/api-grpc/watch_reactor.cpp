@@ -9,6 +9,15 @@
 #include "wire_codec.h"
 
 namespace cairn::api {
+namespace {
+
+// The reactor whose StartWrite this thread is inside, and whether that
+// write completed there (its OnWriteDone ran inline).
+thread_local const WatchReactor* tInlineWriter = nullptr;
+thread_local bool tInlineDone = false;
+thread_local bool tInlineOk = false;
+
+}  // namespace
 
 WatchReactor::WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch,
                            int maxRequestBytes)
@@ -78,52 +87,101 @@ void WatchReactor::Shared::pump() {
     polled = session.get();
   }
   while (true) {
-    etcdserverpb::WatchResponse response;
-    const bool got = polled != nullptr && polled->poll(&response);
+    // Only the pump owner touches `ahead`; mu is taken for the reactor's sake.
+    std::optional<etcdserverpb::WatchResponse> response;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      response.swap(ahead);
+    }
+    if (!response && polled != nullptr) {
+      response.emplace();
+      if (!polled->poll(&*response)) response.reset();
+    }
+    std::optional<etcdserverpb::WatchResponse> next;
+    if (response && polled != nullptr) {
+      next.emplace();
+      if (!polled->poll(&*next)) next.reset();
+    }
+    WatchReactor* writer = nullptr;
+    grpc::WriteOptions options;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (reactor == nullptr || reactor->finishStatus_ || reactor->finished_) {
+        // The stream is ending; what the session still holds is dropped with it.
+        pumping = false;
+        ahead.reset();
+        return;
+      }
+      if (!response) {
+        if (!readyAgain) {
+          pumping = false;
+          return;
+        }
+        readyAgain = false;
+        continue;
+      }
+      ahead = std::move(next);
+      // Still pumping until the write completes.
+      if (!reactor->startWriteLocked(*response, ahead.has_value(), &options)) return;
+      writer = reactor;
+    }
+    // Outside mu: gRPC may complete a buffered write inside StartWrite, on
+    // this thread; OnWriteDone then only records it and the loop goes on
+    // here (no recursion). Otherwise OnWriteDone runs later and pumps, and
+    // `writer` (which may be gone by then) is not touched again here.
+    tInlineWriter = writer;
+    tInlineDone = false;
+    writer->StartWrite(&writer->writing_, options);
+    tInlineWriter = nullptr;
+    if (!tInlineDone) return;
     std::lock_guard<std::mutex> lock(mu);
-    if (reactor == nullptr || reactor->finishStatus_ || reactor->finished_) {
-      // The stream is ending; what the session still holds is dropped with it.
-      pumping = false;
-      return;
-    }
-    if (got) {
-      reactor->startWriteLocked(response);  // still pumping until it completes
-      return;
-    }
-    if (!readyAgain) {
-      pumping = false;
-      return;
-    }
-    readyAgain = false;
+    if (!writer->writeDoneLocked(tInlineOk)) return;
   }
 }
 
-void WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response) {
+bool WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response, bool more,
+                                    grpc::WriteOptions* options) {
   if (!encodeResponse(response, &writing_)) {
     shared_->pumping = false;
     finishAfterWriteLocked(
         grpc::Status(grpc::StatusCode::INTERNAL, "cairn: cannot serialize the response"));
-    return;
+    return false;
   }
+  // Set before mu is released: Finish waits for the write from here on.
   writeInFlight_ = true;
-  StartWrite(&writing_);
+  // Not on the first write: it carries the initial metadata, and chttp2
+  // holds a buffered batch with headers until a later write flushes it.
+  if (more && wroteOnce_) options->set_buffer_hint();
+  wroteOnce_ = true;
+  return true;
+}
+
+bool WatchReactor::writeDoneLocked(bool ok) {
+  writeInFlight_ = false;
+  if (!ok) {
+    // The stream broke (cancelled, or the connection went away).
+    shared_->pumping = false;
+    finishAfterWriteLocked(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));
+    return false;
+  }
+  if (finishStatus_) {
+    shared_->pumping = false;
+    maybeFinishLocked();
+    return false;
+  }
+  return true;
 }
 
 void WatchReactor::OnWriteDone(bool ok) {
+  if (tInlineWriter == this) {
+    // Completed inside StartWrite (see pump()).
+    tInlineDone = true;
+    tInlineOk = ok;
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
-    writeInFlight_ = false;
-    if (!ok) {
-      // The stream broke (cancelled, or the connection went away).
-      shared_->pumping = false;
-      finishAfterWriteLocked(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));
-      return;
-    }
-    if (finishStatus_) {
-      shared_->pumping = false;
-      maybeFinishLocked();
-      return;
-    }
+    if (!writeDoneLocked(ok)) return;
   }
   // This thread owns the pump (pumping stayed set during the write).
   shared_->pump();

@@ -6,13 +6,18 @@
 // like etcd, the stream keeps sending until the client cancels.
 //
 // Writes: one "pump" at a time takes responses with poll() and writes them,
-// one write in flight. The pump is owned (pumping) from the moment someone
-// decides to poll until poll() comes back empty; onReady arriving while it is
-// owned only sets readyAgain, which makes the owner poll once more before
-// letting go. Both flags change under the mutex, so a response queued between
-// an empty poll() and the release is always seen by someone: either the owner
-// (readyAgain set before it released) or a new pump (onReady after release).
-// onReady itself never polls or writes: it posts the pump to gRPC's executor
+// one write in flight; StartWrite is called without the mutex, because gRPC
+// may complete a buffered write inline. The pump polls one response ahead: while another one
+// is already waiting, the write goes out with gRPC's buffer hint, so chttp2
+// completes it at once and coalesces a burst into few HTTP/2 writes (as
+// grpc-go's loopy writer does for etcd) instead of one syscall and one
+// round through the completion queue per watch response; the last response
+// of a burst is written without the hint, which flushes everything. The pump is owned (pumping)
+// from the moment someone decides to poll until poll() comes back empty; onReady arriving while it
+// is owned only sets readyAgain, which makes the owner poll once more before letting go. Both flags
+// change under the mutex, so a response queued between an empty poll() and the release is always
+// seen by someone: either the owner (readyAgain set before it released) or a new pump (onReady
+// after release). onReady itself never polls or writes: it posts the pump to gRPC's executor
 // (runOnGrpcExecutor), keeping the kernel's thread free, as the session
 // contract asks. After a write completes, its callback thread pumps.
 //
@@ -65,13 +70,21 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
     WatchReactor* reactor = nullptr;  // null once OnDone ran
     bool pumping = false;             // someone polls, or a write is in flight
     bool readyAgain = false;          // onReady came while pumping
+    // The response polled ahead by the pump owner, written next.
+    std::optional<etcdserverpb::WatchResponse> ahead;
     // Set once, before any onReady can come (the queue starts empty); closed
     // by OnDone, destroyed with the block (after every pump let go of it).
     std::unique_ptr<WatchSession> session;
   };
 
   // All *Locked methods run with shared_->mu held.
-  void startWriteLocked(const etcdserverpb::WatchResponse& response);
+  // Encodes the response and marks the write in flight; the caller then
+  // calls StartWrite without the mutex. `more`: another response follows
+  // at once (write with the buffer hint). False: the stream is finishing.
+  bool startWriteLocked(const etcdserverpb::WatchResponse& response, bool more,
+                        grpc::WriteOptions* options);
+  // A write completed: false if the pump stops (the stream is finishing).
+  bool writeDoneLocked(bool ok);
   void finishAfterWriteLocked(const grpc::Status& status);
   void maybeFinishLocked();
 
@@ -86,6 +99,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // All below: guarded by shared_->mu.
   grpc::ByteBuffer writing_;  // the write in flight, if writeInFlight_
   bool writeInFlight_ = false;
+  bool wroteOnce_ = false;                    // the initial metadata went out with a write
   std::optional<grpc::Status> finishStatus_;  // finish once no write is in flight
   bool finished_ = false;                     // Finish was called
 };
