@@ -126,6 +126,14 @@ Status Server::start() {
       topts.localId = memberId_;
       topts.clusterId = clusterId_;
       topts.listenUrls = options_.listenPeerUrls;
+      // A joining member's question (--initial-cluster-state=existing): the
+      // members as the records hold them.
+      topts.describeCluster = [this] {
+        etcdserverpb::MemberListResponse resp;
+        resp.mutable_header()->set_cluster_id(clusterId_);
+        for (const auto& member : members_.all()) *resp.add_members() = member;
+        return resp.SerializeAsString();
+      };
       transport_ = std::make_unique<transport::TcpTransport>(std::move(topts), logger_);
     }
     for (const auto& [id, urls] : m.peers) transport_->addPeer(id, urls);
@@ -189,7 +197,7 @@ Status Server::start() {
                                      *startup_, *transport_, std::move(hooks), !clusterMode_);
   reads_ = std::make_unique<Reads>(*raft_, kReadThreads, m.appliedIndex);
   cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
-                                             registry_.authorizer(), members_);
+                                             registry_.authorizer(), members_, clusterMode_);
   compactor_ = std::make_unique<Compactor>(*store_, *replyPool_, logger_);
   chain_ = std::make_unique<ApplyChain>(registry_, *kvApplier_, *leaseApplier_, *compactor_,
                                         *store_, *backend_, logger_);
@@ -202,16 +210,32 @@ Status Server::start() {
   snapshots_ = std::make_unique<MemberSnapshots>(options_, logger_, *backend_, raftStorage_, *raft_,
                                                  m.snapshotIndex);
   applyLoop_ = std::make_unique<ApplyLoop>(
-      ApplyLoop::Parts{options_, logger_, registry_, *store_, chain_->head(), waiters_, *replyPool_,
-                       *compactor_, *leaseApplier_, *watchHub_, *events_, *reads_, *startup_,
-                       *snapshots_, *raft_, *cluster_, metrics_, members_,
+      ApplyLoop::Parts{options_,
+                       logger_,
+                       registry_,
+                       *store_,
+                       chain_->head(),
+                       waiters_,
+                       *replyPool_,
+                       *compactor_,
+                       *leaseApplier_,
+                       *watchHub_,
+                       *events_,
+                       *reads_,
+                       *startup_,
+                       *snapshots_,
+                       *raft_,
+                       *cluster_,
+                       metrics_,
+                       members_,
                        [this](uint64_t id, const std::vector<std::string>& urls) {
                          if (urls.empty()) {
                            transport_->removePeer(id);
                          } else {
                            transport_->addPeer(id, urls);
                          }
-                       }},
+                       },
+                       [this] { removedFromCluster(); }},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);
@@ -306,6 +330,17 @@ Status Server::publish() {
   }
   return Status(StatusCode::Unavailable,
                 "member did not join the cluster (no leader elected with a quorum of members)");
+}
+
+void Server::removedFromCluster() {
+  logger_.warn("etcdserver/server.go", "the member has been permanently removed from the cluster",
+               jsonField("local-member-id", idToHex(memberId_)));
+  if (!onRemoved_) return;
+  // etcd stops a second later, so the answer to the removal can still leave.
+  std::thread([fn = onRemoved_] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    fn();
+  }).detach();
 }
 
 void Server::stop() {

@@ -100,6 +100,7 @@ TEST_CASE("config file with every value type", "[config_file]") {
   CHECK(c.initialClusterToken == "etcd-cluster-1");
   CHECK(c.initialClusterState == "existing");
   CHECK(c.preVote);
+  CHECK(c.strictReconfigCheck);
   CHECK_FALSE(c.enableV2);
   CHECK(c.logOutputs == std::vector<std::string>{"stderr"});
   CHECK(c.logger == "zap");
@@ -117,9 +118,8 @@ TEST_CASE("config file with every value type", "[config_file]") {
   CHECK(c.storageOptions[1] == std::pair<std::string, std::string>("log", "(enabled=false)"));
   CHECK(c.notYetInEffect ==
         std::vector<std::string>{"quota-backend-bytes", "backend-batch-interval",
-                                 "grpc-keepalive-min-time", "strict-reconfig-check", "enable-v2",
-                                 "cert-file", "key-file", "client-cert-auth", "auto-tls",
-                                 "peer-auto-tls", "cipher-suites"});
+                                 "grpc-keepalive-min-time", "enable-v2", "cert-file", "key-file",
+                                 "client-cert-auth", "auto-tls", "peer-auto-tls", "cipher-suites"});
   CHECK(contains(c.warnings, "loaded server configuration from \"" + file.path() + "\""));
 }
 
