@@ -166,6 +166,8 @@ int main(int argc, char** argv) {
   {
     cairn::server::Server server(cairn::server::serverOptionsFrom(cfg), std::move(backend), logger,
                                  registry, &metrics);
+    // A removed member stops as if it was told to (etcd exits 0 then).
+    server.onRemoved([] { kill(getpid(), SIGTERM); });
     if (auto st = server.start(); !st) {
       logger.log(LogLevel::Fatal, kCaller, "cannot start member", jsonField("error", st.message()));
       return 1;

@@ -82,7 +82,7 @@ std::vector<FlagSpec> buildTable() {
        "DNS domain whose SRV records list the cluster."},
       {"discovery-srv-name", K::String, "", false, true, kCluster,
        "Suffix of the SRV name queried during DNS discovery."},
-      {"strict-reconfig-check", K::Bool, "true", false, true, kCluster,
+      {"strict-reconfig-check", K::Bool, "true", true, true, kCluster,
        "Refuse membership changes that would lose quorum."},
       {"pre-vote", K::Bool, "false", true, true, kCluster,
        "Run a pre-vote round before starting an election."},

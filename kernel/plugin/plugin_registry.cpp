@@ -60,8 +60,13 @@ Status PluginRegistry::checkOpen(const std::string& plugin, const char* what) co
 Status PluginRegistry::declareBucket(const std::string& plugin, std::string_view name) {
   if (Status st = checkOpen(plugin, "a bucket"); !st) return st;
   static const std::string_view kKernelBuckets[] = {
-      storage::kKeyBucket,     storage::kMetaBucket,  storage::kLeaseBucket,
-      storage::kMembersBucket, storage::kAlarmBucket,
+      storage::kKeyBucket,
+      storage::kMetaBucket,
+      storage::kLeaseBucket,
+      storage::kMembersBucket,
+      storage::kAlarmBucket,
+      storage::kMembersRemovedBucket,
+      storage::kConfChangesRefusedBucket,
   };
   std::string bucket(name);
   if (bucket.empty()) {

@@ -6,6 +6,7 @@
 
 #include "apply_request.h"
 #include "cairn/errors.h"
+#include "conf_change_check.h"
 #include "fatal.h"
 #include "member_ids.h"
 #include "mvcc/write_txn.h"
@@ -18,7 +19,10 @@ constexpr const char* kCaller = "server/apply_loop.cpp";
 }  // namespace
 
 ApplyLoop::ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState)
-    : p_(parts), confState_(std::move(confState)), appliedIndex_(appliedIndex) {
+    : p_(parts),
+      confState_(confState),
+      membership_(std::move(confState)),
+      appliedIndex_(appliedIndex) {
   p_.cluster.setConfState(confState_);
 }
 
@@ -172,14 +176,60 @@ void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {
     return;
   }
   const bool fresh = entry.index() > p_.store.consistentIndex();
-  std::optional<raftpb::ConfState> cs = p_.raft.applyConfChange(cc);
-  if (!cs) return;  // stopping: the entry is applied again after the restart
-  confState_ = std::move(*cs);
-  p_.cluster.setConfState(confState_);
+  // A replayed entry (the backend already holds it) is refused again only if
+  // it was refused the first time; a fresh one is checked now.
+  Status verdict = Status::ok();
+  if (!fresh) {
+    if (p_.members.wasRefused(entry.index())) verdict = Status(Error::MemberNotFound);
+  } else {
+    verdict = checkConfChange(cc, membership_, p_.members);
+  }
+  std::unique_ptr<mvcc::WriteTxn> txn = p_.store.write();
+  if (!verdict) {
+    if (fresh) p_.members.markRefused(entry.index(), &txn->batch());
+  } else {
+    applyToConf(cc, &membership_);
+    std::optional<raftpb::ConfState> cs = p_.raft.applyConfChange(cc);
+    if (!cs) return;  // stopping: the entry is applied again after the restart
+    confState_ = std::move(*cs);
+    p_.cluster.setConfState(confState_);
+    recordMemberChange(cc, &txn->batch());
+  }
   // The member records change in the entry's own batch. A conf change the
   // backend already holds (replayed after a restart) writes the same record
   // again: raft's configuration is rebuilt from the log either way.
-  std::unique_ptr<mvcc::WriteTxn> txn = p_.store.write();
+  if (Status st = txn->end(entry.index()); !st) {
+    fatal(p_.logger, kCaller, "cannot persist a membership change",
+          jsonField("error", st.message()));
+  }
+  if (verdict && fresh) {
+    p_.logger.info("membership/cluster.go",
+                   cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE   ? "removed member"
+                   : isPromotion(cc)                              ? "promote member"
+                   : cc.type() == raftpb::CONF_CHANGE_UPDATE_NODE ? "updated member"
+                                                                  : "added member",
+                   jsonField("cluster-id", idToHex(p_.cluster.clusterId())) + "," +
+                       jsonField("member-id", idToHex(cc.node_id())));
+  }
+  if (ApplyDone done = p_.waiters.take(cc.id())) {
+    boost::asio::post(p_.replies, [done = std::move(done), verdict]() mutable {
+      done(ApplyResult{verdict, nullptr});
+    });
+  }
+  if (verdict && cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE &&
+      cc.node_id() == p_.cluster.memberId() && p_.removedSelf) {
+    p_.removedSelf();
+  }
+}
+
+void ApplyLoop::recordMemberChange(const raftpb::ConfChange& cc, storage::WriteBatch* batch) {
+  if (isPromotion(cc)) {
+    if (auto known = p_.members.find(cc.node_id())) {
+      known->set_islearner(false);
+      p_.members.add(*known, batch);
+    }
+    return;
+  }
   etcdserverpb::Member member;
   const bool described =
       !cc.context().empty() && member.ParseFromString(cc.context()) && member.id() == cc.node_id();
@@ -187,34 +237,25 @@ void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {
     case raftpb::CONF_CHANGE_ADD_NODE:
     case raftpb::CONF_CHANGE_ADD_LEARNER_NODE:
     case raftpb::CONF_CHANGE_UPDATE_NODE:
-      if (described) {
-        if (cc.type() == raftpb::CONF_CHANGE_UPDATE_NODE) {
-          const auto known = p_.members.find(member.id());
-          member.set_islearner(known && known->islearner());
-        } else {
-          member.set_islearner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
-        }
-        p_.members.add(member, &txn->batch());
-        if (p_.memberChanged) {
-          p_.memberChanged(member.id(), {member.peerurls().begin(), member.peerurls().end()});
-        }
+      if (!described) break;
+      if (cc.type() == raftpb::CONF_CHANGE_UPDATE_NODE) {
+        const auto known = p_.members.find(member.id());
+        member.set_islearner(known && known->islearner());
+      } else {
+        member.set_islearner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
+      }
+      p_.members.add(member, batch);
+      if (p_.memberChanged) {
+        p_.memberChanged(member.id(), {member.peerurls().begin(), member.peerurls().end()});
       }
       break;
     case raftpb::CONF_CHANGE_REMOVE_NODE:
-      p_.members.remove(cc.node_id(), &txn->batch());
+      p_.members.remove(cc.node_id(), batch);
+      p_.members.markRemoved(cc.node_id(), batch);
       if (p_.memberChanged) p_.memberChanged(cc.node_id(), {});
       break;
     default:
       break;
-  }
-  if (Status st = txn->end(entry.index()); !st) {
-    fatal(p_.logger, kCaller, "cannot persist a membership change",
-          jsonField("error", st.message()));
-  }
-  if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE && fresh) {
-    p_.logger.info("membership/cluster.go", "added member",
-                   jsonField("cluster-id", idToHex(p_.cluster.clusterId())) + "," +
-                       jsonField("added-peer-id", idToHex(cc.node_id())));
   }
 }
 

@@ -77,6 +77,8 @@ class ApplyLoop {
     std::function<void(uint64_t id, const std::vector<std::string>& urls)> memberChanged;
     // Raises NOSPACE when an entry overran the backend quota (null: never).
     QuotaAlarmer* quota = nullptr;
+    // This member was removed from the cluster (optional; must not block).
+    std::function<void()> removedSelf;
   };
 
   ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);
@@ -97,6 +99,8 @@ class ApplyLoop {
   void applyEntry(const raftpb::Entry& entry);
   void applyNormal(const raftpb::Entry& entry);
   void applyConfChange(const raftpb::Entry& entry);
+  // The member records (and the transport) follow an accepted conf change.
+  void recordMemberChange(const raftpb::ConfChange& cc, storage::WriteBatch* batch);
   // Lease attachments, watchers, applied subscribers.
   void publish(const std::vector<mvccpb::Event>& events);
   void reply(uint64_t requestId, ApplyOutcome&& outcome);
@@ -109,7 +113,10 @@ class ApplyLoop {
   std::deque<std::vector<raftpb::Entry>> queue_;  // guarded by mu_
   bool stop_ = false;                             // guarded by mu_
 
-  raftpb::ConfState confState_;            // apply thread only
+  raftpb::ConfState confState_;  // apply thread only; raft's
+  // The configuration the accepted conf changes built, which the checks
+  // read (apply thread only).
+  raftpb::ConfState membership_;
   std::atomic<uint64_t> appliedIndex_{0};  // written by the apply thread
   std::thread thread_;
 };

@@ -57,13 +57,6 @@ Status Bootstrap::validateInitialCluster() const {
   if (duplicate) {
     return Status(StatusCode::InvalidArgument, "initial cluster " + urlsMap + " has duplicate url");
   }
-  if (options_.initialClusterState == "existing") {
-    // etcd asks the running members for the cluster (GetClusterFromRemotePeers);
-    // Cairn's peers do not answer that request yet.
-    return Status(StatusCode::Unimplemented,
-                  "joining an existing cluster (--initial-cluster-state=existing on an empty "
-                  "data dir) is not yet in effect in this Cairn build");
-  }
   return Status::ok();
 }
 
@@ -152,6 +145,7 @@ raft::Config Bootstrap::raftConfig(uint64_t memberId, bool cluster) {
 
 Status Bootstrap::bootstrapNew(RecoveredMember* m) {
   if (Status st = validateInitialCluster(); !st) return st;
+  if (options_.initialClusterState == "existing") return joinExisting(m);
   std::map<std::string, std::vector<std::string>> byName;
   for (const auto& [name, url] : options_.initialCluster) byName[name].push_back(url);
   // Every member derives the same ids and the same bootstrap entries: one
@@ -174,17 +168,7 @@ Status Bootstrap::bootstrapNew(RecoveredMember* m) {
     m->peers[id] = std::vector<std::string>(member.peerurls().begin(), member.peerurls().end());
   }
   m->clusterId = computeClusterId(ids);
-
-  etcdserverpb::Metadata meta;
-  meta.set_nodeid(m->memberId);
-  meta.set_clusterid(m->clusterId);
-  wal::Options wopts;
-  wopts.segmentSizeBytes = options_.walSegmentBytes;
-  std::error_code ec;
-  fs::create_directories(fs::path(walDir_).parent_path(), ec);
-  if (Status st = wal::Wal::create(walDir_, meta.SerializeAsString(), wopts, &m->wal); !st) {
-    return st;
-  }
+  if (Status st = createWal(m); !st) return st;
 
   raft::Config cfg = raftConfig(m->memberId, peers.size() > 1);
   if (Status st = raft::RawNode::create(cfg, &m->node); !st) return st;
@@ -193,6 +177,17 @@ Status Bootstrap::bootstrapNew(RecoveredMember* m) {
                jsonField("local-member-id", idToHex(m->memberId)) + "," +
                    jsonField("cluster-id", idToHex(m->clusterId)));
   return Status::ok();
+}
+
+Status Bootstrap::createWal(RecoveredMember* m) {
+  etcdserverpb::Metadata meta;
+  meta.set_nodeid(m->memberId);
+  meta.set_clusterid(m->clusterId);
+  wal::Options wopts;
+  wopts.segmentSizeBytes = options_.walSegmentBytes;
+  std::error_code ec;
+  fs::create_directories(fs::path(walDir_).parent_path(), ec);
+  return wal::Wal::create(walDir_, meta.SerializeAsString(), wopts, &m->wal);
 }
 
 Status Bootstrap::recoverExisting(RecoveredMember* m) {

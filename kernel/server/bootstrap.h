@@ -62,6 +62,10 @@ class Bootstrap {
   Status openStorage(RecoveredMember* m);
   Status bootstrapNew(RecoveredMember* m);
   Status recoverExisting(RecoveredMember* m);
+  // --initial-cluster-state=existing on an empty data dir (bootstrap_join.cpp).
+  Status joinExisting(RecoveredMember* m);
+  // Creates the WAL naming this member and its cluster.
+  Status createWal(RecoveredMember* m);
   Status validateInitialCluster() const;
   Status advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const;
   Status runRecoverHooks(const plugin::PluginRegistry& registry);

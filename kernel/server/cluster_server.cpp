@@ -3,6 +3,7 @@
 #include <map>
 
 #include "request_auth.h"
+#include "wait_registry.h"
 
 namespace cairn::server {
 
@@ -35,6 +36,18 @@ std::vector<MemberInfo> ClusterServer::members() const {
   return out;
 }
 
+void fillMembers(const std::vector<MemberInfo>& members,
+                 google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) {
+  for (const MemberInfo& m : members) {
+    etcdserverpb::Member* pb = out->Add();
+    pb->set_id(m.id);
+    pb->set_name(m.name);
+    for (const auto& u : m.peerUrls) pb->add_peerurls(u);
+    for (const auto& u : m.clientUrls) pb->add_clienturls(u);
+    pb->set_islearner(m.isLearner);
+  }
+}
+
 etcdserverpb::ResponseHeader ClusterServer::header(int64_t revision) const {
   etcdserverpb::ResponseHeader h;
   h.set_cluster_id(clusterId_);
@@ -60,14 +73,7 @@ void ClusterServer::memberList(const RequestContext& ctx,
     // etcd's Cluster service fills cluster id, member id and raft term
     // only: its header carries no revision.
     *resp.mutable_header() = header(0);
-    for (const MemberInfo& m : members()) {
-      etcdserverpb::Member* out = resp.add_members();
-      out->set_id(m.id);
-      out->set_name(m.name);
-      for (const auto& u : m.peerUrls) out->add_peerurls(u);
-      for (const auto& u : m.clientUrls) out->add_clienturls(u);
-      out->set_islearner(m.isLearner);
-    }
+    fillMembers(members(), resp.mutable_members());
     done(Status::ok(), std::move(resp));
   });
 }

@@ -23,12 +23,17 @@
 
 namespace cairn::server {
 
+// The members in etcd's wire form.
+void fillMembers(const std::vector<MemberInfo>& members,
+                 google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out);
+
 class ClusterServer final : public Cluster {
  public:
-  ClusterServer(const ServerOptions& options, uint64_t clusterId, const RaftNode& raft,
-                Reads& reads, const mvcc::KvStore& store, Authorizer* authorizer,
-                const MemberRegistry& registry)
+  ClusterServer(const ServerOptions& options, uint64_t clusterId, RaftNode& raft, Reads& reads,
+                const mvcc::KvStore& store, Authorizer* authorizer, const MemberRegistry& registry,
+                bool withPeers)
       : options_(options),
+        withPeers_(withPeers),
         clusterId_(clusterId),
         raft_(raft),
         registry_(registry),
@@ -49,13 +54,38 @@ class ClusterServer final : public Cluster {
   void memberList(const RequestContext& ctx, const etcdserverpb::MemberListRequest& req,
                   Done<etcdserverpb::MemberListResponse> done) override;
 
+  // Checked as etcd's EtcdServer checks them (cluster_member_changes.cpp),
+  // proposed as conf changes, answered once applied with the member list.
+  void memberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
+                 Done<etcdserverpb::MemberAddResponse> done) override;
+  void memberRemove(const RequestContext& ctx, const etcdserverpb::MemberRemoveRequest& req,
+                    Done<etcdserverpb::MemberRemoveResponse> done) override;
+  void memberUpdate(const RequestContext& ctx, const etcdserverpb::MemberUpdateRequest& req,
+                    Done<etcdserverpb::MemberUpdateResponse> done) override;
+  void memberPromote(const RequestContext& ctx, const etcdserverpb::MemberPromoteRequest& req,
+                     Done<etcdserverpb::MemberPromoteResponse> done) override;
+
   // Apply loop: the configuration after recovery or a conf change.
   void setConfState(const raftpb::ConfState& confState);
 
  private:
+  // Proposes `cc` and, once applied, fills `resp` (header, members) and
+  // answers. Response is one of the Member*Response types.
+  template <typename Response>
+  void configure(raftpb::ConfChange cc, Response resp, Done<Response> done);
+  // etcd's mayAddMember / mayRemoveMember / mayPromoteMember.
+  Status mayAdd(bool learner) const;
+  Status mayRemove(uint64_t id) const;
+  Status mayPromote(uint64_t id) const;
+  // Voters (this member included) connected to this member for at least
+  // etcd's HealthInterval (5 s).
+  int connectedVoters(const std::vector<MemberInfo>& voters) const;
+
   const ServerOptions& options_;
+  // False for a member started alone (no peer transport): it cannot grow.
+  const bool withPeers_;
   const uint64_t clusterId_;
-  const RaftNode& raft_;
+  RaftNode& raft_;                  // internally synchronised
   const MemberRegistry& registry_;  // internally synchronised
   Reads& reads_;
   const mvcc::KvStore& store_;

@@ -20,8 +20,19 @@ Status MemberRegistry::load(storage::ReadTxn& read) {
       });
   if (!st) return st;
   if (!bad) return bad;
+  std::set<uint64_t> removed, refused;
+  auto collect = [&read](std::string_view bucket, std::set<uint64_t>* out) {
+    return read.range(bucket, "", "", 0, false, [out](std::string_view key, std::string_view) {
+      out->insert(std::stoull(std::string(key), nullptr, 16));
+      return true;
+    });
+  };
+  if (Status rst = collect(storage::kMembersRemovedBucket, &removed); !rst) return rst;
+  if (Status rst = collect(storage::kConfChangesRefusedBucket, &refused); !rst) return rst;
   std::lock_guard lk(mu_);
   members_ = std::move(loaded);
+  removed_ = std::move(removed);
+  refused_ = std::move(refused);
   return Status::ok();
 }
 
@@ -56,6 +67,28 @@ bool MemberRegistry::setAttributes(uint64_t id, const std::string& name,
   for (const auto& u : clientUrls) it->second.add_clienturls(u);
   store(it->second, batch);
   return true;
+}
+
+void MemberRegistry::markRemoved(uint64_t id, storage::WriteBatch* batch) {
+  std::lock_guard lk(mu_);
+  removed_.insert(id);
+  batch->put(storage::kMembersRemovedBucket, idToHex(id), "removed");
+}
+
+bool MemberRegistry::isRemoved(uint64_t id) const {
+  std::lock_guard lk(mu_);
+  return removed_.count(id) != 0;
+}
+
+void MemberRegistry::markRefused(uint64_t index, storage::WriteBatch* batch) {
+  std::lock_guard lk(mu_);
+  refused_.insert(index);
+  batch->put(storage::kConfChangesRefusedBucket, idToHex(index), "refused");
+}
+
+bool MemberRegistry::wasRefused(uint64_t index) const {
+  std::lock_guard lk(mu_);
+  return refused_.count(index) != 0;
 }
 
 std::optional<etcdserverpb::Member> MemberRegistry::find(uint64_t id) const {

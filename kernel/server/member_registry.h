@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,15 @@ class MemberRegistry {
   bool setAttributes(uint64_t id, const std::string& name,
                      const std::vector<std::string>& clientUrls, storage::WriteBatch* batch);
 
+  // A removal, recorded for good: etcd never lets a removed id back.
+  void markRemoved(uint64_t id, storage::WriteBatch* batch);
+  bool isRemoved(uint64_t id) const;
+  // The conf change at raft index `index` was refused; a replay after a
+  // restart must refuse it again without re-checking (the checks read state
+  // that has moved on since).
+  void markRefused(uint64_t index, storage::WriteBatch* batch);
+  bool wasRefused(uint64_t index) const;
+
   std::optional<etcdserverpb::Member> find(uint64_t id) const;
   std::vector<etcdserverpb::Member> all() const;
 
@@ -44,6 +54,8 @@ class MemberRegistry {
 
   mutable std::mutex mu_;
   std::map<uint64_t, etcdserverpb::Member> members_;  // guarded by mu_
+  std::set<uint64_t> removed_;                        // guarded by mu_
+  std::set<uint64_t> refused_;                        // guarded by mu_
 };
 
 }  // namespace cairn::server

@@ -128,6 +128,27 @@ void RaftNode::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
   cv_.notify_one();
 }
 
+void RaftNode::proposeConfChange(raftpb::ConfChange cc, ApplyDone done) {
+  const uint64_t id = nextRequestId_.fetch_add(1);
+  cc.set_id(id);
+  {
+    std::unique_lock lk(mu_);  // as in propose()
+    if (stop_) {
+      lk.unlock();
+      done(ApplyResult{Status(Error::Stopped), nullptr});
+      return;
+    }
+    waiters_.add(id, std::move(done), requestDeadline());
+    pendingConfProposals_.push_back(std::move(cc));
+  }
+  cv_.notify_one();
+}
+
+std::map<uint64_t, uint64_t> RaftNode::leaderMatches() const {
+  std::lock_guard lk(matchMu_);
+  return leaderMatches_;
+}
+
 void RaftNode::readIndex(ReadGate::Read read) {
   {
     std::unique_lock lk(mu_);  // as in propose(): stop() answers what is queued
@@ -218,6 +239,7 @@ void RaftNode::loop() {
 
   for (;;) {
     std::vector<std::pair<uint64_t, std::string>> proposals;
+    std::vector<raftpb::ConfChange> confProposals;
     std::vector<ReadGate::Read> reads;
     std::vector<std::shared_ptr<ConfChangeRequest>> confChanges;
     std::vector<raftpb::Message> messages;
@@ -225,12 +247,13 @@ void RaftNode::loop() {
     {
       std::unique_lock lk(mu_);
       cv_.wait_until(lk, nextTick, [this] {
-        return stop_ || !pendingProposals_.empty() || !pendingReads_.empty() ||
-               !pendingConfChanges_.empty() || !pendingMessages_.empty() ||
-               !pendingReports_.empty();
+        return stop_ || !pendingProposals_.empty() || !pendingConfProposals_.empty() ||
+               !pendingReads_.empty() || !pendingConfChanges_.empty() ||
+               !pendingMessages_.empty() || !pendingReports_.empty();
       });
       if (stop_) break;
       proposals.swap(pendingProposals_);
+      confProposals.swap(pendingConfProposals_);
       reads.swap(pendingReads_);
       confChanges.swap(pendingConfChanges_);
       messages.swap(pendingMessages_);
@@ -258,6 +281,14 @@ void RaftNode::loop() {
       if (nextTick < now) nextTick = now + tickInterval;
       // Expire requests raft never committed (e.g. lost leadership).
       waiters_.expire(now, Status(Error::Timeout));
+      std::map<uint64_t, uint64_t> matches;
+      if (node_->state() == raft::StateType::Leader) {
+        for (const auto& [id, pr] : node_->status().progress) matches[id] = pr.match;
+      }
+      {
+        std::lock_guard lk(matchMu_);
+        leaderMatches_ = std::move(matches);
+      }
       for (auto it = inflightReads_.begin(); it != inflightReads_.end();) {
         if (it->second.second <= now) {
           for (auto& r : it->second.first) r(Status(Error::Timeout));
@@ -278,6 +309,14 @@ void RaftNode::loop() {
 
     for (auto& [id, data] : proposals) {
       if (Status st = node_->propose(std::move(data)); !st) {
+        waiters_.fail(id, node_->lead() == raft::kNone
+                              ? Status(Error::NoLeader)
+                              : Status(StatusCode::Unavailable, st.message()));
+      }
+    }
+    for (auto& cc : confProposals) {
+      const uint64_t id = cc.id();
+      if (Status st = node_->proposeConfChange(cc); !st) {
         waiters_.fail(id, node_->lead() == raft::kNone
                               ? Status(Error::NoLeader)
                               : Status(StatusCode::Unavailable, st.message()));

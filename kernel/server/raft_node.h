@@ -86,6 +86,17 @@ class RaftNode {
   // the applier's result, or at once with Error::Stopped /
   // Error::RequestTooLarge, or later with Error::Timeout / Error::NoLeader.
   void propose(etcdserverpb::InternalRaftRequest req, ApplyDone done);
+  // Proposes a membership change; cc.id is assigned here and keys the
+  // waiter, which the apply loop completes when the change is applied (or
+  // refused). `done` as for propose().
+  void proposeConfChange(raftpb::ConfChange cc, ApplyDone done);
+  // On the leader, each member's match index as of the last tick (this
+  // member's included); empty on a follower.
+  std::map<uint64_t, uint64_t> leaderMatches() const;
+  // etcd's transport ActiveSince for peer `id`.
+  std::chrono::steady_clock::time_point peerActiveSince(uint64_t id) const {
+    return transport_.activeSince(id);
+  }
   // Queues `read` for the next ReadIndex round; it is handed to
   // Hooks::readsConfirmed, or fails with Error::Stopped / Error::Timeout.
   void readIndex(ReadGate::Read read);
@@ -157,6 +168,7 @@ class RaftNode {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::pair<uint64_t, std::string>> pendingProposals_;  // guarded by mu_; (id, data)
+  std::vector<raftpb::ConfChange> pendingConfProposals_;            // guarded by mu_
   std::vector<ReadGate::Read> pendingReads_;                        // guarded by mu_
   std::vector<std::shared_ptr<ConfChangeRequest>> pendingConfChanges_;  // guarded by mu_
   std::vector<raftpb::Message> pendingMessages_;                        // guarded by mu_
@@ -164,6 +176,10 @@ class RaftNode {
   // sent, 2 snapshot failed.
   std::vector<std::pair<uint64_t, int>> pendingReports_;  // guarded by mu_
   bool stop_ = false;                                     // guarded by mu_
+
+  // Written by the raft loop at each tick, read anywhere.
+  mutable std::mutex matchMu_;
+  std::map<uint64_t, uint64_t> leaderMatches_;  // guarded by matchMu_
 
   // Written by the raft loop, read anywhere.
   std::atomic<uint64_t> lead_{0};

@@ -135,6 +135,14 @@ Status Server::start() {
       topts.localId = memberId_;
       topts.clusterId = clusterId_;
       topts.listenUrls = options_.listenPeerUrls;
+      // A joining member's question (--initial-cluster-state=existing): the
+      // members as the records hold them.
+      topts.describeCluster = [this] {
+        etcdserverpb::MemberListResponse resp;
+        resp.mutable_header()->set_cluster_id(clusterId_);
+        for (const auto& member : members_.all()) *resp.add_members() = member;
+        return resp.SerializeAsString();
+      };
       transport_ = std::make_unique<transport::TcpTransport>(std::move(topts), logger_);
     }
     for (const auto& [id, urls] : m.peers) transport_->addPeer(id, urls);
@@ -198,7 +206,7 @@ Status Server::start() {
                                      *startup_, *transport_, std::move(hooks), !clusterMode_);
   reads_ = std::make_unique<Reads>(*raft_, kReadThreads, m.appliedIndex);
   cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
-                                             registry_.authorizer(), members_);
+                                             registry_.authorizer(), members_, clusterMode_);
   compactor_ = std::make_unique<Compactor>(*store_, *replyPool_, logger_);
   quotaAlarmer_ = std::make_unique<QuotaAlarmer>(*quota_, *alarms_, *raft_, memberId_,
                                                  options_.quotaBackendBytes, logger_);
@@ -238,7 +246,8 @@ Status Server::start() {
                            transport_->addPeer(id, urls);
                          }
                        },
-                       quotaAlarmer_.get()},
+                       quotaAlarmer_.get(),
+                       [this] { removedFromCluster(); }},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);
@@ -348,6 +357,17 @@ Status Server::publish() {
   }
   return Status(StatusCode::Unavailable,
                 "member did not join the cluster (no leader elected with a quorum of members)");
+}
+
+void Server::removedFromCluster() {
+  logger_.warn("etcdserver/server.go", "the member has been permanently removed from the cluster",
+               jsonField("local-member-id", idToHex(memberId_)));
+  if (!onRemoved_) return;
+  // etcd stops a second later, so the answer to the removal can still leave.
+  std::thread([fn = onRemoved_] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    fn();
+  }).detach();
 }
 
 void Server::stop() {

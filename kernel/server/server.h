@@ -109,6 +109,10 @@ class Server {
   Status start();
   // Stops the loops; pending requests fail with Error::Stopped.
   void stop();
+  // What to do once this member was removed from the cluster (set before
+  // start(); the process stops itself, as etcd does). Called once, a second
+  // after the removal was applied, on a thread of its own.
+  void onRemoved(std::function<void()> fn) { onRemoved_ = std::move(fn); }
 
   // The SDK facets, valid after start() succeeded.
   KvService& kv();
@@ -131,6 +135,8 @@ class Server {
   uint64_t clusterId() const { return clusterId_; }
 
  private:
+  // The apply loop applied this member's removal.
+  void removedFromCluster();
   Status startParts();
   // A cluster member: proposes its attributes until they are applied here
   // (etcd's publish), which also means it caught up with the cluster.
@@ -189,7 +195,8 @@ class Server {
   std::unique_ptr<MaintenanceServer> maintenance_;
 
   std::atomic<bool> stopped_{false};
-  bool sourcesAttached_ = false;  // set by start(), read by stop() (lifecycle thread)
+  std::function<void()> onRemoved_;  // set before start()
+  bool sourcesAttached_ = false;     // set by start(), read by stop() (lifecycle thread)
 };
 
 }  // namespace cairn::server

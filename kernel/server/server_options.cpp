@@ -35,6 +35,7 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   o.maxRequestBytes = cfg.maxRequestBytes;
   o.maxTxnOps = cfg.maxTxnOps;
   o.preVote = cfg.preVote;
+  o.strictReconfigCheck = cfg.strictReconfigCheck;
   o.maxSnapshots = static_cast<uint32_t>(cfg.maxSnapshots);
   o.maxWals = static_cast<uint32_t>(cfg.maxWals);
   o.backendOptions.settings = cfg.storageOptions;

@@ -34,6 +34,7 @@ struct ServerOptions {
   uint64_t maxRequestBytes = 0;
   uint32_t maxTxnOps = 0;
   bool preVote = false;
+  bool strictReconfigCheck = true;  // refuse changes that would lose quorum
   uint32_t maxSnapshots = 0;
   uint32_t maxWals = 0;
   // Bytes per preallocated WAL segment: etcd's fixed 64 MiB (not a flag);

@@ -33,7 +33,18 @@ enum class HelloStatus : uint8_t {
 struct HelloReply {
   HelloStatus status = HelloStatus::Accepted;
   uint64_t clusterId = 0;  // the accepting member's
+  // Not on the wire in the reply itself: an answer to a cluster query,
+  // written as one frame (a raftpb::Message carrying it as its context)
+  // after the reply, then the connection ends.
+  std::string answer;
 };
+
+// A hello from member 0 to member 0 of cluster 0 is not a peer's: it asks
+// for the cluster's description (a member started with
+// --initial-cluster-state=existing learning the members it joins).
+inline bool isClusterQuery(const Hello& h) {
+  return h.clusterId == 0 && h.from == 0 && h.to == 0;
+}
 
 inline constexpr std::size_t kHelloBytes = 8 + 8 + 8 + 8 + 1;
 inline constexpr std::size_t kHelloReplyBytes = 1 + 8;

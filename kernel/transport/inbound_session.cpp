@@ -33,7 +33,13 @@ void InboundSession::start() {
           reply = self->accept_(hello);
         }
         self->replyBuf_ = encodeHelloReply(reply);
-        const bool accepted = reply.status == HelloStatus::Accepted;
+        // A cluster query's answer follows the reply; nothing is read after.
+        const bool accepted = reply.status == HelloStatus::Accepted && !isClusterQuery(hello);
+        if (reply.status == HelloStatus::Accepted && isClusterQuery(hello)) {
+          raftpb::Message answer;
+          answer.set_context(std::move(reply.answer));
+          appendFrame(answer, &self->replyBuf_);
+        }
         asio::async_write(self->socket_, asio::buffer(self->replyBuf_),
                           [self, accepted](const boost::system::error_code& wec, std::size_t) {
                             if (wec || !accepted) {

@@ -138,6 +138,7 @@ void PeerStream::onConnected(uint64_t gen) {
           return;
         }
         self->state_ = State::Connected;
+        self->connectedSince_ = std::chrono::steady_clock::now();
         self->backoff_.reset();
         if (self->reportedDown_) {
           self->logger_.info(kCaller, "peer became active",

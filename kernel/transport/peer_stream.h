@@ -50,6 +50,10 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   // For good: no more dials, queued messages dropped.
   void close();
   bool connected() const { return state_ == State::Connected; }
+  // When the current connection was accepted by the peer (default: none).
+  std::chrono::steady_clock::time_point connectedSince() const {
+    return connected() ? connectedSince_ : std::chrono::steady_clock::time_point{};
+  }
 
  private:
   enum class State { Idle, Dialing, Handshaking, Connected, Waiting, Closed };
@@ -79,7 +83,9 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   std::string writeBuf_;
   std::string helloBuf_;
   std::array<char, kHelloReplyBytes> replyBuf_{};
-  char probe_ = 0;  // the pending read that notices a closed connection
+  char probe_ = 0;
+  std::chrono::steady_clock::time_point
+      connectedSince_;  // the pending read that notices a closed connection
 };
 
 }  // namespace cairn::transport

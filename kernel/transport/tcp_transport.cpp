@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cctype>
 #include <future>
@@ -133,6 +134,11 @@ void TcpTransport::accept(tcp::acceptor& acceptor) {
 HelloReply TcpTransport::acceptHello(const Hello& hello) {
   HelloReply reply;
   reply.clusterId = options_.clusterId;
+  if (isClusterQuery(hello)) {
+    reply.answer = options_.describeCluster ? options_.describeCluster() : std::string();
+    reply.status = reply.answer.empty() ? HelloStatus::UnknownMember : HelloStatus::Accepted;
+    return reply;
+  }
   if (hello.clusterId != options_.clusterId) {
     logger_.warn("rafthttp/http.go", "request cluster ID mismatch",
                  jsonField("local-member-id", idHex(options_.localId)) + "," +
@@ -204,6 +210,32 @@ void TcpTransport::addPeerOnIo(uint64_t id, std::vector<Url> urls) {
   logger_.info(kCaller, "added remote peer",
                jsonField("local-member-id", idHex(options_.localId)) + "," +
                    jsonField("remote-peer-id", idHex(id)));
+}
+
+std::chrono::steady_clock::time_point TcpTransport::activeSince(uint64_t id) const {
+  using TimePoint = std::chrono::steady_clock::time_point;
+  if (!started_ || stopped_) return {};
+  // peers_ belongs to the io thread: ask it.
+  auto answer = std::make_shared<std::promise<TimePoint>>();
+  auto result = answer->get_future();
+  asio::post(io_, [this, id, answer] {
+    TimePoint since{};
+    auto it = peers_.find(id);
+    if (it != peers_.end()) {
+      for (const auto& lane : it->second.lanes) {
+        const TimePoint t = lane->connectedSince();
+        if (t == TimePoint{}) {
+          since = {};
+          break;
+        }
+        since = std::max(since, t);
+      }
+    }
+    answer->set_value(since);
+  });
+  // A stopping transport may never run the question.
+  if (result.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return {};
+  return result.get();
 }
 
 void TcpTransport::removePeer(uint64_t id) {

@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -42,6 +43,9 @@ struct TcpTransportOptions {
   // Largest frame accepted from a peer: a MsgApp of raft's max message size
   // can still carry one entry of --max-request-bytes and its envelope.
   std::size_t maxFrameBytes = 64u << 20;
+  // The answer to a cluster query (isClusterQuery): the members as this
+  // member knows them. Called on the io thread; empty refuses the query.
+  std::function<std::string()> describeCluster;
 };
 
 class TcpTransport final : public Transport {
@@ -58,6 +62,8 @@ class TcpTransport final : public Transport {
   void addPeer(uint64_t id, const std::vector<std::string>& peerUrls) override;
   void removePeer(uint64_t id) override;
   void stop() override;
+  // The later of the two lanes' connection times: both must be up.
+  std::chrono::steady_clock::time_point activeSince(uint64_t id) const override;
 
   // The ports actually bound (tests listen on port 0).
   std::vector<uint16_t> boundPorts() const { return boundPorts_; }
@@ -79,7 +85,7 @@ class TcpTransport final : public Transport {
   Deliver deliver_;    // set by start(), read on the io thread
   Feedback feedback_;  // set by start(), called on the io and raft threads
 
-  boost::asio::io_context io_;
+  mutable boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;  // io thread after start
   std::vector<uint16_t> boundPorts_;                                        // written by start()

@@ -10,6 +10,7 @@
 // a single member uses NullTransport.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -44,6 +45,10 @@ class Transport {
   virtual void removePeer(uint64_t id) = 0;
   // After it returns, `deliver` is not running and will not run again.
   virtual void stop() = 0;
+  // Since when this member has been connected to peer `id` without a break
+  // (etcd's ActiveSince): the default time point when it is not connected.
+  // Any thread.
+  virtual std::chrono::steady_clock::time_point activeSince(uint64_t /*id*/) const { return {}; }
 };
 
 }  // namespace cairn::transport

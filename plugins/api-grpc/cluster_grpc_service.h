@@ -1,7 +1,5 @@
-// ClusterGrpcService: etcd's Cluster gRPC service. MemberList is forwarded
-// to the kernel's Cluster (served raw like KvGrpcService); the membership
-// changes are not built yet, so they are left to the generic service, which
-// answers them UNIMPLEMENTED naming the method.
+// ClusterGrpcService: etcd's Cluster gRPC service, every method forwarded to
+// the kernel's Cluster (served raw like KvGrpcService).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -13,9 +11,9 @@ namespace cairn::api {
 
 namespace cluster_raw {
 using etcdserverpb::Cluster;
-using Base = Cluster::WithRawCallbackMethod_MemberList<Cluster::WithGenericMethod_MemberAdd<
-    Cluster::WithGenericMethod_MemberRemove<Cluster::WithGenericMethod_MemberUpdate<
-        Cluster::WithGenericMethod_MemberPromote<Cluster::Service>>>>>;
+using Base = Cluster::WithRawCallbackMethod_MemberList<Cluster::WithRawCallbackMethod_MemberAdd<
+    Cluster::WithRawCallbackMethod_MemberRemove<Cluster::WithRawCallbackMethod_MemberUpdate<
+        Cluster::WithRawCallbackMethod_MemberPromote<Cluster::Service>>>>>;
 }  // namespace cluster_raw
 
 class ClusterGrpcService final : public cluster_raw::Base {
@@ -27,6 +25,18 @@ class ClusterGrpcService final : public cluster_raw::Base {
   grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* MemberAdd(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* MemberRemove(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* MemberUpdate(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* MemberPromote(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
 
  private:
   Cluster& cluster_;

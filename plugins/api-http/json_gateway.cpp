@@ -97,6 +97,14 @@ JsonGateway::JsonGateway(Host& host, uint64_t maxRequestBytes)
   Cluster& cluster = host.cluster();
   addRoute("/v3/cluster/member/list", "etcdserverpb.Cluster", "MemberList",
            bindFacet(cluster, &Cluster::memberList));
+  addRoute("/v3/cluster/member/add", "etcdserverpb.Cluster", "MemberAdd",
+           bindFacet(cluster, &Cluster::memberAdd));
+  addRoute("/v3/cluster/member/remove", "etcdserverpb.Cluster", "MemberRemove",
+           bindFacet(cluster, &Cluster::memberRemove));
+  addRoute("/v3/cluster/member/update", "etcdserverpb.Cluster", "MemberUpdate",
+           bindFacet(cluster, &Cluster::memberUpdate));
+  addRoute("/v3/cluster/member/promote", "etcdserverpb.Cluster", "MemberPromote",
+           bindFacet(cluster, &Cluster::memberPromote));
 
   // Maintenance: what the kernel does not do yet answers its Unimplemented.
   // Hash and HashKV share /v3/maintenance/hash in etcd's gateway, whose mux

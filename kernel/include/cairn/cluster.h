@@ -34,6 +34,19 @@ class Cluster {
   // etcd's Cluster service. Membership changes go through raft.
   virtual void memberList(const RequestContext& ctx, const etcdserverpb::MemberListRequest& req,
                           Done<etcdserverpb::MemberListResponse> done) = 0;
+
+  // Appended in SDK 4 (keep the order above): the membership changes, each
+  // proposed as a raft conf change and answered once applied, with etcd's
+  // checks and errors.
+  virtual void memberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
+                         Done<etcdserverpb::MemberAddResponse> done) = 0;
+  virtual void memberRemove(const RequestContext& ctx, const etcdserverpb::MemberRemoveRequest& req,
+                            Done<etcdserverpb::MemberRemoveResponse> done) = 0;
+  virtual void memberUpdate(const RequestContext& ctx, const etcdserverpb::MemberUpdateRequest& req,
+                            Done<etcdserverpb::MemberUpdateResponse> done) = 0;
+  virtual void memberPromote(const RequestContext& ctx,
+                             const etcdserverpb::MemberPromoteRequest& req,
+                             Done<etcdserverpb::MemberPromoteResponse> done) = 0;
 };
 
 }  // namespace cairn

@@ -26,6 +26,10 @@ inline constexpr std::string_view kMetaBucket = "meta";  // consistent_index, co
 inline constexpr std::string_view kLeaseBucket = "lease";
 inline constexpr std::string_view kAuthBucket = "auth";
 inline constexpr std::string_view kMembersBucket = "members";
+// Ids removed from the cluster (never to return), and the indexes of conf
+// changes the apply loop refused (so a replay refuses them again).
+inline constexpr std::string_view kMembersRemovedBucket = "members_removed";
+inline constexpr std::string_view kConfChangesRefusedBucket = "conf_changes_refused";
 inline constexpr std::string_view kAlarmBucket = "alarm";
 
 // A set of mutations applied atomically by Backend::commit(). Operations apply

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cairn/errors.h"
 #include "test_server.h"
 
 using cairn::Status;
@@ -79,12 +80,16 @@ TEST_CASE("etcdctl shows kernel errors and unimplemented services", "[etcdctl]")
   CHECK_THAT(getRun.output,
              Catch::Contains("etcdserver: mvcc: required revision has been compacted"));
 
+  // Membership changes reach the kernel, whose errors etcdctl prints.
+  s.host.fakeCluster().memberAddMethod.script(failOn<pb::MemberAddRequest, pb::MemberAddResponse>(
+      s.kernel, Status(cairn::Error::PeerUrlExist)));
   const Run memberRun = etcdctl(endpoint, "member add n2 --peer-urls=http://127.0.0.1:12380");
   INFO(memberRun.output);
   CHECK(memberRun.exitCode != 0);
-  CHECK_THAT(
-      memberRun.output,
-      Catch::Contains("etcdserverpb.Cluster.MemberAdd is not implemented in this Cairn build"));
+  CHECK_THAT(memberRun.output, Catch::Contains("etcdserver: Peer URLs already exists"));
+  const auto adds = s.host.fakeCluster().memberAddMethod.requests();
+  REQUIRE(adds.size() == 1);
+  CHECK(adds[0].peerurls(0) == "http://127.0.0.1:12380");
 }
 
 TEST_CASE("etcdctl member list and endpoint status go through the kernel", "[etcdctl]") {

@@ -536,8 +536,31 @@ class FakeCluster final : public Cluster {
                   Done<etcdserverpb::MemberListResponse> done) override {
     memberListMethod.call(ctx, req, std::move(done));
   }
+  void memberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
+                 Done<etcdserverpb::MemberAddResponse> done) override {
+    memberAddMethod.call(ctx, req, std::move(done));
+  }
+  void memberRemove(const RequestContext& ctx, const etcdserverpb::MemberRemoveRequest& req,
+                    Done<etcdserverpb::MemberRemoveResponse> done) override {
+    memberRemoveMethod.call(ctx, req, std::move(done));
+  }
+  void memberUpdate(const RequestContext& ctx, const etcdserverpb::MemberUpdateRequest& req,
+                    Done<etcdserverpb::MemberUpdateResponse> done) override {
+    memberUpdateMethod.call(ctx, req, std::move(done));
+  }
+  void memberPromote(const RequestContext& ctx, const etcdserverpb::MemberPromoteRequest& req,
+                     Done<etcdserverpb::MemberPromoteResponse> done) override {
+    memberPromoteMethod.call(ctx, req, std::move(done));
+  }
 
   FakeMethod<etcdserverpb::MemberListRequest, etcdserverpb::MemberListResponse> memberListMethod;
+  FakeMethod<etcdserverpb::MemberAddRequest, etcdserverpb::MemberAddResponse> memberAddMethod;
+  FakeMethod<etcdserverpb::MemberRemoveRequest, etcdserverpb::MemberRemoveResponse>
+      memberRemoveMethod;
+  FakeMethod<etcdserverpb::MemberUpdateRequest, etcdserverpb::MemberUpdateResponse>
+      memberUpdateMethod;
+  FakeMethod<etcdserverpb::MemberPromoteRequest, etcdserverpb::MemberPromoteResponse>
+      memberPromoteMethod;
 };
 
 class FakeMaintenance final : public Maintenance {

@@ -1,9 +1,10 @@
-// Cluster.MemberList and the Maintenance service reach the kernel's Cluster
+// The Cluster and Maintenance services reach the kernel's Cluster
 // and Maintenance; Maintenance.Snapshot streams the kernel's StreamCall.
 #include <google/protobuf/util/message_differencer.h>
 
 #include <thread>
 
+#include "cairn/errors.h"
 #include "test_server.h"
 
 using cairn::Status;
@@ -36,6 +37,45 @@ TEST_CASE("MemberList round-trips through the kernel's Cluster", "[cluster]") {
   CHECK(MessageDifferencer::Equals(response, scripted));
   CHECK(s.host.fakeCluster().memberListMethod.requests().size() == 1);
   CHECK(s.host.fakeCluster().memberListMethod.contexts().at(0).token == "admin");
+}
+
+TEST_CASE("Membership changes round-trip through the kernel's Cluster", "[cluster]") {
+  ServedKv s;
+  auto& cluster = s.host.fakeCluster();
+  pb::MemberRemoveResponse removed;
+  removed.add_members()->set_id(7);
+  cluster.memberRemoveMethod.script(replyOn<pb::MemberRemoveRequest>(s.kernel, removed));
+  cluster.memberUpdateMethod.script(failOn<pb::MemberUpdateRequest, pb::MemberUpdateResponse>(
+      s.kernel, Status(cairn::Error::MemberNotFound)));
+  cluster.memberPromoteMethod.script(failOn<pb::MemberPromoteRequest, pb::MemberPromoteResponse>(
+      s.kernel, Status(cairn::Error::LearnerNotReady)));
+
+  pb::MemberRemoveRequest remove;
+  remove.set_id(9);
+  pb::MemberRemoveResponse removeResponse;
+  auto c1 = contextWithDeadline();
+  REQUIRE(s.cluster->MemberRemove(c1.get(), remove, &removeResponse).ok());
+  CHECK(MessageDifferencer::Equals(removeResponse, removed));
+  CHECK(cluster.memberRemoveMethod.requests().at(0).id() == 9);
+
+  pb::MemberUpdateRequest update;
+  update.set_id(9);
+  update.add_peerurls("http://127.0.0.1:2380");
+  pb::MemberUpdateResponse updateResponse;
+  auto c2 = contextWithDeadline();
+  grpc::Status st = s.cluster->MemberUpdate(c2.get(), update, &updateResponse);
+  CHECK(st.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(st.error_message() == "etcdserver: member not found");
+  CHECK(cluster.memberUpdateMethod.requests().at(0).peerurls(0) == "http://127.0.0.1:2380");
+
+  pb::MemberPromoteRequest promote;
+  promote.set_id(9);
+  pb::MemberPromoteResponse promoteResponse;
+  auto c3 = contextWithDeadline();
+  st = s.cluster->MemberPromote(c3.get(), promote, &promoteResponse);
+  CHECK(st.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(st.error_message() ==
+        "etcdserver: can only promote a learner member which is in sync with leader");
 }
 
 TEST_CASE("Maintenance unary methods round-trip through the kernel", "[maintenance]") {

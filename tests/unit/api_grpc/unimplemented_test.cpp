@@ -1,7 +1,7 @@
 // Every method neither the plugin nor a registered service serves answers
 // UNIMPLEMENTED with a message naming the method, whether the method is
-// unary or streaming. (Cluster.MemberList and the Maintenance service are
-// served since SDK 3: maintenance_cluster_test.cpp.)
+// unary or streaming. (The Cluster and Maintenance services are served by
+// the kernel: maintenance_cluster_test.cpp, etcdctl_test.cpp.)
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/generic_stub.h>
 
@@ -45,20 +45,6 @@ grpc::Status genericCall(grpc::Channel& channel, const std::string& fullMethod) 
 TEST_CASE("Unary methods of unserved services answer UNIMPLEMENTED", "[unimplemented]") {
   ServedKv s;
   {
-    auto cluster = pb::Cluster::NewStub(s.channel);
-    auto c = contextWithDeadline();
-    pb::MemberAddResponse r;
-    checkUnimplemented(cluster->MemberAdd(c.get(), pb::MemberAddRequest(), &r),
-                       "etcdserverpb.Cluster.MemberAdd");
-  }
-  {
-    auto cluster = pb::Cluster::NewStub(s.channel);
-    auto c = contextWithDeadline();
-    pb::MemberPromoteResponse r;
-    checkUnimplemented(cluster->MemberPromote(c.get(), pb::MemberPromoteRequest(), &r),
-                       "etcdserverpb.Cluster.MemberPromote");
-  }
-  {
     auto auth = pb::Auth::NewStub(s.channel);
     auto c = contextWithDeadline();
     pb::AuthenticateResponse r;
@@ -99,20 +85,18 @@ TEST_CASE("Every method of every unserved etcd service answers UNIMPLEMENTED", "
   ServedKv s;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   int methods = 0;
-  for (const char* serviceName :
-       {"etcdserverpb.Cluster", "etcdserverpb.Auth", "v3lockpb.Lock", "v3electionpb.Election"}) {
+  for (const char* serviceName : {"etcdserverpb.Auth", "v3lockpb.Lock", "v3electionpb.Election"}) {
     const auto* service = pool->FindServiceByName(serviceName);
     REQUIRE(service != nullptr);
     for (int i = 0; i < service->method_count(); ++i) {
       const std::string name = service->method(i)->name();
-      if (std::string(serviceName) == "etcdserverpb.Cluster" && name == "MemberList") continue;
       checkUnimplemented(genericCall(*s.channel, "/" + std::string(serviceName) + "/" + name),
                          std::string(serviceName) + "." + name);
       ++methods;
     }
   }
-  // etcd 3.4: Cluster 5 (MemberList served), Auth 16, Lock 2, Election 5.
-  CHECK(methods == 4 + 16 + 2 + 5);
+  // etcd 3.4: Auth 16, Lock 2, Election 5 (the Cluster service is served).
+  CHECK(methods == 16 + 2 + 5);
 }
 
 TEST_CASE("Names outside etcd's API get grpc-go's unknown-service wording", "[unimplemented]") {
