@@ -2,8 +2,9 @@
 // service). Status reports the member's version, backend sizes and raft
 // progress; Defragment runs the backend's defragmentation on this server's
 // own thread (it may hold writers for long, so never on a caller's, the
-// read pool's or the apply loop's thread). Alarm, Hash, HashKV, MoveLeader
-// and Snapshot come with a later issue and answer Unimplemented.
+// read pool's or the apply loop's thread). Snapshot streams etcd's bbolt
+// database (SnapshotStream). Alarm, Hash and MoveLeader come with a later
+// issue and answer Unimplemented.
 //
 // Threads: any caller. The defragment thread (a one-thread pool) is joined
 // by stop().
@@ -12,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "cairn/authorizer.h"
 #include "cairn/logger.h"
@@ -32,7 +34,8 @@ class MaintenanceServer final : public Maintenance {
  public:
   MaintenanceServer(Authorizer* authorizer, const ClusterServer& cluster, storage::Backend& backend,
                     const mvcc::KvStore& store, const RaftNode& raft,
-                    std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger)
+                    std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger,
+                    std::string snapDir)
       : authorizer_(authorizer),
         cluster_(cluster),
         backend_(backend),
@@ -41,6 +44,7 @@ class MaintenanceServer final : public Maintenance {
         appliedIndex_(std::move(appliedIndex)),
         reads_(reads),
         logger_(logger),
+        snapDir_(std::move(snapDir)),
         defragPool_(1) {}
   ~MaintenanceServer() override { stop(); }
 
@@ -78,8 +82,9 @@ class MaintenanceServer final : public Maintenance {
   const std::function<uint64_t()> appliedIndex_;
   Reads& reads_;
   Logger& logger_;
-  std::mutex mu_;         // orders posting a defragmentation against stop()
-  bool stopped_ = false;  // guarded by mu_
+  const std::string snapDir_;  // where Snapshot writes its scratch file
+  std::mutex mu_;              // orders posting a defragmentation against stop()
+  bool stopped_ = false;       // guarded by mu_
   boost::asio::thread_pool defragPool_;
 };
 

@@ -1,0 +1,131 @@
+"""Migration from etcd 3.4 into Cairn, driven by etcdctl (snapshot save and
+restore, reads, users and roles) and python-etcd3 (writes), on both Cairn
+backends:
+
+- etcd -> `etcdctl snapshot save` -> `etcdctl snapshot restore` -> Cairn
+  starts on the restored data dir and serves the whole history (every key,
+  value, create/mod revision and version), the lease, users and roles, and
+  keeps them across a restart;
+- "stop etcd, start Cairn on the same directory": the same, with etcd's own
+  files kept aside;
+- a damaged db refuses to start and is left as it was.
+"""
+
+import json
+import os
+
+import pytest
+
+from cairn_harness import Server, cairn_bin, etcdctl
+from test_snapshot import LEASE_ID, dump, restore_into, save, write_history
+
+pytestmark = pytest.mark.skipif(not cairn_bin(), reason="imports into Cairn; CAIRN_BIN is not set")
+
+
+def add_auth_objects(server):
+    server.ctl("role", "add", "reader").check()
+    server.ctl("role", "grant-permission", "reader", "read", "a", "b").check()
+    server.ctl("user", "add", "alice:secret").check()
+    server.ctl("user", "grant-role", "alice", "reader").check()
+
+
+def auth_objects(server):
+    return {
+        "users": server.ctl("user", "list").check().out,
+        "roles": server.ctl("role", "list").check().out,
+        "alice": server.ctl("user", "get", "alice").check().out,
+        "reader": server.ctl("role", "get", "reader").check().out,
+    }
+
+
+@pytest.fixture
+def etcd_source(make_server):
+    s = make_server(flavour="etcd")
+    write_history(s)
+    add_auth_objects(s)
+    return s
+
+
+def check_same(cairn, want, want_auth):
+    assert dump(cairn) == want
+    assert auth_objects(cairn) == want_auth
+    # Writes carry on from etcd's revision.
+    c = cairn.client()
+    try:
+        rev = c.put("after-import", "yes").header.revision
+    finally:
+        c.close()
+    assert rev == want["revision"] + 1
+
+
+def test_restore_etcd_snapshot_into_cairn(etcd_source, backend, tmp_path):
+    want, want_auth = dump(etcd_source), auth_objects(etcd_source)
+    snap = save(etcd_source, str(tmp_path / "etcd.db"))
+    cairn = Server(flavour="cairn", backend=backend)
+    try:
+        restore_into(snap, cairn)
+        cairn.start()
+        check_same(cairn, want, want_auth)
+        imported = [r for r in cairn.log_records() if r.get("msg") == "imported etcd data dir"]
+        assert len(imported) == 1
+        cairn.stop()
+        cairn.start()
+        after = dump(cairn)
+        assert after["views"][want["revision"]] == want["views"][want["revision"]]
+        assert after["revision"] == want["revision"] + 1
+        assert auth_objects(cairn) == want_auth
+        assert not [r for r in cairn.log_records() if r.get("msg") == "imported etcd data dir"]
+    finally:
+        cairn.cleanup()
+
+
+def test_stop_etcd_start_cairn_on_the_same_dir(etcd_source, backend):
+    want, want_auth = dump(etcd_source), auth_objects(etcd_source)
+    etcd_source.stop()
+    member = os.path.join(etcd_source.data_dir, "member")
+    etcd_wal = sorted(os.listdir(os.path.join(member, "wal")))
+    cairn = Server(flavour="cairn", backend=backend, workdir=etcd_source.workdir,
+                   ports=(etcd_source._client, etcd_source._peer))
+    try:
+        cairn.start()
+        check_same(cairn, want, want_auth)
+        # etcd's files are kept, not deleted.
+        assert sorted(os.listdir(os.path.join(member, "wal.etcd-imported"))) == etcd_wal
+        assert os.path.isfile(os.path.join(member, "snap.etcd-imported", "db"))
+    finally:
+        cairn.cleanup()
+
+
+def test_damaged_etcd_db_refuses_to_start_and_stays(etcd_source, tmp_path):
+    snap = save(etcd_source, str(tmp_path / "etcd.db"))
+    cairn = Server(flavour="cairn")
+    try:
+        restore_into(snap, cairn)
+        db = os.path.join(cairn.data_dir, "member", "snap", "db")
+        with open(db, "r+b") as f:
+            f.truncate(3 * 4096)
+        with open(db, "rb") as f:
+            before = f.read()
+        cairn.start(wait=False)
+        assert cairn.proc.wait(timeout=30) != 0
+        assert "bbolt file corrupt" in cairn.log_text()
+        with open(db, "rb") as f:
+            assert f.read() == before
+        assert os.path.isdir(os.path.join(cairn.data_dir, "member", "wal"))
+    finally:
+        cairn.cleanup()
+
+
+def test_lease_keeps_its_id_and_ttl(etcd_source, tmp_path):
+    snap = save(etcd_source, str(tmp_path / "etcd.db"))
+    cairn = Server(flavour="cairn")
+    try:
+        restore_into(snap, cairn)
+        cairn.start()
+        r = json.loads(cairn.ctl("lease", "timetolive", "%x" % LEASE_ID, "--keys", "-w",
+                                 "json").check().out)
+        assert r["granted-ttl"] == 600 and 0 < r["ttl"] <= 600
+        assert cairn.ctl("lease", "revoke", "%x" % LEASE_ID).rc == 0
+        assert etcdctl(cairn.endpoint, "get", "l").check().out == ""
+    finally:
+        cairn.cleanup()
