@@ -71,6 +71,8 @@ class Bootstrap {
   std::map<uint64_t, etcdserverpb::Member> initialMembers(uint64_t* selfId) const;
   // bootstrap_etcd_import.cpp: imports an etcd data dir if there is one.
   Status importEtcdDataDir(RecoveredMember* m);
+  Status checkEtcdWalIds(uint64_t selfId,
+                         const std::map<uint64_t, etcdserverpb::Member>& members) const;
   Status writeImportedRaftState(RecoveredMember* m, uint64_t index,
                                 const std::map<uint64_t, etcdserverpb::Member>& members);
   Status validateInitialCluster() const;

@@ -10,7 +10,9 @@
 // "<dir>.etcd-imported" (kept, never deleted), (3) writes a Cairn WAL and a
 // snapshot at the db's consistent_index with the members as voters, and
 // (4) moves the db aside last: a crash anywhere before makes the next start
-// redo the import from the untouched db. A marker file says an import is
+// redo the import from the untouched db. Before anything, the ids in etcd's
+// WAL must be the ones the flags give, so a member never takes another's
+// data dir. A marker file says an import is
 // under way, so a Cairn WAL is only ever replaced when this code made it.
 #include <algorithm>
 #include <array>
@@ -21,6 +23,7 @@
 #include "etcdserverpb/etcdserver.pb.h"
 #include "member_ids.h"
 #include "snapshot/import_from_bbolt.h"
+#include "wal/etcd_wal_metadata.h"
 
 namespace cairn::server {
 namespace fs = std::filesystem;
@@ -88,9 +91,11 @@ Status Bootstrap::importEtcdDataDir(RecoveredMember* m) {
   if (Status st = validateInitialCluster(); !st) return st;
   logger_.info(kCaller, "importing etcd data dir", jsonField("db", db.string()));
 
-  // (1) The db's buckets, then this cluster's members, replace the backend.
   uint64_t selfId = 0;
   std::map<uint64_t, etcdserverpb::Member> members = initialMembers(&selfId);
+  if (Status st = checkEtcdWalIds(selfId, members); !st) return st;
+
+  // (1) The db's buckets, then this cluster's members, replace the backend.
   snapshot::BboltImportOptions opts;
   opts.keepBucket = importedBucket;
   for (const auto& [id, member] : members) {
@@ -135,6 +140,27 @@ Status Bootstrap::importEtcdDataDir(RecoveredMember* m) {
                jsonField("consistent-index", static_cast<long long>(index)) + "," +
                    jsonField("keys-revision", static_cast<long long>(m->store->currentRevision())) +
                    "," + jsonField("etcd-files-kept-in", snapDir_ + ".etcd-imported"));
+  return Status::ok();
+}
+
+Status Bootstrap::checkEtcdWalIds(uint64_t selfId,
+                                  const std::map<uint64_t, etcdserverpb::Member>& members) const {
+  if (!wal::Wal::exists(walDir_)) return Status::ok();
+  wal::EtcdWalIds ids;
+  if (Status st = wal::readEtcdWalIds(walDir_, &ids); !st) {
+    return Status(st.code(), "etcd import: " + st.message());
+  }
+  std::vector<uint64_t> memberIds;
+  for (const auto& [id, member] : members) memberIds.push_back(id);
+  const uint64_t clusterId = computeClusterId(memberIds);
+  if (ids.memberId != selfId || ids.clusterId != clusterId) {
+    return Status(StatusCode::FailedPrecondition,
+                  "etcd import: the data dir belongs to member " + idToHex(ids.memberId) +
+                      " of cluster " + idToHex(ids.clusterId) + ", but --name, --initial-cluster" +
+                      " and --initial-cluster-token give member " + idToHex(selfId) +
+                      " of cluster " + idToHex(clusterId) +
+                      "; start with the flags etcd ran with (or restored with)");
+  }
   return Status::ok();
 }
 

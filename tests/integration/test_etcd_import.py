@@ -8,7 +8,8 @@ backends:
   keeps them across a restart;
 - "stop etcd, start Cairn on the same directory": the same, with etcd's own
   files kept aside;
-- a damaged db refuses to start and is left as it was.
+- a damaged db, or a data dir of another member (its WAL's ids are not the
+  ones the flags give), refuses to start and is left as it was.
 """
 
 import json
@@ -129,3 +130,27 @@ def test_lease_keeps_its_id_and_ttl(etcd_source, tmp_path):
         assert etcdctl(cairn.endpoint, "get", "l").check().out == ""
     finally:
         cairn.cleanup()
+
+
+def test_another_members_data_dir_refuses_and_stays(etcd_source):
+    etcd_source.stop()
+    member = os.path.join(etcd_source.data_dir, "member")
+
+    def listing():
+        return sorted(os.path.relpath(os.path.join(d, f), member)
+                      for d, _, files in os.walk(member) for f in files)
+
+    before = listing()
+    # Ids derive from the peer URLs and the token: another token, another member.
+    cairn = Server(flavour="cairn", extra_args=["--initial-cluster-token=not-etcds"],
+                   workdir=etcd_source.workdir, ports=(etcd_source._client, etcd_source._peer))
+    try:
+        cairn.start(wait=False)
+        assert cairn.proc.wait(timeout=30) != 0
+        assert "etcd import: the data dir belongs to member" in cairn.log_text()
+    finally:
+        cairn.kill()  # the ports and directory stay etcd_source's
+    assert [f for f in listing() if not f.startswith("wiredtiger/")] == before
+    # etcd still starts on it.
+    etcd_source.start()
+    assert etcd_source.ctl("get", "a", "--print-value-only").check().out.strip() == "4"
