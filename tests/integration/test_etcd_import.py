@@ -8,6 +8,7 @@ backends:
   keeps them across a restart;
 - "stop etcd, start Cairn on the same directory": the same, with etcd's own
   files kept aside;
+- a Cairn snapshot (memory backend) restored into Cairn (WiredTiger);
 - a damaged db, or a data dir of another member (its WAL's ids are not the
   ones the flags give), refuses to start and is left as it was.
 """
@@ -154,3 +155,18 @@ def test_another_members_data_dir_refuses_and_stays(etcd_source):
     # etcd still starts on it.
     etcd_source.start()
     assert etcd_source.ctl("get", "a", "--print-value-only").check().out.strip() == "4"
+
+
+def test_cairn_snapshot_restores_into_cairn_across_backends(make_server, tmp_path):
+    source = make_server(flavour="cairn", backend="memory")
+    write_history(source)
+    add_auth_objects(source)
+    want, want_auth = dump(source), auth_objects(source)
+    snap = save(source, str(tmp_path / "cairn.db"))
+    cairn = Server(flavour="cairn", backend="wiredtiger")
+    try:
+        restore_into(snap, cairn)
+        cairn.start()
+        check_same(cairn, want, want_auth)
+    finally:
+        cairn.cleanup()
