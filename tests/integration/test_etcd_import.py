@@ -9,6 +9,7 @@ backends:
 - "stop etcd, start Cairn on the same directory": the same, with etcd's own
   files kept aside;
 - a Cairn snapshot (memory backend) restored into Cairn (WiredTiger);
+- one etcd snapshot restored by each member of a 3-member Cairn cluster;
 - a damaged db, or a data dir of another member (its WAL's ids are not the
   ones the flags give), refuses to start and is left as it was.
 """
@@ -18,7 +19,7 @@ import os
 
 import pytest
 
-from cairn_harness import Server, cairn_bin, etcdctl
+from cairn_harness import Cluster, Server, cairn_bin, etcdctl
 from test_snapshot import LEASE_ID, dump, restore_into, save, write_history
 
 pytestmark = pytest.mark.skipif(not cairn_bin(), reason="imports into Cairn; CAIRN_BIN is not set")
@@ -170,3 +171,32 @@ def test_cairn_snapshot_restores_into_cairn_across_backends(make_server, tmp_pat
         check_same(cairn, want, want_auth)
     finally:
         cairn.cleanup()
+
+
+def test_etcd_snapshot_restored_into_a_cairn_cluster(etcd_source, tmp_path):
+    want, want_auth = dump(etcd_source), auth_objects(etcd_source)
+    snap = save(etcd_source, str(tmp_path / "etcd.db"))
+    cluster = Cluster(size=3, flavour="cairn")
+    try:
+        # Each member restores the same file with its own name and peer URLs.
+        for m in cluster.members:
+            r = etcdctl("http://127.0.0.1:1", "snapshot", "restore", snap,
+                        f"--data-dir={m.data_dir}", f"--name={m.name}",
+                        f"--initial-cluster={cluster.initial_cluster()}",
+                        f"--initial-cluster-token={cluster.token}",
+                        f"--initial-advertise-peer-urls={m.peer_url}")
+            assert r.rc == 0, r.err
+        cluster.start()
+        for m in cluster.members:
+            assert dump(m) == want
+            assert auth_objects(m) == want_auth
+        assert len(cluster.ctl("member", "list").check().out.splitlines()) == 3
+        c = cluster.members[0].client()
+        try:
+            c.put("through-m1", "ok")
+        finally:
+            c.close()
+        r = cluster.members[2].ctl("get", "through-m1", "--print-value-only").check()
+        assert r.out.strip() == "ok"
+    finally:
+        cluster.cleanup()
