@@ -27,6 +27,7 @@ Bootstrap::Bootstrap(const ServerOptions& options, Logger& logger, storage::Back
 
 Status Bootstrap::run(const plugin::PluginRegistry& registry, RecoveredMember* out) {
   if (Status st = openStorage(out); !st) return st;
+  if (Status st = importEtcdDataDir(out); !st) return st;
   const bool exists = wal::Wal::exists(walDir_);
   if (Status st = exists ? recoverExisting(out) : bootstrapNew(out); !st) return st;
   return runRecoverHooks(registry);
@@ -143,13 +144,9 @@ raft::Config Bootstrap::raftConfig(uint64_t memberId, bool cluster) {
   return cfg;
 }
 
-Status Bootstrap::bootstrapNew(RecoveredMember* m) {
-  if (Status st = validateInitialCluster(); !st) return st;
-  if (options_.initialClusterState == "existing") return joinExisting(m);
+std::map<uint64_t, etcdserverpb::Member> Bootstrap::initialMembers(uint64_t* selfId) const {
   std::map<std::string, std::vector<std::string>> byName;
   for (const auto& [name, url] : options_.initialCluster) byName[name].push_back(url);
-  // Every member derives the same ids and the same bootstrap entries: one
-  // ADD_NODE per member, ordered by id, each carrying its raft attributes.
   std::map<uint64_t, etcdserverpb::Member> members;
   for (const auto& [name, urls] : byName) {
     etcdserverpb::Member member;
@@ -157,9 +154,18 @@ Status Bootstrap::bootstrapNew(RecoveredMember* m) {
     std::vector<std::string> sorted = urls;
     std::sort(sorted.begin(), sorted.end());
     for (const auto& u : sorted) member.add_peerurls(u);
-    if (name == options_.name) m->memberId = member.id();
+    if (name == options_.name) *selfId = member.id();
     members[member.id()] = std::move(member);
   }
+  return members;
+}
+
+Status Bootstrap::bootstrapNew(RecoveredMember* m) {
+  if (Status st = validateInitialCluster(); !st) return st;
+  if (options_.initialClusterState == "existing") return joinExisting(m);
+  // Every member derives the same ids and the same bootstrap entries: one
+  // ADD_NODE per member, ordered by id, each carrying its raft attributes.
+  std::map<uint64_t, etcdserverpb::Member> members = initialMembers(&m->memberId);
   std::vector<uint64_t> ids;
   std::vector<raft::RawNode::Peer> peers;
   for (const auto& [id, member] : members) {

@@ -6,8 +6,12 @@
 // recovers an existing one (newest usable snapshot, backend restored from it
 // when behind, WAL replayed into raft's storage; raft re-delivers every
 // committed entry after the snapshot and the apply loop skips those at or
-// below the backend's consistent index). Last, the plugins' recover hooks
-// run on a read of the recovered backend, before any entry is applied.
+// below the backend's consistent index). An etcd 3.4 data dir (a bbolt
+// member/snap/db, as etcd runs on or `etcdctl snapshot restore` writes) is
+// first imported into the backend and given a Cairn WAL and snapshot
+// (bootstrap_etcd_import.cpp), then recovered as any Cairn data dir. Last,
+// the plugins' recover hooks run on a read of the recovered backend, before
+// any entry is applied.
 //
 // Owner: the thread calling Server::start(), once.
 #pragma once
@@ -23,6 +27,7 @@
 #include "cairn/raftpb.pb.h"
 #include "cairn/status.h"
 #include "cairn/storage.h"
+#include "etcdserverpb/rpc.pb.h"
 #include "mvcc/kv_store.h"
 #include "plugin/plugin_registry.h"
 #include "raft/config.h"
@@ -66,6 +71,14 @@ class Bootstrap {
   Status joinExisting(RecoveredMember* m);
   // Creates the WAL naming this member and its cluster.
   Status createWal(RecoveredMember* m);
+  // The members --initial-cluster names, by id, and this member's id.
+  std::map<uint64_t, etcdserverpb::Member> initialMembers(uint64_t* selfId) const;
+  // bootstrap_etcd_import.cpp: imports an etcd data dir if there is one.
+  Status importEtcdDataDir(RecoveredMember* m);
+  Status checkEtcdWalIds(uint64_t selfId,
+                         const std::map<uint64_t, etcdserverpb::Member>& members) const;
+  Status writeImportedRaftState(RecoveredMember* m, uint64_t index,
+                                const std::map<uint64_t, etcdserverpb::Member>& members);
   Status validateInitialCluster() const;
   Status advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const;
   Status runRecoverHooks(const plugin::PluginRegistry& registry);

@@ -4,6 +4,7 @@
 
 #include "propose_reply.h"
 #include "request_auth.h"
+#include "snapshot_stream.h"
 #include "unimplemented_stream.h"
 
 namespace cairn::server {
@@ -148,9 +149,15 @@ void MaintenanceServer::moveLeader(const RequestContext& /*ctx*/,
   done(notImplemented("MoveLeader"), {});
 }
 
-std::unique_ptr<StreamCall> MaintenanceServer::snapshot(const RequestContext& /*ctx*/,
+std::unique_ptr<StreamCall> MaintenanceServer::snapshot(const RequestContext& ctx,
                                                         std::function<void()> onReady) {
-  return std::make_unique<UnimplementedStream>(notImplemented("Snapshot"), std::move(onReady));
+  // Admin only, as etcd's authMaintenanceServer; a refusal ends the stream
+  // once the request arrived.
+  if (Status st = authorizeRequest(authorizer_, ctx, etcdserverpb::SnapshotRequest(), nullptr);
+      !st) {
+    return std::make_unique<UnimplementedStream>(st, std::move(onReady));
+  }
+  return std::make_unique<SnapshotStream>(backend_, snapDir_, logger_, std::move(onReady));
 }
 
 }  // namespace cairn::server

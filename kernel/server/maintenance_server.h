@@ -4,8 +4,8 @@
 // own thread (it may hold writers for long, so never on a caller's, the
 // read pool's or the apply loop's thread). Alarm goes through raft as etcd's
 // does (AlarmApplier applies it); Hash and HashKV hash this member's own
-// store (KvStore::hash, KvStore::hashKv). MoveLeader and Snapshot answer
-// Unimplemented.
+// store (KvStore::hash, KvStore::hashKv); Snapshot streams etcd's bbolt
+// database (SnapshotStream). MoveLeader answers Unimplemented.
 //
 // Threads: any caller. The defragment thread (a one-thread pool) is joined
 // by stop().
@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "cairn/authorizer.h"
 #include "cairn/logger.h"
@@ -34,7 +35,8 @@ class MaintenanceServer final : public Maintenance {
  public:
   MaintenanceServer(Authorizer* authorizer, const ClusterServer& cluster, storage::Backend& backend,
                     const mvcc::KvStore& store, RaftNode& raft,
-                    std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger)
+                    std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger,
+                    std::string snapDir)
       : authorizer_(authorizer),
         cluster_(cluster),
         backend_(backend),
@@ -43,6 +45,7 @@ class MaintenanceServer final : public Maintenance {
         appliedIndex_(std::move(appliedIndex)),
         reads_(reads),
         logger_(logger),
+        snapDir_(std::move(snapDir)),
         defragPool_(1) {}
   ~MaintenanceServer() override { stop(); }
 
@@ -80,8 +83,9 @@ class MaintenanceServer final : public Maintenance {
   const std::function<uint64_t()> appliedIndex_;
   Reads& reads_;
   Logger& logger_;
-  std::mutex mu_;         // orders posting a defragmentation against stop()
-  bool stopped_ = false;  // guarded by mu_
+  const std::string snapDir_;  // where Snapshot writes its scratch file
+  std::mutex mu_;              // orders posting a defragmentation against stop()
+  bool stopped_ = false;       // guarded by mu_
   boost::asio::thread_pool defragPool_;
 };
 

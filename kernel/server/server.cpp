@@ -279,7 +279,8 @@ Status Server::start() {
   watch_ = std::make_unique<WatchServer>(services);
   maintenance_ = std::make_unique<MaintenanceServer>(
       registry_.authorizer(), *cluster_, *backend_, *store_, *raft_,
-      [loop = applyLoop_.get()] { return loop->appliedIndex(); }, *reads_, logger_);
+      [loop = applyLoop_.get()] { return loop->appliedIndex(); }, *reads_, logger_,
+      options_.dataDir + "/member/snap");
 
   ServerMetrics::attachSources(
       metricsRegistry_,
