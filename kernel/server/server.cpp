@@ -135,6 +135,7 @@ Status Server::start() {
       topts.localId = memberId_;
       topts.clusterId = clusterId_;
       topts.listenUrls = options_.listenPeerUrls;
+      topts.metrics = &metricsRegistry_;
       // A joining member's question (--initial-cluster-state=existing): the
       // members as the records hold them.
       topts.describeCluster = [this] {

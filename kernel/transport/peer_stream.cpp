@@ -41,6 +41,7 @@ void PeerStream::enqueue(raftpb::Message&& m) {
   if (state_ == State::Closed) return;
   if (!queue_.push(std::move(m))) {
     // The peer does not keep up (or is gone): raft must slow down.
+    if (metrics_ != nullptr) metrics_->sendFailed(hello_.to);
     unreachable_();
     return;
   }
@@ -139,6 +140,7 @@ void PeerStream::onConnected(uint64_t gen) {
         }
         self->state_ = State::Connected;
         self->connectedSince_ = std::chrono::steady_clock::now();
+        if (self->metrics_ != nullptr) self->metrics_->connected(self->hello_.to);
         self->backoff_.reset();
         if (self->reportedDown_) {
           self->logger_.info(kCaller, "peer became active",
@@ -166,13 +168,14 @@ void PeerStream::writeMore() {
   const uint64_t gen = generation_;
   auto self = shared_from_this();
   asio::async_write(socket_, asio::buffer(writeBuf_),
-                    [self, gen](const boost::system::error_code& ec, std::size_t) {
+                    [self, gen](const boost::system::error_code& ec, std::size_t n) {
                       if (gen != self->generation_) return;
                       self->writing_ = false;
                       if (ec) {
                         self->failed(gen, ec.message());
                         return;
                       }
+                      if (self->metrics_ != nullptr) self->metrics_->sent(self->hello_.to, n);
                       self->writeMore();
                     });
 }
@@ -180,6 +183,7 @@ void PeerStream::writeMore() {
 void PeerStream::failed(uint64_t gen, const std::string& why) {
   if (gen != generation_ || state_ == State::Closed) return;
   const bool wasConnected = state_ == State::Connected;
+  if (metrics_ != nullptr && wasConnected) metrics_->disconnected(hello_.to);
   ++generation_;
   boost::system::error_code ignored;
   socket_.close(ignored);

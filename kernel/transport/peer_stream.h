@@ -27,6 +27,7 @@
 #include "cairn/settings.h"
 #include "hello.h"
 #include "outbound_queue.h"
+#include "peer_metrics.h"
 
 namespace cairn::transport {
 
@@ -47,6 +48,8 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   void start();
   void enqueue(raftpb::Message&& m);
   void setUrls(std::vector<Url> urls) { urls_ = std::move(urls); }
+  // Counts this lane's traffic and connection state (null: nothing kept).
+  void setMetrics(PeerMetrics* metrics) { metrics_ = metrics; }
   // For good: no more dials, queued messages dropped.
   void close();
   bool connected() const { return state_ == State::Connected; }
@@ -85,7 +88,8 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   std::array<char, kHelloReplyBytes> replyBuf_{};
   char probe_ = 0;
   std::chrono::steady_clock::time_point
-      connectedSince_;  // the pending read that notices a closed connection
+      connectedSince_;              // the pending read that notices a closed connection
+  PeerMetrics* metrics_ = nullptr;  // set before start(); thread-safe
 };
 
 }  // namespace cairn::transport

@@ -29,14 +29,29 @@ std::vector<Url> parseUrls(const std::vector<std::string>& texts) {
 }  // namespace
 
 TcpTransport::TcpTransport(TcpTransportOptions options, Logger& logger)
-    : options_(std::move(options)), logger_(logger), work_(asio::make_work_guard(io_)) {}
+    : options_(std::move(options)),
+      peerMetrics_(options_.metrics != nullptr
+                       ? std::make_unique<PeerMetrics>(*options_.metrics, options_.localId)
+                       : nullptr),
+      logger_(logger),
+      work_(asio::make_work_guard(io_)) {}
 
 TcpTransport::~TcpTransport() {
   stop();
 }
 
 Status TcpTransport::start(Deliver deliver, Feedback feedback) {
-  deliver_ = std::move(deliver);
+  if (peerMetrics_ != nullptr) {
+    // Every message a peer sent passes here: its bytes (with the frame
+    // header) and the heartbeat answers that close a round trip.
+    deliver_ = [metrics = peerMetrics_.get(), deliver = std::move(deliver)](raftpb::Message&& m) {
+      metrics->received(m.from(), m.ByteSizeLong() + kFrameHeaderBytes);
+      metrics->onReceive(m);
+      deliver(std::move(m));
+    };
+  } else {
+    deliver_ = std::move(deliver);
+  }
   feedback_ = std::move(feedback);
   for (const Url& url : options_.listenUrls) {
     if (url.scheme != "http") {
@@ -180,6 +195,7 @@ void TcpTransport::dispatch(std::vector<raftpb::Message>& messages) {
   for (auto& m : messages) {
     auto it = peers_.find(m.to());
     if (it == peers_.end()) continue;  // removed, or never known
+    if (peerMetrics_ != nullptr) peerMetrics_->onSend(m);
     it->second.lanes[static_cast<int>(laneOf(m))]->enqueue(std::move(m));
   }
 }
@@ -205,6 +221,7 @@ void TcpTransport::addPeerOnIo(uint64_t id, std::vector<Url> urls) {
         std::make_shared<PeerStream>(io_, logger_, hello, urls, options_.limits, [this, id] {
           if (feedback_.unreachable) feedback_.unreachable(id);
         });
+    peer.lanes[i]->setMetrics(peerMetrics_.get());
     peer.lanes[i]->start();
   }
   logger_.info(kCaller, "added remote peer",

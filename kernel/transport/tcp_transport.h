@@ -30,12 +30,15 @@
 #include "cairn/logger.h"
 #include "cairn/settings.h"
 #include "inbound_session.h"
+#include "peer_metrics.h"
 #include "peer_stream.h"
 #include "transport.h"
 
 namespace cairn::transport {
 
 struct TcpTransportOptions {
+  // Where etcd's peer metrics (etcd_network_*) go; null: none kept.
+  Metrics* metrics = nullptr;
   uint64_t localId = 0;
   uint64_t clusterId = 0;
   std::vector<Url> listenUrls;  // --listen-peer-urls
@@ -81,6 +84,7 @@ class TcpTransport final : public Transport {
   void closeAllOnIo();
 
   const TcpTransportOptions options_;
+  std::unique_ptr<PeerMetrics> peerMetrics_;  // null without options_.metrics; thread-safe
   Logger& logger_;
   Deliver deliver_;    // set by start(), read on the io thread
   Feedback feedback_;  // set by start(), called on the io and raft threads
