@@ -1,21 +1,15 @@
 #include "maintenance_server.h"
 
 #include <boost/asio/post.hpp>
+#include <thread>
 
+#include "member_ids.h"
 #include "propose_reply.h"
 #include "request_auth.h"
 #include "snapshot_stream.h"
 #include "unimplemented_stream.h"
 
 namespace cairn::server {
-namespace {
-
-Status notImplemented(const char* method) {
-  return Status(StatusCode::Unimplemented, std::string("etcdserverpb.Maintenance.") + method +
-                                               " is not implemented in this Cairn build");
-}
-
-}  // namespace
 
 void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::StatusRequest& req,
                                Done<etcdserverpb::StatusResponse> done) {
@@ -143,10 +137,53 @@ void MaintenanceServer::hashKv(const RequestContext& ctx, const etcdserverpb::Ha
   });
 }
 
-void MaintenanceServer::moveLeader(const RequestContext& /*ctx*/,
-                                   const etcdserverpb::MoveLeaderRequest& /*req*/,
+void MaintenanceServer::moveLeader(const RequestContext& ctx,
+                                   const etcdserverpb::MoveLeaderRequest& req,
                                    Done<etcdserverpb::MoveLeaderResponse> done) {
-  done(notImplemented("MoveLeader"), {});
+  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+    done(st, {});
+    return;
+  }
+  // As etcd: only the leader moves leadership, to a voting member.
+  if (!raft_.isLeader()) {
+    done(Status(Error::NotLeader), {});
+    return;
+  }
+  const uint64_t target = req.targetid();
+  bool voter = false;
+  for (const MemberInfo& m : cluster_.members()) {
+    if (m.id == target && !m.isLearner) voter = true;
+  }
+  if (!voter) {
+    done(Status(Error::BadLeaderTransferee), {});
+    return;
+  }
+  std::unique_lock lk(mu_);
+  if (stopped_) {
+    lk.unlock();
+    done(Status(Error::Stopped), {});
+    return;
+  }
+  // etcd waits for the client's deadline; without one Cairn gives up after
+  // kMoveLeaderWait rather than hold the call forever.
+  const auto deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + kMoveLeaderWait);
+  logger_.info("server/maintenance_server.cpp", "leadership transfer starting",
+               jsonField("current-leader-member-id", idToHex(raft_.memberId())) + "," +
+                   jsonField("transferee-member-id", idToHex(target)));
+  raft_.transferLeadership(target);
+  boost::asio::post(
+      leaderPool_, [this, target, deadline, cancel = ctx.cancel, done = std::move(done)] {
+        while (raft_.leader() != target) {
+          if (std::chrono::steady_clock::now() >= deadline || (cancel && cancel->cancelled())) {
+            done(Status(Error::TimeoutLeaderTransfer), {});
+            return;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        logger_.info("server/maintenance_server.cpp", "leadership transfer finished",
+                     jsonField("transferee-member-id", idToHex(target)));
+        done(Status::ok(), etcdserverpb::MoveLeaderResponse());
+      });
 }
 
 std::unique_ptr<StreamCall> MaintenanceServer::snapshot(const RequestContext& ctx,

@@ -5,7 +5,8 @@
 // read pool's or the apply loop's thread). Alarm goes through raft as etcd's
 // does (AlarmApplier applies it); Hash and HashKV hash this member's own
 // store (KvStore::hash, KvStore::hashKv); Snapshot streams etcd's bbolt
-// database (SnapshotStream). MoveLeader answers Unimplemented.
+// database (SnapshotStream); MoveLeader asks raft for a leadership transfer
+// and waits for the transferee to lead.
 //
 // Threads: any caller. The defragment thread (a one-thread pool) is joined
 // by stop().
@@ -31,6 +32,10 @@ namespace cairn::server {
 // logs at startup).
 inline constexpr const char* kEtcdServerVersion = "3.4.23";
 
+// How long MoveLeader waits for the transferee to lead when the client set
+// no deadline.
+inline constexpr std::chrono::seconds kMoveLeaderWait{30};
+
 class MaintenanceServer final : public Maintenance {
  public:
   MaintenanceServer(Authorizer* authorizer, const ClusterServer& cluster, storage::Backend& backend,
@@ -46,7 +51,8 @@ class MaintenanceServer final : public Maintenance {
         reads_(reads),
         logger_(logger),
         snapDir_(std::move(snapDir)),
-        defragPool_(1) {}
+        defragPool_(1),
+        leaderPool_(1) {}
   ~MaintenanceServer() override { stop(); }
 
   void status(const RequestContext& ctx, const etcdserverpb::StatusRequest& req,
@@ -72,6 +78,7 @@ class MaintenanceServer final : public Maintenance {
       stopped_ = true;
     }
     defragPool_.join();
+    leaderPool_.join();
   }
 
  private:
@@ -87,6 +94,8 @@ class MaintenanceServer final : public Maintenance {
   std::mutex mu_;              // orders posting a defragmentation against stop()
   bool stopped_ = false;       // guarded by mu_
   boost::asio::thread_pool defragPool_;
+  // MoveLeader waits here for the transferee to lead (joined by stop()).
+  boost::asio::thread_pool leaderPool_;
 };
 
 }  // namespace cairn::server

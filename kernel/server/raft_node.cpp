@@ -128,6 +128,15 @@ void RaftNode::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
   cv_.notify_one();
 }
 
+void RaftNode::transferLeadership(uint64_t transferee) {
+  {
+    std::lock_guard lk(mu_);
+    if (stop_) return;
+    pendingTransfers_.push_back(transferee);
+  }
+  cv_.notify_one();
+}
+
 void RaftNode::proposeConfChange(raftpb::ConfChange cc, ApplyDone done) {
   const uint64_t id = nextRequestId_.fetch_add(1);
   cc.set_id(id);
@@ -244,12 +253,13 @@ void RaftNode::loop() {
     std::vector<std::shared_ptr<ConfChangeRequest>> confChanges;
     std::vector<raftpb::Message> messages;
     std::vector<std::pair<uint64_t, int>> reports;
+    std::vector<uint64_t> transfers;
     {
       std::unique_lock lk(mu_);
       cv_.wait_until(lk, nextTick, [this] {
         return stop_ || !pendingProposals_.empty() || !pendingConfProposals_.empty() ||
                !pendingReads_.empty() || !pendingConfChanges_.empty() ||
-               !pendingMessages_.empty() || !pendingReports_.empty();
+               !pendingMessages_.empty() || !pendingReports_.empty() || !pendingTransfers_.empty();
       });
       if (stop_) break;
       proposals.swap(pendingProposals_);
@@ -258,6 +268,7 @@ void RaftNode::loop() {
       confChanges.swap(pendingConfChanges_);
       messages.swap(pendingMessages_);
       reports.swap(pendingReports_);
+      transfers.swap(pendingTransfers_);
     }
 
     for (auto& req : confChanges) req->result.set_value(node_->applyConfChange(req->cc));
@@ -268,10 +279,23 @@ void RaftNode::loop() {
         node_->reportSnapshot(peer, kind == 2);
       }
     }
+    for (uint64_t transferee : transfers) node_->transferLeader(transferee);
     for (const auto& m : messages) {
       if (Status st = node_->step(m); !st) {
         logger_.warn(kCaller, "dropped a raft message", jsonField("error", st.message()));
       }
+    }
+
+    // The followers' progress as the leader sees it, for MemberPromote's
+    // readiness check; published every turn (not only at ticks), so a
+    // member elected a moment ago already answers as the leader.
+    {
+      std::map<uint64_t, uint64_t> matches;
+      if (node_->state() == raft::StateType::Leader) {
+        for (const auto& [id, pr] : node_->status().progress) matches[id] = pr.match;
+      }
+      std::lock_guard lk(matchMu_);
+      leaderMatches_ = std::move(matches);
     }
 
     const auto now = Clock::now();
@@ -281,14 +305,6 @@ void RaftNode::loop() {
       if (nextTick < now) nextTick = now + tickInterval;
       // Expire requests raft never committed (e.g. lost leadership).
       waiters_.expire(now, Status(Error::Timeout));
-      std::map<uint64_t, uint64_t> matches;
-      if (node_->state() == raft::StateType::Leader) {
-        for (const auto& [id, pr] : node_->status().progress) matches[id] = pr.match;
-      }
-      {
-        std::lock_guard lk(matchMu_);
-        leaderMatches_ = std::move(matches);
-      }
       for (auto it = inflightReads_.begin(); it != inflightReads_.end();) {
         if (it->second.second <= now) {
           for (auto& r : it->second.first) r(Status(Error::Timeout));

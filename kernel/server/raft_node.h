@@ -90,6 +90,9 @@ class RaftNode {
   // waiter, which the apply loop completes when the change is applied (or
   // refused). `done` as for propose().
   void proposeConfChange(raftpb::ConfChange cc, ApplyDone done);
+  // Asks raft to hand leadership to `transferee` (MoveLeader); raft ignores
+  // it unless this member leads. Any thread.
+  void transferLeadership(uint64_t transferee);
   // On the leader, each member's match index as of the last tick (this
   // member's included); empty on a follower.
   std::map<uint64_t, uint64_t> leaderMatches() const;
@@ -175,9 +178,10 @@ class RaftNode {
   // Transport feedback: (peer, kind) with kind 0 unreachable, 1 snapshot
   // sent, 2 snapshot failed.
   std::vector<std::pair<uint64_t, int>> pendingReports_;  // guarded by mu_
+  std::vector<uint64_t> pendingTransfers_;                // guarded by mu_
   bool stop_ = false;                                     // guarded by mu_
 
-  // Written by the raft loop at each tick, read anywhere.
+  // Written by the raft loop every turn, read anywhere.
   mutable std::mutex matchMu_;
   std::map<uint64_t, uint64_t> leaderMatches_;  // guarded by matchMu_
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cairn_harness import Cluster, cairn_bin
+from cairn_harness import Cluster, cairn_bin, etcdctl
 
 FLAVOURS = ["cairn", "etcd"] if cairn_bin() else ["etcd"]
 
@@ -119,6 +119,29 @@ def test_peer_metrics_as_etcd_names_them(flavour):
                               To=f) > 0, f
         if flavour == "cairn":
             assert "# TYPE etcd_network_peer_round_trip_time_seconds histogram" in text
+
+
+def test_move_leader_with_etcdctl(flavour):
+    """`etcdctl move-leader` hands leadership to a follower; a learner-free
+    unknown id is etcd's "bad leader transferee"; asking through followers
+    only is etcdctl's own refusal."""
+    with Cluster(flavour=flavour) as c:
+        c.start()
+        leader = c.leader()
+        old = format(leader.status()["header"]["member_id"], "x")
+        target_member = next(m for m in c.members if m is not leader)
+        target = format(target_member.status()["header"]["member_id"], "x")
+        r = c.ctl("move-leader", target).check()
+        assert r.out.strip() == f"Leadership transferred from {old} to {target}"
+        assert c.leader() is target_member
+        r = c.ctl("move-leader", "1234")
+        assert r.rc != 0 and "etcdserver: bad leader transferee" in r.err, r.err
+        followers = [m for m in c.members if m is not target_member]
+        r = etcdctl(",".join(m.endpoint for m in followers), "move-leader", old)
+        assert r.rc != 0 and "no leader endpoint given at" in r.err, r.err
+        # Moving to the leader itself changes nothing and succeeds.
+        r = c.ctl("move-leader", target).check()
+        assert c.leader() is target_member
 
 
 def test_a_write_on_one_member_is_read_on_every_other(flavour):

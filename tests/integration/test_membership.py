@@ -34,6 +34,9 @@ class Transcript:
     def norm(self, text):
         text = re.sub(r"(?<=:)(\d{2,5})\b", lambda m: self.ports.get(m.group(1), m.group(1)), text)
         text = HEX_ID.sub(lambda m: self.names.get(m.group(0), m.group(0)), text)
+        # etcdctl prints ids with %16x: a shorter id is padded with spaces,
+        # which must not survive the id's replacement.
+        text = re.sub(r" +(<[^>\s]+>)", r" \1", text)
         out = []
         for line in text.splitlines():
             if line.startswith("{"):

@@ -86,6 +86,8 @@
   X(Corrupt, DataLoss, "etcdserver: corrupt cluster")                                              \
   X(NotSupportedForLearner, Unavailable, "etcdserver: rpc not supported for learner")              \
   X(BadLeaderTransferee, FailedPrecondition, "etcdserver: bad leader transferee")                  \
+  X(TimeoutLeaderTransfer, Unknown,                                                                \
+    "etcdserver: request timed out, leader transfer took too long")                                \
   /* Elections (clientv3/concurrency, as the v3election service returns them) */                   \
   X(ElectionNotLeader, Unknown, "election: not leader")                                            \
   X(ElectionNoLeader, Unknown, "election: no leader")                                              \
