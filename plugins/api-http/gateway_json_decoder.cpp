@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "go_base64.h"
+#include "go_strings.h"
 
 namespace cairn::apihttp {
 namespace {

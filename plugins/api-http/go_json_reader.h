@@ -55,9 +55,6 @@ class GoJsonReader {
   bool failed_ = false;
 };
 
-// Go's strconv.Quote of `s` (quotes included): how Go's errors print text.
-std::string goQuote(std::string_view s);
-
 // json.Unmarshal's reading of `text`: exactly one value with only space
 // around it. False, with Go's message in *error ("unexpected end of JSON
 // input", "invalid character 'x' after top-level value", ...), otherwise.

@@ -13,7 +13,7 @@ orders/ key with the value written.
 
 import threading
 
-from cairn_harness import Cluster
+from cairn_cluster import Cluster
 from lua_hooks_helpers import (HOOK_PLUGINS, HooksDir, prefix_items, require_cairn, wait_until)
 
 EVENTS = 600

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from cairn_harness import Cluster, cairn_bin, etcdctl
+from cairn_cluster import Cluster
+from cairn_harness import cairn_bin, etcdctl
 
 FLAVOURS = ["cairn", "etcd"] if cairn_bin() else ["etcd"]
 

@@ -19,7 +19,8 @@ import os
 
 import pytest
 
-from cairn_harness import Cluster, Server, cairn_bin, etcdctl
+from cairn_cluster import Cluster
+from cairn_harness import Server, cairn_bin, etcdctl
 from test_snapshot import LEASE_ID, dump, restore_into, save, write_history
 
 pytestmark = pytest.mark.skipif(not cairn_bin(), reason="imports into Cairn; CAIRN_BIN is not set")

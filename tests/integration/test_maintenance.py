@@ -13,7 +13,7 @@ import time
 import grpc
 import pytest
 
-from cairn_harness import Cluster
+from cairn_cluster import Cluster
 
 
 def member_id(server):

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from cairn_harness import Cluster, ClusterMember, cairn_bin, etcdctl, reserve_port
+from cairn_cluster import Cluster, ClusterMember
+from cairn_harness import cairn_bin, etcdctl, reserve_port
 
 HEX_ID = re.compile(r"\b[0-9a-f]{8,16}\b")
 

@@ -20,7 +20,8 @@ and process is removed by cleanup(), also when a test fails."""
 import os
 import subprocess
 
-from cairn_harness import Cluster, ClusterMember, HarnessError
+from cairn_cluster import Cluster, ClusterMember
+from cairn_harness import HarnessError
 
 CLIENT_PORT = 2379
 PEER_PORT = 2380
