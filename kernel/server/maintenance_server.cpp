@@ -11,33 +11,42 @@
 
 namespace cairn::server {
 
-void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::StatusRequest& req,
-                               Done<etcdserverpb::StatusResponse> done) {
+// Status, Hash and HashKV are answered from this member's own state, as
+// etcd's are: authorized first, then built once the read gate lets
+// serializable reads through.
+template <typename Req, typename Resp>
+void MaintenanceServer::answerLocally(const RequestContext& ctx, const Req& req, Done<Resp> done,
+                                      std::function<Status(Resp*)> fill) {
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
   }
-  reads_.serializable([this, done = std::move(done)](const Status& gate) {
-    etcdserverpb::StatusResponse resp;
-    if (!gate) {
-      done(gate, std::move(resp));
-      return;
-    }
-    *resp.mutable_header() = cluster_.currentHeader();
-    resp.set_version(kEtcdServerVersion);
-    resp.set_dbsize(static_cast<int64_t>(backend_.sizeAllocated()));
-    resp.set_dbsizeinuse(static_cast<int64_t>(backend_.sizeInUse()));
-    resp.set_leader(raft_.leader());
-    resp.set_raftindex(raft_.committedIndex());
-    resp.set_raftterm(raft_.term());
-    resp.set_raftappliedindex(appliedIndex_());
-    bool learner = false;
-    for (const MemberInfo& m : cluster_.members()) {
-      if (m.id == cluster_.memberId()) learner = m.isLearner;
-    }
-    resp.set_islearner(learner);
-    done(Status::ok(), std::move(resp));
+  reads_.serializable([done = std::move(done), fill = std::move(fill)](const Status& gate) {
+    Resp resp;
+    Status st = gate ? fill(&resp) : gate;
+    done(st, std::move(resp));
   });
+}
+
+void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::StatusRequest& req,
+                               Done<etcdserverpb::StatusResponse> done) {
+  answerLocally<etcdserverpb::StatusRequest, etcdserverpb::StatusResponse>(
+      ctx, req, std::move(done), [this](etcdserverpb::StatusResponse* resp) {
+        *resp->mutable_header() = cluster_.currentHeader();
+        resp->set_version(kEtcdServerVersion);
+        resp->set_dbsize(static_cast<int64_t>(backend_.sizeAllocated()));
+        resp->set_dbsizeinuse(static_cast<int64_t>(backend_.sizeInUse()));
+        resp->set_leader(raft_.leader());
+        resp->set_raftindex(raft_.committedIndex());
+        resp->set_raftterm(raft_.term());
+        resp->set_raftappliedindex(appliedIndex_());
+        bool learner = false;
+        for (const MemberInfo& m : cluster_.members()) {
+          if (m.id == cluster_.memberId()) learner = m.isLearner;
+        }
+        resp->set_islearner(learner);
+        return Status::ok();
+      });
 }
 
 void MaintenanceServer::defragment(const RequestContext& ctx,
@@ -89,52 +98,30 @@ void MaintenanceServer::alarm(const RequestContext& ctx, const etcdserverpb::Ala
 
 void MaintenanceServer::hash(const RequestContext& ctx, const etcdserverpb::HashRequest& req,
                              Done<etcdserverpb::HashResponse> done) {
-  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
-    done(st, {});
-    return;
-  }
-  reads_.serializable([this, done = std::move(done)](const Status& gate) {
-    etcdserverpb::HashResponse resp;
-    if (!gate) {
-      done(gate, std::move(resp));
-      return;
-    }
-    mvcc::KvStore::KvHash h;
-    if (Status st = store_.hash(&h); !st) {
-      done(st, std::move(resp));
-      return;
-    }
-    *resp.mutable_header() = cluster_.currentHeader();
-    resp.mutable_header()->set_revision(h.currentRev);
-    resp.set_hash(h.hash);
-    done(Status::ok(), std::move(resp));
-  });
+  answerLocally<etcdserverpb::HashRequest, etcdserverpb::HashResponse>(
+      ctx, req, std::move(done), [this](etcdserverpb::HashResponse* resp) {
+        mvcc::KvStore::KvHash h;
+        if (Status st = store_.hash(&h); !st) return st;
+        *resp->mutable_header() = cluster_.currentHeader();
+        resp->mutable_header()->set_revision(h.currentRev);
+        resp->set_hash(h.hash);
+        return Status::ok();
+      });
 }
 
 void MaintenanceServer::hashKv(const RequestContext& ctx, const etcdserverpb::HashKVRequest& req,
                                Done<etcdserverpb::HashKVResponse> done) {
-  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
-    done(st, {});
-    return;
-  }
-  // A local answer, as etcd's: each member hashes its own store.
-  reads_.serializable([this, rev = req.revision(), done = std::move(done)](const Status& gate) {
-    etcdserverpb::HashKVResponse resp;
-    if (!gate) {
-      done(gate, std::move(resp));
-      return;
-    }
-    mvcc::KvStore::KvHash h;
-    if (Status st = store_.hashKv(rev, &h); !st) {
-      done(st, std::move(resp));
-      return;
-    }
-    *resp.mutable_header() = cluster_.currentHeader();
-    resp.mutable_header()->set_revision(h.currentRev);
-    resp.set_hash(h.hash);
-    resp.set_compact_revision(h.compactRev);
-    done(Status::ok(), std::move(resp));
-  });
+  // Each member hashes its own store, as etcd's does.
+  answerLocally<etcdserverpb::HashKVRequest, etcdserverpb::HashKVResponse>(
+      ctx, req, std::move(done), [this, rev = req.revision()](etcdserverpb::HashKVResponse* resp) {
+        mvcc::KvStore::KvHash h;
+        if (Status st = store_.hashKv(rev, &h); !st) return st;
+        *resp->mutable_header() = cluster_.currentHeader();
+        resp->mutable_header()->set_revision(h.currentRev);
+        resp->set_hash(h.hash);
+        resp->set_compact_revision(h.compactRev);
+        return Status::ok();
+      });
 }
 
 void MaintenanceServer::moveLeader(const RequestContext& ctx,

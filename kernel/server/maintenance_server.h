@@ -82,6 +82,10 @@ class MaintenanceServer final : public Maintenance {
   }
 
  private:
+  template <typename Req, typename Resp>
+  void answerLocally(const RequestContext& ctx, const Req& req, Done<Resp> done,
+                     std::function<Status(Resp*)> fill);
+
   Authorizer* const authorizer_;  // null: auth disabled
   const ClusterServer& cluster_;
   storage::Backend& backend_;   // thread-safe
