@@ -172,6 +172,9 @@ int main(int argc, char** argv) {
       logger.log(LogLevel::Fatal, kCaller, "cannot start member", jsonField("error", st.message()));
       return 1;
     }
+    // The server outlives every call a frontend makes: plugins stop first.
+    registry.setCallGate(
+        [&server](const cairn::RequestContext& ctx) { return server.admitClientCall(ctx); });
     cairn::host::HostImpl host(server, registry, settings, metrics, logger);
 
     // Phase two: the member is ready; plugins start (extensions and auth
@@ -195,21 +198,15 @@ int main(int argc, char** argv) {
     sigwait(&signals, &sig);
     logger.info("osutil/interrupt_unix.go", "received signal; shutting down",
                 jsonField("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
-    // etcd's words for why no leadership transfer happens. A cluster's
-    // leader does not hand over leadership yet: its followers elect another
-    // after an election timeout.
-    if (server.cluster().members().size() <= 1) {
-      logger.info("etcdserver/server.go",
-                  "skipped leadership transfer for single voting member cluster",
-                  jsonField("local-member-id", cairn::server::idToHex(server.memberId())));
-    } else if (!server.cluster().isLeader()) {
-      logger.info("etcdserver/server.go", "skipped leadership transfer; local server is not leader",
-                  jsonField("local-member-id", cairn::server::idToHex(server.memberId())) + "," +
-                      jsonField("current-leader-member-id",
-                                cairn::server::idToHex(server.cluster().leaderId())));
-    }
     logger.info("embed/etcd.go", "closing etcd server", jsonField("name", cfg.name));
     for (auto it = services.rbegin(); it != services.rend(); ++it) it->asService().stop();
+    // As etcd's Stop: clients are gone, then a leader hands over leadership
+    // so the cluster needs no election timeout to find another.
+    if (auto st = server.handOverLeadership(); !st) {
+      logger.warn("etcdserver/server.go", "leadership transfer failed",
+                  jsonField("local-member-id", cairn::server::idToHex(server.memberId())) + "," +
+                      jsonField("error", st.message()));
+    }
     server.stop();
   }
   storagePlugin.reset();

@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include "cairn/storage.h"
+#include "refused_stream_call.h"
 
 namespace cairn::plugin {
 
@@ -143,6 +144,29 @@ Status PluginRegistry::declareService(const std::string& plugin, ServiceDef def)
   for (const auto& [method, _] : def.streams) {
     if (Status st = checkMethod(method, true); !st) return st;
   }
+  // Every client call passes the member's call gate first (etcd's
+  // interceptors run before any service, plugin services included).
+  for (auto& [_, handler] : def.unary) {
+    handler = [this, inner = std::move(handler)](const RequestContext& ctx,
+                                                 const google::protobuf::Message& request,
+                                                 MessageDone done) {
+      if (Status st = admit(ctx); !st) {
+        done(std::move(st), nullptr);
+        return;
+      }
+      inner(ctx, request, std::move(done));
+    };
+  }
+  for (auto& [_, handler] : def.streams) {
+    handler = [this, inner = std::move(handler)](
+                  const RequestContext& ctx,
+                  std::function<void()> onReady) -> std::unique_ptr<StreamCall> {
+      if (Status st = admit(ctx); !st) {
+        return std::make_unique<RefusedStreamCall>(std::move(st), std::move(onReady));
+      }
+      return inner(ctx, std::move(onReady));
+    };
+  }
   std::string name = def.name;
   if (!services_.emplace(name, std::move(def)).second) {
     return Status(StatusCode::AlreadyExists,
@@ -214,6 +238,14 @@ const PluginRegistry::Command* PluginRegistry::command(const std::string& fullTy
 const std::string* PluginRegistry::bucketOwner(const std::string& bucket) const {
   auto it = buckets_.find(bucket);
   return it == buckets_.end() ? nullptr : &it->second;
+}
+
+void PluginRegistry::setCallGate(CallGate gate) {
+  callGate_ = std::move(gate);
+}
+
+Status PluginRegistry::admit(const RequestContext& ctx) const {
+  return callGate_ ? callGate_(ctx) : Status::ok();
 }
 
 const ServiceDef* PluginRegistry::find(const std::string& name) const {

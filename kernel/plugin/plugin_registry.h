@@ -49,6 +49,13 @@ class PluginRegistry final : public ServiceRegistry, public ConnectionRegistry {
   // nullptr: no auth plugin, everything is allowed.
   Authorizer* authorizer() const { return authorizer_.get(); }
 
+  // The member's checks before any client call (etcd's interceptors: learner,
+  // require-leader), applied to every registered service's handlers. Set
+  // once by main between the member's start and the plugins' start, before
+  // any frontend serves; constant afterwards.
+  using CallGate = std::function<Status(const RequestContext&)>;
+  void setCallGate(CallGate gate);
+
   // ServiceRegistry
   const ServiceDef* find(const std::string& name) const override;
   std::vector<const ServiceDef*> all() const override;
@@ -71,6 +78,7 @@ class PluginRegistry final : public ServiceRegistry, public ConnectionRegistry {
                                   ConnectionHandler handler);
   Status declareClientListeners(const std::string& plugin);
   Status checkOpen(const std::string& plugin, const char* what) const;
+  Status admit(const RequestContext& ctx) const;
 
   const Settings& settings_;
   Logger& logger_;
@@ -91,6 +99,7 @@ class PluginRegistry final : public ServiceRegistry, public ConnectionRegistry {
   };
   std::map<std::string, ProtocolServer, std::less<>> connectionHandlers_;  // by protocol
   std::string listenerOwner_;  // the plugin that claimed the client listeners
+  CallGate callGate_;          // see setCallGate
 };
 
 }  // namespace cairn::plugin

@@ -134,6 +134,10 @@ void ClusterServer::configure(raftpb::ConfChange cc, Response resp, Done<Respons
 
 void ClusterServer::memberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
                               Done<etcdserverpb::MemberAddResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   std::vector<std::string> urls;
   if (!parsePeerUrls(req.peerurls(), &urls)) {
     done(Status(Error::MemberBadUrls), {});
@@ -175,6 +179,10 @@ void ClusterServer::memberAdd(const RequestContext& ctx, const etcdserverpb::Mem
 void ClusterServer::memberRemove(const RequestContext& ctx,
                                  const etcdserverpb::MemberRemoveRequest& req,
                                  Done<etcdserverpb::MemberRemoveResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -192,6 +200,10 @@ void ClusterServer::memberRemove(const RequestContext& ctx,
 void ClusterServer::memberUpdate(const RequestContext& ctx,
                                  const etcdserverpb::MemberUpdateRequest& req,
                                  Done<etcdserverpb::MemberUpdateResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -210,6 +222,10 @@ void ClusterServer::memberUpdate(const RequestContext& ctx,
 void ClusterServer::memberPromote(const RequestContext& ctx,
                                   const etcdserverpb::MemberPromoteRequest& req,
                                   Done<etcdserverpb::MemberPromoteResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;

@@ -1,5 +1,6 @@
 #include "cluster_server.h"
 
+#include <algorithm>
 #include <map>
 
 #include "request_auth.h"
@@ -60,6 +61,10 @@ etcdserverpb::ResponseHeader ClusterServer::header(int64_t revision) const {
 void ClusterServer::memberList(const RequestContext& ctx,
                                const etcdserverpb::MemberListRequest& req,
                                Done<etcdserverpb::MemberListResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -81,6 +86,10 @@ void ClusterServer::memberList(const RequestContext& ctx,
 void ClusterServer::setConfState(const raftpb::ConfState& confState) {
   std::lock_guard lk(mu_);
   confState_ = confState;
+  const uint64_t self = raft_.memberId();
+  selfLearner_.store(std::find(confState.learners().begin(), confState.learners().end(), self) !=
+                         confState.learners().end(),
+                     std::memory_order_release);
 }
 
 }  // namespace cairn::server

@@ -10,11 +10,13 @@
 // everything else is constant after start or atomic in the raft node.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "cairn/authorizer.h"
 #include "cairn/cluster.h"
 #include "cairn/raftpb.pb.h"
+#include "call_gate.h"
 #include "member_registry.h"
 #include "mvcc/kv_store.h"
 #include "raft_node.h"
@@ -31,7 +33,7 @@ class ClusterServer final : public Cluster {
  public:
   ClusterServer(const ServerOptions& options, uint64_t clusterId, RaftNode& raft, Reads& reads,
                 const mvcc::KvStore& store, Authorizer* authorizer, const MemberRegistry& registry,
-                bool withPeers)
+                bool withPeers, const CallGate& gate)
       : options_(options),
         withPeers_(withPeers),
         clusterId_(clusterId),
@@ -39,7 +41,8 @@ class ClusterServer final : public Cluster {
         registry_(registry),
         reads_(reads),
         store_(store),
-        authorizer_(authorizer) {}
+        authorizer_(authorizer),
+        gate_(gate) {}
 
   uint64_t clusterId() const override { return clusterId_; }
   uint64_t memberId() const override { return raft_.memberId(); }
@@ -67,6 +70,8 @@ class ClusterServer final : public Cluster {
 
   // Apply loop: the configuration after recovery or a conf change.
   void setConfState(const raftpb::ConfState& confState);
+  // This member is a learner in the configuration last applied.
+  bool selfIsLearner() const { return selfLearner_.load(std::memory_order_acquire); }
 
  private:
   // Proposes `cc` and, once applied, fills `resp` (header, members) and
@@ -90,9 +95,12 @@ class ClusterServer final : public Cluster {
   Reads& reads_;
   const mvcc::KvStore& store_;
   Authorizer* const authorizer_;  // null: auth disabled
+  const CallGate& gate_;
 
   mutable std::mutex mu_;
   raftpb::ConfState confState_;  // guarded by mu_
+  // Written by the apply loop with confState_, read by the CallGate anywhere.
+  std::atomic<bool> selfLearner_{false};
 };
 
 }  // namespace cairn::server

@@ -8,6 +8,11 @@ namespace cairn::server {
 
 void KvServer::range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
                      Done<etcdserverpb::RangeResponse> done) {
+  // A learner serves serializable ranges only.
+  if (Status st = req.serializable() ? c_.gate.admitOnLearner(ctx) : c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = checkRangeRequest(req); !st) {
     done(st, {});
     return;
@@ -35,6 +40,10 @@ void KvServer::range(const RequestContext& ctx, const etcdserverpb::RangeRequest
 
 void KvServer::put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
                    Done<etcdserverpb::PutResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   // etcd's quota check runs first, in front of its KV server.
   if (!c_.quota.fits(req)) {
     c_.quota.refuse([done = std::move(done)](Status st) { done(st, {}); });
@@ -55,6 +64,10 @@ void KvServer::put(const RequestContext& ctx, const etcdserverpb::PutRequest& re
 
 void KvServer::deleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
                            Done<etcdserverpb::DeleteRangeResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = checkDeleteRequest(req); !st) {
     done(st, {});
     return;
@@ -70,6 +83,10 @@ void KvServer::deleteRange(const RequestContext& ctx, const etcdserverpb::Delete
 
 void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
                    Done<etcdserverpb::TxnResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (!c_.quota.fits(req)) {
     c_.quota.refuse([done = std::move(done)](Status st) { done(st, {}); });
     return;
@@ -112,6 +129,10 @@ void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& re
 
 void KvServer::compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
                        Done<etcdserverpb::CompactionResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   etcdserverpb::InternalRaftRequest ir;
   if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
     done(st, {});

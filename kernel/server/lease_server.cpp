@@ -10,6 +10,10 @@ namespace cairn::server {
 
 void LeaseServer::grant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                         Done<etcdserverpb::LeaseGrantResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   // etcd's quota check runs first, in front of its lease server.
   if (!c_.quota.fits(req)) {
     c_.quota.refuse([done = std::move(done)](Status st) { done(st, {}); });
@@ -37,6 +41,10 @@ void LeaseServer::grant(const RequestContext& ctx, const etcdserverpb::LeaseGran
 
 void LeaseServer::revoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
                          Done<etcdserverpb::LeaseRevokeResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   etcdserverpb::InternalRaftRequest ir;
   if (Status st = authorizeRequest(c_.authorizer, ctx, req, ir.mutable_header()); !st) {
     done(st, {});
@@ -57,6 +65,10 @@ void LeaseServer::revoke(const RequestContext& ctx, const etcdserverpb::LeaseRev
 void LeaseServer::keepAlive(const RequestContext& ctx,
                             const etcdserverpb::LeaseKeepAliveRequest& req,
                             Done<etcdserverpb::LeaseKeepAliveResponse> done) {
+  if (Status st = c_.gate.admitStreamMessage(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -94,6 +106,10 @@ void LeaseServer::keepAlive(const RequestContext& ctx,
 void LeaseServer::timeToLive(const RequestContext& ctx,
                              const etcdserverpb::LeaseTimeToLiveRequest& req,
                              Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   etcdserverpb::RequestHeader caller;
   if (Status st = authorizeRequest(c_.authorizer, ctx, req, &caller); !st) {
     done(st, {});
@@ -138,6 +154,10 @@ void LeaseServer::timeToLive(const RequestContext& ctx,
 
 void LeaseServer::leases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
                          Done<etcdserverpb::LeaseLeasesResponse> done) {
+  if (Status st = c_.gate.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(c_.authorizer, ctx, req, nullptr); !st) {
     done(st, {});
     return;

@@ -2,12 +2,13 @@
 
 #include <boost/asio/post.hpp>
 #include <thread>
+#include <type_traits>
 
 #include "member_ids.h"
+#include "plugin/refused_stream_call.h"
 #include "propose_reply.h"
 #include "request_auth.h"
 #include "snapshot_stream.h"
-#include "unimplemented_stream.h"
 
 namespace cairn::server {
 
@@ -17,6 +18,12 @@ namespace cairn::server {
 template <typename Req, typename Resp>
 void MaintenanceServer::answerLocally(const RequestContext& ctx, const Req& req, Done<Resp> done,
                                       std::function<Status(Resp*)> fill) {
+  // Of the three, a learner answers only Status, as etcd's.
+  constexpr bool kLearnerServes = std::is_same_v<Req, etcdserverpb::StatusRequest>;
+  if (Status st = kLearnerServes ? gate_.admitOnLearner(ctx) : gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -52,6 +59,10 @@ void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::St
 void MaintenanceServer::defragment(const RequestContext& ctx,
                                    const etcdserverpb::DefragmentRequest& req,
                                    Done<etcdserverpb::DefragmentResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -79,6 +90,10 @@ void MaintenanceServer::defragment(const RequestContext& ctx,
 
 void MaintenanceServer::alarm(const RequestContext& ctx, const etcdserverpb::AlarmRequest& req,
                               Done<etcdserverpb::AlarmResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   etcdserverpb::InternalRaftRequest ir;
   if (Status st = authorizeRequest(authorizer_, ctx, req, ir.mutable_header()); !st) {
     done(st, {});
@@ -127,6 +142,10 @@ void MaintenanceServer::hashKv(const RequestContext& ctx, const etcdserverpb::Ha
 void MaintenanceServer::moveLeader(const RequestContext& ctx,
                                    const etcdserverpb::MoveLeaderRequest& req,
                                    Done<etcdserverpb::MoveLeaderResponse> done) {
+  if (Status st = gate_.admit(ctx); !st) {
+    done(st, {});
+    return;
+  }
   if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
     done(st, {});
     return;
@@ -175,11 +194,14 @@ void MaintenanceServer::moveLeader(const RequestContext& ctx,
 
 std::unique_ptr<StreamCall> MaintenanceServer::snapshot(const RequestContext& ctx,
                                                         std::function<void()> onReady) {
+  if (Status st = gate_.admit(ctx); !st) {
+    return std::make_unique<plugin::RefusedStreamCall>(st, std::move(onReady));
+  }
   // Admin only, as etcd's authMaintenanceServer; a refusal ends the stream
   // once the request arrived.
   if (Status st = authorizeRequest(authorizer_, ctx, etcdserverpb::SnapshotRequest(), nullptr);
       !st) {
-    return std::make_unique<UnimplementedStream>(st, std::move(onReady));
+    return std::make_unique<plugin::RefusedStreamCall>(st, std::move(onReady));
   }
   return std::make_unique<SnapshotStream>(backend_, snapDir_, logger_, std::move(onReady));
 }

@@ -38,11 +38,12 @@ inline constexpr std::chrono::seconds kMoveLeaderWait{30};
 
 class MaintenanceServer final : public Maintenance {
  public:
-  MaintenanceServer(Authorizer* authorizer, const ClusterServer& cluster, storage::Backend& backend,
-                    const mvcc::KvStore& store, RaftNode& raft,
+  MaintenanceServer(Authorizer* authorizer, const CallGate& gate, const ClusterServer& cluster,
+                    storage::Backend& backend, const mvcc::KvStore& store, RaftNode& raft,
                     std::function<uint64_t()> appliedIndex, Reads& reads, Logger& logger,
                     std::string snapDir)
       : authorizer_(authorizer),
+        gate_(gate),
         cluster_(cluster),
         backend_(backend),
         store_(store),
@@ -87,6 +88,7 @@ class MaintenanceServer final : public Maintenance {
                      std::function<Status(Resp*)> fill);
 
   Authorizer* const authorizer_;  // null: auth disabled
+  const CallGate& gate_;
   const ClusterServer& cluster_;
   storage::Backend& backend_;   // thread-safe
   const mvcc::KvStore& store_;  // thread-safe (hash, hashKv)

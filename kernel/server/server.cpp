@@ -15,6 +15,7 @@
 #include "compactor.h"
 #include "kv_applier.h"
 #include "kv_server.h"
+#include "leadership_handover.h"
 #include "lease/lessor.h"
 #include "lease/min_lease_ttl.h"
 #include "lease_applier.h"
@@ -206,8 +207,12 @@ Status Server::start() {
                                      std::move(m.wal), std::move(m.snapshotter), waiters_,
                                      *startup_, *transport_, std::move(hooks), !clusterMode_);
   reads_ = std::make_unique<Reads>(*raft_, kReadThreads, m.appliedIndex);
-  cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
-                                             registry_.authorizer(), members_, clusterMode_);
+  gate_ =
+      std::make_unique<CallGate>(CallGate::Probes{[raft = raft_.get()] { return raft->leader(); },
+                                                  [this] { return cluster_->selfIsLearner(); }});
+  cluster_ =
+      std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
+                                      registry_.authorizer(), members_, clusterMode_, *gate_);
   compactor_ = std::make_unique<Compactor>(*store_, *replyPool_, logger_);
   quotaAlarmer_ = std::make_unique<QuotaAlarmer>(*quota_, *alarms_, *raft_, memberId_,
                                                  options_.quotaBackendBytes, logger_);
@@ -267,19 +272,28 @@ Status Server::start() {
   }
   if (clusterMode_) {
     leaseForwarder_ = std::make_unique<LeaseForwarder>(*raft_, *leaseDriver_, *lessor_, *cluster_);
+    leaderMonitor_ =
+        std::make_unique<LeaderMonitor>([raft = raft_.get()] { return raft->leader(); });
   }
 
-  ServiceContext services{options_,      registry_.authorizer(),
-                          *raft_,        *reads_,
-                          *cluster_,     *kvApplier_,
-                          *lessor_,      *leaseDriver_,
-                          *watchHub_,    leaseForwarder_.get(),
-                          *quotaAlarmer_};
+  ServiceContext services{options_,
+                          registry_.authorizer(),
+                          *raft_,
+                          *reads_,
+                          *cluster_,
+                          *kvApplier_,
+                          *lessor_,
+                          *leaseDriver_,
+                          *watchHub_,
+                          leaseForwarder_.get(),
+                          *quotaAlarmer_,
+                          *gate_,
+                          leaderMonitor_.get()};
   kv_ = std::make_unique<KvServer>(services);
   lease_ = std::make_unique<LeaseServer>(services);
   watch_ = std::make_unique<WatchServer>(services);
   maintenance_ = std::make_unique<MaintenanceServer>(
-      registry_.authorizer(), *cluster_, *backend_, *store_, *raft_,
+      registry_.authorizer(), *gate_, *cluster_, *backend_, *store_, *raft_,
       [loop = applyLoop_.get()] { return loop->appliedIndex(); }, *reads_, logger_,
       options_.dataDir + "/member/snap");
 
@@ -305,6 +319,10 @@ Status Server::startParts() {
   watchSyncer_->start();
   leaseDriver_->start();
   if (leaseForwarder_) leaseForwarder_->start();
+  // etcd checks every election timeout.
+  if (leaderMonitor_) {
+    leaderMonitor_->start(std::chrono::milliseconds(options_.electionTimeoutMs));
+  }
   if (autoCompactor_) autoCompactor_->start();
 
   if (clusterMode_) {
@@ -372,6 +390,21 @@ void Server::removedFromCluster() {
   }).detach();
 }
 
+Status Server::handOverLeadership() {
+  HandoverParts parts;
+  parts.self = memberId_;
+  parts.leader = [this] { return raft_->leader(); };
+  for (const MemberInfo& m : cluster_->members()) {
+    if (!m.isLearner) parts.voters.push_back(m.id);
+  }
+  parts.connectedSince = [this](uint64_t id) { return transport_->activeSince(id); };
+  parts.transfer = [this](uint64_t id) { raft_->transferLeadership(id); };
+  // etcd polls every tick, for at most its request timeout.
+  parts.pollEvery = std::chrono::milliseconds(options_.heartbeatIntervalMs);
+  parts.timeout = std::chrono::milliseconds(5000 + 2 * options_.electionTimeoutMs);
+  return cairn::server::handOverLeadership(parts, logger_);
+}
+
 void Server::stop() {
   if (stopped_.exchange(true)) return;
   if (sourcesAttached_) ServerMetrics::detachSources(metricsRegistry_);
@@ -380,6 +413,7 @@ void Server::stop() {
   // Kept (not destroyed) until the server is: proposal callbacks of its
   // revokes still run when the waiters fail below.
   if (leaseForwarder_) leaseForwarder_->stop();
+  if (leaderMonitor_) leaderMonitor_->stop();
   if (leaseDriver_) leaseDriver_->stop();
   if (autoCompactor_) autoCompactor_->stop();
   if (maintenance_) maintenance_->stop();

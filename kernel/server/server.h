@@ -38,6 +38,8 @@
 #include "cairn/service.h"
 #include "cairn/status.h"
 #include "cairn/storage.h"
+#include "call_gate.h"
+#include "leader_monitor.h"
 #include "member_registry.h"
 #include "plugin/plugin_registry.h"
 #include "raft/memory_storage.h"
@@ -107,6 +109,10 @@ class Server {
   // hooks, starts the loops and returns once this member leads and has
   // applied everything committed before.
   Status start();
+  // Before a graceful stop: a leader hands leadership to the voter it has
+  // been connected to the longest and waits for it to lead (etcd's
+  // TransferLeadership; see leadership_handover.h). Lifecycle thread.
+  Status handOverLeadership();
   // Stops the loops; pending requests fail with Error::Stopped.
   void stop();
   // What to do once this member was removed from the cluster (set before
@@ -128,6 +134,9 @@ class Server {
   // plugin declared.
   void proposeCommand(const RequestContext& ctx, const google::protobuf::Message& command,
                       MessageDone done);
+  // etcd's interceptor checks (learner, require-leader) for a client call to
+  // a plugin's service; valid after start() succeeded.
+  Status admitClientCall(const RequestContext& ctx) const { return gate_->admit(ctx); }
   // Host::read: a consistent read of the applied state.
   std::unique_ptr<storage::ReadTxn> read();
 
@@ -180,6 +189,7 @@ class Server {
   std::unique_ptr<boost::asio::thread_pool> replyPool_;
   std::unique_ptr<RaftNode> raft_;
   std::unique_ptr<Reads> reads_;
+  std::unique_ptr<CallGate> gate_;  // before cluster_, which reads it
   std::unique_ptr<ClusterServer> cluster_;
   std::unique_ptr<Compactor> compactor_;
   std::unique_ptr<ApplyChain> chain_;
@@ -189,6 +199,7 @@ class Server {
   std::unique_ptr<AutoCompactor> autoCompactor_;  // with --auto-compaction-retention only
   std::unique_ptr<LeaseDriver> leaseDriver_;
   std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
+  std::unique_ptr<LeaderMonitor> leaderMonitor_;    // cluster members only
   std::unique_ptr<KvServer> kv_;
   std::unique_ptr<LeaseServer> lease_;
   std::unique_ptr<WatchServer> watch_;

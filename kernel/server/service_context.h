@@ -4,8 +4,10 @@
 #pragma once
 
 #include "cairn/authorizer.h"
+#include "call_gate.h"
 #include "cluster_server.h"
 #include "kv_applier.h"
+#include "leader_monitor.h"
 #include "lease/lessor.h"
 #include "lease_driver.h"
 #include "lease_forwarder.h"
@@ -32,6 +34,10 @@ struct ServiceContext {
   LeaseForwarder* leaseForwarder;
   // The backend quota, checked before Put, Txn and LeaseGrant are proposed.
   QuotaAlarmer& quota;
+  // etcd's interceptor checks (learner, require-leader), first in every call.
+  const CallGate& gate;
+  // Ends require-leader streams without a leader; null for a single member.
+  LeaderMonitor* leaderMonitor;
 };
 
 }  // namespace cairn::server

@@ -30,11 +30,29 @@ void ServerWatchSession::Relay::disable() {
 }
 
 ServerWatchSession::ServerWatchSession(watch::WatchHub& hub, const ClusterServer& cluster,
-                                       Access access, std::function<void()> onReady)
+                                       Access access, std::function<void()> onReady,
+                                       LeaderMonitor* leaderMonitor)
     : cluster_(cluster),
       access_(std::move(access)),
-      relay_(std::make_shared<Relay>(std::move(onReady))) {
+      relay_(std::make_shared<Relay>(std::move(onReady))),
+      leaderMonitor_(leaderMonitor) {
   stream_ = hub.newStream(relay_);
+  if (leaderMonitor_ != nullptr) {
+    // Runs under the monitor's lock, which close() takes before this
+    // session goes away.
+    monitorToken_ = leaderMonitor_->watch([this](const Status& lost) {
+      {
+        std::lock_guard lk(failureMu_);
+        failure_ = lost;
+      }
+      relay_->onReady();
+    });
+  }
+}
+
+Status ServerWatchSession::failure() const {
+  std::lock_guard lk(failureMu_);
+  return failure_;
 }
 
 ServerWatchSession::~ServerWatchSession() {
@@ -120,6 +138,7 @@ bool ServerWatchSession::poll(etcdserverpb::WatchResponse* out) {
 }
 
 void ServerWatchSession::close() {
+  if (leaderMonitor_ != nullptr) leaderMonitor_->unwatch(monitorToken_);
   stream_->close();
   relay_->disable();
 }

@@ -18,6 +18,7 @@
 #include "cairn/authorizer.h"
 #include "cairn/host.h"
 #include "cluster_server.h"
+#include "leader_monitor.h"
 #include "watch/watch_hub.h"
 #include "watch/watch_sink.h"
 #include "watch/watch_stream.h"
@@ -33,13 +34,16 @@ class ServerWatchSession final : public WatchSession {
     AuthInfo who;
   };
 
+  // With `leaderMonitor` (a client that required a leader), the stream
+  // ends with "etcdserver: no leader" when the monitor gives up on one.
   ServerWatchSession(watch::WatchHub& hub, const ClusterServer& cluster, Access access,
-                     std::function<void()> onReady);
+                     std::function<void()> onReady, LeaderMonitor* leaderMonitor = nullptr);
   ~ServerWatchSession() override;
 
   void request(const etcdserverpb::WatchRequest& req) override;
   bool poll(etcdserverpb::WatchResponse* out) override;
   void close() override;
+  Status failure() const override;
 
  private:
   // The hub's sink for this stream. Shared with the stream (which may be kept
@@ -72,6 +76,10 @@ class ServerWatchSession final : public WatchSession {
   // Keeps responses in order between poll() (relay first, then the stream)
   // and a refusal moving the stream's queue into the relay ahead of it.
   std::mutex orderMu_;
+  LeaderMonitor* const leaderMonitor_;  // null: the client required no leader
+  uint64_t monitorToken_ = 0;           // set in the constructor
+  mutable std::mutex failureMu_;
+  Status failure_;  // guarded by failureMu_; set once, by the leader monitor
 };
 
 }  // namespace cairn::server

@@ -12,6 +12,10 @@ RequestContext requestContextFor(const grpc::CallbackServerContext& call) {
   if (auto it = metadata.find(kTokenMetadataKey); it != metadata.end()) {
     ctx.token.assign(it->second.data(), it->second.size());
   }
+  if (auto it = metadata.find(kRequireLeaderMetadataKey);
+      it != metadata.end() && it->second == kHasLeader) {
+    ctx.requireLeader = true;
+  }
   const gpr_timespec raw = call.raw_deadline();
   if (gpr_time_cmp(raw, gpr_inf_future(raw.clock_type)) != 0) {
     // The kernel measures time on the steady clock; gRPC gives the deadline

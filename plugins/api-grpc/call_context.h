@@ -11,6 +11,10 @@ namespace cairn::api {
 // etcd clients send their auth token in this metadata key
 // (rpctypes.TokenFieldNameGRPC).
 inline constexpr const char* kTokenMetadataKey = "token";
+// clientv3.WithRequireLeader puts hasleader=true in the call's metadata
+// (rpctypes.MetadataRequireLeaderKey / MetadataHasLeader).
+inline constexpr const char* kRequireLeaderMetadataKey = "hasleader";
+inline constexpr const char* kHasLeader = "true";
 
 // A context with the call's token and deadline and a fresh CancelToken,
 // which the call's reactor cancels in OnCancel.

@@ -45,6 +45,10 @@ WatchReactor::WatchReactor(const grpc::CallbackServerContext& call, WatchService
   if (!session && !failure) {
     failure = grpc::Status(grpc::StatusCode::INTERNAL, "cairn: watch stream failed: no session");
   }
+  if (session && !failure) {
+    // Refused at open (a learner, or no leader for a client requiring one).
+    if (Status st = session->failure(); !st) failure = toGrpcStatus(st);
+  }
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
     if (failure) {
@@ -104,12 +108,20 @@ void WatchReactor::Shared::pump() {
     }
     WatchReactor* writer = nullptr;
     grpc::WriteOptions options;
+    // The kernel ended the stream (a client requiring a leader, none left).
+    const Status failure = polled != nullptr ? polled->failure() : Status::ok();
     {
       std::lock_guard<std::mutex> lock(mu);
       if (reactor == nullptr || reactor->finishStatus_ || reactor->finished_) {
         // The stream is ending; what the session still holds is dropped with it.
         pumping = false;
         ahead.reset();
+        return;
+      }
+      if (!failure) {
+        pumping = false;
+        ahead.reset();
+        reactor->finishAfterWriteLocked(toGrpcStatus(failure));
         return;
       }
       if (!response) {

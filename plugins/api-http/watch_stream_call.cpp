@@ -7,7 +7,12 @@ void WatchStreamCall::onMessage(const google::protobuf::Message& request) {
 }
 
 StreamCall::Next WatchStreamCall::poll(std::unique_ptr<google::protobuf::Message>* out,
-                                       Status* /*finalStatus*/) {
+                                       Status* finalStatus) {
+  // Refused at open (a learner), or ended by the kernel.
+  if (Status st = session_->failure(); !st) {
+    *finalStatus = std::move(st);
+    return Next::Finished;
+  }
   auto response = std::make_unique<etcdserverpb::WatchResponse>();
   if (!session_->poll(response.get())) return Next::Idle;
   *out = std::move(response);

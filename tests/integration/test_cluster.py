@@ -5,6 +5,8 @@ behaviour runs against Cairn and against a 3-member etcd 3.4 cluster."""
 
 import json
 import re
+import select
+import subprocess
 import time
 
 import pytest
@@ -264,6 +266,60 @@ def test_leases_and_watches_work_on_every_member(flavour):
         assert f2.ctl("lease", "revoke", lease_hex).check().out == f"lease {lease_hex} revoked\n"
         for member in c.members:
             assert member.ctl("get", "leased").check().out == ""
+
+
+def test_a_watch_requiring_a_leader_ends_when_the_member_loses_it(flavour):
+    """etcdctl watches with clientv3.WithRequireLeader: once its member has
+    had no leader for three election timeouts the stream ends with "no
+    leader" (and etcdctl exits), where a plain watch would hang silently."""
+    with Cluster(flavour=flavour) as c:
+        c.start()
+        c.leader()
+        m1, m2, m3 = c.members
+        w = subprocess.Popen(["etcdctl", f"--endpoints={m1.endpoint}", "watch", "k"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 10
+            while True:  # the watch is created once a put reaches it
+                m1.ctl("put", "k", "v1").check()
+                time.sleep(0.3)
+                if time.monotonic() > deadline or w.poll() is not None:
+                    break
+                if select.select([w.stdout], [], [], 0)[0]:
+                    break
+            m2.kill()
+            m3.kill()
+            out, err = w.communicate(timeout=30)
+        finally:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+        assert out.startswith("PUT\nk\nv1\n"), out
+        assert w.returncode == 5, (w.returncode, err)
+        assert err.splitlines()[-2:] == ["watch was canceled (etcdserver: no leader)",
+                                         "Error: watch is canceled by the server"], err
+
+
+def test_a_stopping_leader_hands_over_leadership_first(flavour):
+    """A leader stopped gracefully transfers leadership to the voter it has
+    been connected to the longest before it exits (etcd's
+    TransferLeadership), so the others lead without an election timeout."""
+    with Cluster(flavour=flavour) as c:
+        c.start()
+        leader = c.leader()
+        before = leader.status()["header"]["raft_term"]
+        leader.stop()
+        records = [r for r in leader.log_records() if "leadership transfer" in r.get("msg", "")]
+        assert [r["msg"] for r in records] == ["leadership transfer starting",
+                                               "leadership transfer finished"], records
+        new_id = records[1]["new-leader-member-id"]
+        rest = [m for m in c.members if m is not leader]
+        new_leader = c.leader(members=rest, timeout=5)
+        status = new_leader.status()
+        assert format(status["header"]["member_id"], "x") == new_id
+        # Handed over: one term later, no election rounds in between.
+        assert status["header"]["raft_term"] == before + 1
+        assert rest[0].ctl("put", "after", "handover").check().out == "OK\n"
 
 
 def test_a_member_of_another_cluster_is_refused_by_its_peers(flavour):

@@ -118,7 +118,7 @@ def session(flavour):
         r = t.ctl(leader, "member", "add", "m4", "--learner", f"--peer-urls={m4.peer_url}",
                   label="member add m4 --learner")
         assert r.rc == 0, r.err
-        m4_id = re.search(r"Member ([0-9a-f]+) added", r.out).group(1)
+        m4_id = re.search(r"Member\s+([0-9a-f]+) added", r.out).group(1)
         t.learn(m4_id, "m4")
         t.lines[-1] = t.norm(r.out.strip())
         p5 = reserve_port()
@@ -141,6 +141,11 @@ def session(flavour):
         m4.start(wait=False)
         st = wait_status(m4)
         assert st.get("isLearner") is True, st
+        # A learner serves Status and serializable reads only; everything
+        # else (the lock service a plugin registers included) is refused.
+        for args in (["put", "k", "v"], ["get", "k", "--consistency=s"], ["get", "k"],
+                     ["lock", "l", "--ttl=5"]):
+            t.ctl(m4, *args, label=f"(learner) {' '.join(args)}")
         deadline = time.monotonic() + 30
         while True:
             r = etcdctl(leader.endpoint, "member", "promote", m4_id, timeout=30)

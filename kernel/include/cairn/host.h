@@ -90,6 +90,11 @@ class WatchSession {
   // Cancels every watcher silently (the client went away); idempotent. After
   // it, `onReady` is never called again.
   virtual void close() = 0;
+  // Appended in SDK 5: non-OK when the stream must end with this status
+  // instead of serving (etcd's stream interceptor refusals: a learner, or no
+  // leader for a client that required one). The frontend checks it after
+  // open() and whenever onReady is signalled, and ends the call with it.
+  virtual Status failure() const { return Status::ok(); }
 };
 
 // The etcd v3 Watch service.

@@ -45,6 +45,10 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   // Set when the client went away; never null in a context a frontend made.
   std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
+  // The client asked to be served only while the member knows a leader
+  // (gRPC metadata hasleader=true, clientv3.WithRequireLeader): the call
+  // gets "etcdserver: no leader" otherwise, as etcd's interceptors answer.
+  bool requireLeader = false;
   // True for calls the kernel or a plugin makes on its own account (lease
   // expiry, hooks, recipes run by a service): they bypass authentication but
   // not the apply-time checks of the requests they write.

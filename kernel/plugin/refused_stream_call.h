@@ -1,7 +1,8 @@
-// UnimplementedStream: a StreamCall that ends at once with a fixed status,
-// for streaming methods this build does not offer yet (Maintenance.Snapshot).
-// The frontend learns of the end when it polls: onReady is signalled when
-// the client's request arrives. Thread-safe.
+// RefusedStreamCall: a StreamCall that ends at once with a fixed status: a
+// stream refused before it serves anything (the CallGate's learner and
+// require-leader refusals, an unauthorized Snapshot). The frontend learns of
+// the end when it polls: onReady is signalled when the client's request
+// arrives. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -9,11 +10,11 @@
 
 #include "cairn/service.h"
 
-namespace cairn::server {
+namespace cairn::plugin {
 
-class UnimplementedStream final : public StreamCall {
+class RefusedStreamCall final : public StreamCall {
  public:
-  UnimplementedStream(Status status, std::function<void()> onReady)
+  RefusedStreamCall(Status status, std::function<void()> onReady)
       : status_(std::move(status)), onReady_(std::move(onReady)) {}
 
   void onMessage(const google::protobuf::Message& /*request*/) override {
@@ -36,4 +37,4 @@ class UnimplementedStream final : public StreamCall {
   std::function<void()> onReady_;  // guarded by mu_
 };
 
-}  // namespace cairn::server
+}  // namespace cairn::plugin
