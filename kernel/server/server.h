@@ -38,6 +38,7 @@
 #include "cairn/service.h"
 #include "cairn/status.h"
 #include "cairn/storage.h"
+#include "corruption_check.h"
 #include "member_registry.h"
 #include "plugin/plugin_registry.h"
 #include "raft/memory_storage.h"
@@ -70,6 +71,7 @@ class AutoCompactor;
 class BackendQuota;
 class ClusterServer;
 class Compactor;
+class CorruptionMonitor;
 class KvApplier;
 class KvServer;
 class LeaseApplier;
@@ -144,6 +146,15 @@ class Server {
   // The auto compactor's Compact: proposes it and waits for the answer
   // (Error::Stopped once `stopping` says so).
   Status compactThroughRaft(int64_t rev, const std::function<bool()>& stopping);
+  // The corruption checks (server_corruption.cpp): what CorruptionCheck is
+  // given, the initial check of a recovered member, a peer's HashKV
+  // answered on the read pool, the periodic monitor.
+  CorruptionCheck::Parts corruptionCheckParts();
+  Status initialCorruptCheck();
+  void answerHashKv(int64_t revision,
+                    std::function<void(const Status&, const transport::HashKvAnswer&)> done);
+  void makeCorruptionMonitor();
+  std::chrono::milliseconds requestTimeout() const;
 
   const ServerOptions options_;
   Logger& logger_;
@@ -189,6 +200,10 @@ class Server {
   std::unique_ptr<AutoCompactor> autoCompactor_;  // with --auto-compaction-retention only
   std::unique_ptr<LeaseDriver> leaseDriver_;
   std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
+  // Both only with --experimental-corrupt-check-time; the monitor's thread
+  // uses the peers.
+  std::unique_ptr<HashKvPeers> hashKvPeers_;
+  std::unique_ptr<CorruptionMonitor> corruptionMonitor_;
   std::unique_ptr<KvServer> kv_;
   std::unique_ptr<LeaseServer> lease_;
   std::unique_ptr<WatchServer> watch_;
