@@ -44,8 +44,11 @@ CorruptionCheck::Parts Server::corruptionCheckParts() {
     auto result = std::make_shared<std::promise<Status>>();
     std::future<Status> done = result->get_future();
     reads_->linearizable([result](const Status& st) { result->set_value(st); });
-    if (done.wait_for(requestTimeout()) != std::future_status::ready) {
-      return Status(Error::Timeout);
+    // Polled, so stop() does not wait out a read that cannot complete.
+    const auto deadline = std::chrono::steady_clock::now() + requestTimeout();
+    while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      if (stopped_) return Status(Error::Stopped);
+      if (std::chrono::steady_clock::now() >= deadline) return Status(Error::Timeout);
     }
     return done.get();
   };
