@@ -225,7 +225,7 @@ TEST_CASE("periodic check: the leader's own hash changing at the same revision i
 }
 
 TEST_CASE(
-    "periodic check: unreachable followers are not counted; a failed read barrier "
+    "periodic check: unreachable followers are not counted, a failed read barrier "
     "fails the check",
     "[corruption]") {
   Rig r;
