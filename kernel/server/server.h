@@ -200,9 +200,11 @@ class Server {
   std::unique_ptr<AutoCompactor> autoCompactor_;  // with --auto-compaction-retention only
   std::unique_ptr<LeaseDriver> leaseDriver_;
   std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
-  // Both only with --experimental-corrupt-check-time; the monitor's thread
-  // uses the peers.
+  // Made by the first corruption check set up (start()'s thread), then
+  // used by one check at a time (the initial one, then the monitor's
+  // thread); stateless.
   std::unique_ptr<HashKvPeers> hashKvPeers_;
+  // Only with --experimental-corrupt-check-time.
   std::unique_ptr<CorruptionMonitor> corruptionMonitor_;
   std::unique_ptr<KvServer> kv_;
   std::unique_ptr<LeaseServer> lease_;
