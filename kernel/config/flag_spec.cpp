@@ -157,9 +157,9 @@ std::vector<FlagSpec> buildTable() {
        "Write timeout in milliseconds."},
       {"proxy-read-timeout", K::Uint, "0", false, true, kProxy, "Read timeout in milliseconds."},
 
-      {"experimental-initial-corrupt-check", K::Bool, "false", false, true, kExperimental,
+      {"experimental-initial-corrupt-check", K::Bool, "false", true, true, kExperimental,
        "Check for data corruption before serving."},
-      {"experimental-corrupt-check-time", K::Duration, "0s", false, true, kExperimental,
+      {"experimental-corrupt-check-time", K::Duration, "0s", true, true, kExperimental,
        "Period of cluster-wide corruption checks."},
       {"experimental-enable-v2v3", K::String, "", false, true, kExperimental,
        "Prefix under which the v2 API is emulated on the v3 store."},

@@ -29,6 +29,7 @@ Status Bootstrap::run(const plugin::PluginRegistry& registry, RecoveredMember* o
   if (Status st = openStorage(out); !st) return st;
   if (Status st = importEtcdDataDir(out); !st) return st;
   const bool exists = wal::Wal::exists(walDir_);
+  out->recovered = exists;
   if (Status st = exists ? recoverExisting(out) : bootstrapNew(out); !st) return st;
   return runRecoverHooks(registry);
 }

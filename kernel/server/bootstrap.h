@@ -54,6 +54,9 @@ struct RecoveredMember {
   // included): the initial cluster of a new member; the backend's members
   // bucket and the conf changes in the WAL of a recovered one.
   std::map<uint64_t, std::vector<std::string>> peers;
+  // The data dir had a WAL (etcd's memberInitialized): only such a member
+  // runs the initial corruption check.
+  bool recovered = false;
 };
 
 class Bootstrap {

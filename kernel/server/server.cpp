@@ -13,6 +13,7 @@
 #include "bootstrap.h"
 #include "cluster_server.h"
 #include "compactor.h"
+#include "corruption_monitor.h"
 #include "kv_applier.h"
 #include "kv_server.h"
 #include "leadership_handover.h"
@@ -124,6 +125,11 @@ Status Server::start() {
     alarms_ = std::make_unique<AlarmStore>();
     if (Status st = alarms_->load(*read); !st) return st;
   }
+  // etcd checks before its member serves peers or clients, and only a
+  // member that had data (a new member has nothing to compare).
+  if (options_.initialCorruptCheck && m.recovered) {
+    if (Status st = initialCorruptCheck(); !st) return st;
+  }
   quota_ = std::make_unique<BackendQuota>(
       options_.quotaBackendBytes, [backend = backend_.get()] { return backend->sizeAllocated(); });
   quota_->logConfiguration(logger_, options_.quotaBackendBytes);
@@ -144,6 +150,11 @@ Status Server::start() {
         resp.mutable_header()->set_cluster_id(clusterId_);
         for (const auto& member : members_.all()) *resp.add_members() = member;
         return resp.SerializeAsString();
+      };
+      // Peers' corruption checks; answered once the read pool exists (the
+      // transport accepts nothing before raft starts it).
+      topts.hashKv = [this](int64_t revision, auto done) {
+        answerHashKv(revision, std::move(done));
       };
       transport_ = std::make_unique<transport::TcpTransport>(std::move(topts), logger_);
     }
@@ -270,6 +281,7 @@ Status Server::start() {
     };
     autoCompactor_ = std::make_unique<AutoCompactor>(std::move(schedule), std::move(h), logger_);
   }
+  if (options_.corruptCheckTime.count() > 0) makeCorruptionMonitor();
   if (clusterMode_) {
     leaseForwarder_ = std::make_unique<LeaseForwarder>(*raft_, *leaseDriver_, *lessor_, *cluster_);
     leaderMonitor_ =
@@ -324,6 +336,7 @@ Status Server::startParts() {
     leaderMonitor_->start(std::chrono::milliseconds(options_.electionTimeoutMs));
   }
   if (autoCompactor_) autoCompactor_->start();
+  if (corruptionMonitor_) corruptionMonitor_->start();
 
   if (clusterMode_) {
     if (Status st = publish(); !st) {
@@ -416,6 +429,7 @@ void Server::stop() {
   if (leaderMonitor_) leaderMonitor_->stop();
   if (leaseDriver_) leaseDriver_->stop();
   if (autoCompactor_) autoCompactor_->stop();
+  if (corruptionMonitor_) corruptionMonitor_->stop();
   if (maintenance_) maintenance_->stop();
   if (watchSyncer_) watchSyncer_->stop();
   if (raft_) raft_->stop();

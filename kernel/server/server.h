@@ -39,6 +39,7 @@
 #include "cairn/status.h"
 #include "cairn/storage.h"
 #include "call_gate.h"
+#include "corruption_check.h"
 #include "leader_monitor.h"
 #include "member_registry.h"
 #include "plugin/plugin_registry.h"
@@ -72,6 +73,7 @@ class AutoCompactor;
 class BackendQuota;
 class ClusterServer;
 class Compactor;
+class CorruptionMonitor;
 class KvApplier;
 class KvServer;
 class LeaseApplier;
@@ -153,6 +155,15 @@ class Server {
   // The auto compactor's Compact: proposes it and waits for the answer
   // (Error::Stopped once `stopping` says so).
   Status compactThroughRaft(int64_t rev, const std::function<bool()>& stopping);
+  // The corruption checks (server_corruption.cpp): what CorruptionCheck is
+  // given, the initial check of a recovered member, a peer's HashKV
+  // answered on the read pool, the periodic monitor.
+  CorruptionCheck::Parts corruptionCheckParts();
+  Status initialCorruptCheck();
+  void answerHashKv(int64_t revision,
+                    std::function<void(const Status&, const transport::HashKvAnswer&)> done);
+  void makeCorruptionMonitor();
+  std::chrono::milliseconds requestTimeout() const;
 
   const ServerOptions options_;
   Logger& logger_;
@@ -200,6 +211,12 @@ class Server {
   std::unique_ptr<LeaseDriver> leaseDriver_;
   std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
   std::unique_ptr<LeaderMonitor> leaderMonitor_;    // cluster members only
+  // Made by the first corruption check set up (start()'s thread), then
+  // used by one check at a time (the initial one, then the monitor's
+  // thread); stateless.
+  std::unique_ptr<HashKvPeers> hashKvPeers_;
+  // Only with --experimental-corrupt-check-time.
+  std::unique_ptr<CorruptionMonitor> corruptionMonitor_;
   std::unique_ptr<KvServer> kv_;
   std::unique_ptr<LeaseServer> lease_;
   std::unique_ptr<WatchServer> watch_;

@@ -46,6 +46,8 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   const config::FlagSettings settings(cfg.raw);
   (void)settings.boolean("experimental-enable-lease-checkpoint", &o.leaseCheckpoint);
   (void)settings.boolean("experimental-enable-lease-checkpoint-persist", &o.leaseCheckpointPersist);
+  (void)settings.boolean("experimental-initial-corrupt-check", &o.initialCorruptCheck);
+  (void)settings.duration("experimental-corrupt-check-time", &o.corruptCheckTime);
   std::chrono::nanoseconds progress{0};
   (void)settings.duration("experimental-watch-progress-notify-interval", &progress);
   o.watchProgressNotifyInterval =

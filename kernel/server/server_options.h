@@ -48,6 +48,11 @@ struct ServerOptions {
   // the flag is 0).
   std::chrono::nanoseconds watchProgressNotifyInterval{0};
 
+  // --experimental-initial-corrupt-check and
+  // --experimental-corrupt-check-time (0: no periodic check).
+  bool initialCorruptCheck = false;
+  std::chrono::nanoseconds corruptCheckTime{0};
+
   // --quota-backend-bytes as given (0: etcd's default 2 GiB; negative:
   // no quota).
   int64_t quotaBackendBytes = 0;

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,12 @@ struct HelloReply {
   // written as one frame (a raftpb::Message carrying it as its context)
   // after the reply, then the connection ends.
   std::string answer;
+  // Not on the wire either: for an accepted peer query (isPeerQuery in
+  // hashkv_query.h), what answers the one request frame that follows the
+  // hello; `reply` may be called on any thread, once.
+  std::function<void(const raftpb::Message& request,
+                     std::function<void(raftpb::Message&& answer)> reply)>
+      serveQuery;
 };
 
 // A hello from member 0 to member 0 of cluster 0 is not a peer's: it asks

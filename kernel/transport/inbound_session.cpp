@@ -33,6 +33,10 @@ void InboundSession::start() {
           reply = self->accept_(hello);
         }
         self->replyBuf_ = encodeHelloReply(reply);
+        if (reply.status == HelloStatus::Accepted && reply.serveQuery) {
+          self->readQuery(std::move(reply.serveQuery));
+          return;
+        }
         // A cluster query's answer follows the reply; nothing is read after.
         const bool accepted = reply.status == HelloStatus::Accepted && !isClusterQuery(hello);
         if (reply.status == HelloStatus::Accepted && isClusterQuery(hello)) {

@@ -33,6 +33,9 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
  private:
   void readFrames();
+  // A peer query (inbound_query.cpp): one request frame, one answer, end.
+  void readQuery(
+      std::function<void(const raftpb::Message&, std::function<void(raftpb::Message&&)>)> serve);
   void end();
 
   boost::asio::ip::tcp::socket socket_;

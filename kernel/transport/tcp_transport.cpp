@@ -154,6 +154,14 @@ HelloReply TcpTransport::acceptHello(const Hello& hello) {
     reply.status = reply.answer.empty() ? HelloStatus::UnknownMember : HelloStatus::Accepted;
     return reply;
   }
+  if (isPeerQuery(hello) && hello.clusterId == options_.clusterId && options_.hashKv) {
+    reply.status = HelloStatus::Accepted;
+    reply.serveQuery = [handler = options_.hashKv](const raftpb::Message& request,
+                                                   std::function<void(raftpb::Message &&)> answer) {
+      serveHashKv(request, handler, std::move(answer));
+    };
+    return reply;
+  }
   if (hello.clusterId != options_.clusterId) {
     logger_.warn("rafthttp/http.go", "request cluster ID mismatch",
                  jsonField("local-member-id", idHex(options_.localId)) + "," +

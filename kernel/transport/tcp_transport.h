@@ -29,6 +29,7 @@
 
 #include "cairn/logger.h"
 #include "cairn/settings.h"
+#include "hashkv_query.h"
 #include "inbound_session.h"
 #include "peer_metrics.h"
 #include "peer_stream.h"
@@ -49,6 +50,9 @@ struct TcpTransportOptions {
   // The answer to a cluster query (isClusterQuery): the members as this
   // member knows them. Called on the io thread; empty refuses the query.
   std::function<std::string()> describeCluster;
+  // The answer to a peer's HashKV request (hashkv_query.h), asked by its
+  // corruption checks; empty refuses them.
+  HashKvHandler hashKv;
 };
 
 class TcpTransport final : public Transport {

@@ -348,11 +348,11 @@ TEST_CASE("Lua hook flags: defaults, and --lua-hooks-dir loads the plugin", "[co
 TEST_CASE("notYetInEffect lists exactly the explicitly set unsupported flags", "[command_line]") {
   ParseRun r = runParse({"--enable-v2", "--auto-compaction-retention=1h", "--name=x",
                          "--snapshot-count=5", "--cert-file=/c", "--enable-v2=false",
-                         "--quota-backend-bytes=0", "--experimental-initial-corrupt-check"});
+                         "--quota-backend-bytes=0", "--experimental-compaction-batch-limit=5"});
   REQUIRE(r.status.isOk());
   // Table order; a flag set to its default still counts: the user asked.
   CHECK(r.cfg.notYetInEffect ==
-        std::vector<std::string>{"enable-v2", "experimental-initial-corrupt-check"});
+        std::vector<std::string>{"enable-v2", "experimental-compaction-batch-limit"});
 }
 
 TEST_CASE("logging validation", "[command_line]") {

@@ -42,7 +42,7 @@ TEST_CASE("a hello of another protocol is refused") {
 }
 
 TEST_CASE("a hello reply carries the status and the accepting member's cluster id") {
-  HelloReply r{HelloStatus::ClusterMismatch, 0xabcdef, {}};
+  HelloReply r{HelloStatus::ClusterMismatch, 0xabcdef, {}, {}};
   HelloReply back;
   REQUIRE(decodeHelloReply(encodeHelloReply(r), &back));
   REQUIRE(back.status == HelloStatus::ClusterMismatch);
