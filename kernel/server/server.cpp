@@ -16,7 +16,6 @@
 #include "corruption_monitor.h"
 #include "kv_applier.h"
 #include "kv_server.h"
-#include "leadership_handover.h"
 #include "lease/lessor.h"
 #include "lease/min_lease_ttl.h"
 #include "lease_applier.h"
@@ -401,21 +400,6 @@ void Server::removedFromCluster() {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     fn();
   }).detach();
-}
-
-Status Server::handOverLeadership() {
-  HandoverParts parts;
-  parts.self = memberId_;
-  parts.leader = [this] { return raft_->leader(); };
-  for (const MemberInfo& m : cluster_->members()) {
-    if (!m.isLearner) parts.voters.push_back(m.id);
-  }
-  parts.connectedSince = [this](uint64_t id) { return transport_->activeSince(id); };
-  parts.transfer = [this](uint64_t id) { raft_->transferLeadership(id); };
-  // etcd polls every tick, for at most its request timeout.
-  parts.pollEvery = std::chrono::milliseconds(options_.heartbeatIntervalMs);
-  parts.timeout = std::chrono::milliseconds(5000 + 2 * options_.electionTimeoutMs);
-  return cairn::server::handOverLeadership(parts, logger_);
 }
 
 void Server::stop() {
