@@ -2,7 +2,8 @@
 clusters on https:// peer URLs with certificates made per run by the
 openssl tool (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file,
 --peer-client-cert-auth), or made by the members themselves
-(--peer-auto-tls); writes on one member read on another. A member whose
+(--peer-auto-tls); writes on one member read on another, and a member
+added later joins over TLS. A member whose
 certificate another CA signed, or whose certificate has another common name
 than --peer-cert-allowed-cn asks for, is refused by the others ("rejected
 connection") while the rest of the cluster serves."""
@@ -45,7 +46,7 @@ def pki(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("peer-certs"))
     make_ca(d)
     make_ca(d, name="other-ca", cn="other-ca")
-    certs = {name: issue(d, name, "member") for name in ("m1", "m2", "m3")}
+    certs = {name: issue(d, name, "member") for name in ("m1", "m2", "m3", "m4")}
     certs["stranger"] = issue(d, "stranger", "member", ca="other-ca")
     certs["intruder"] = issue(d, "intruder", "intruder")
     return {"ca": os.path.join(d, "ca.pem"), **certs}
@@ -70,12 +71,24 @@ def messages(member):
 
 @pytest.mark.parametrize("flavour", flavours())
 def test_cluster_over_peer_tls_with_ca_certificates(flavour, pki):
-    with TlsPeerCluster(size=3, flavour=flavour) as c:
+    # Without the strict check, a member is added at once (no 5 s of
+    # connected voters first).
+    no_wait = ["--strict-reconfig-check=false"]
+    with TlsPeerCluster(size=3, flavour=flavour, extra_args=no_wait) as c:
         for m in c.members:
             m.tls_args = ca_args(pki, m.name)
         c.start()
         put_on_one_get_on_another(c, "peer-tls")
         assert "starting with peer TLS" in messages(c.members[0])
+        # A member joining over TLS asks the others for the cluster first.
+        m4 = TlsPeerMember(c, "m4", flavour=flavour, workdir=os.path.join(c.workdir, "m4"),
+                           extra_args=no_wait)
+        m4.cluster_state = "existing"
+        m4.tls_args = ca_args(pki, "m4")
+        c.members.append(m4)
+        c.members[0].ctl("member", "add", "m4", f"--peer-urls={m4.peer_url}").check()
+        m4.start()
+        assert m4.ctl("get", "peer-tls", "--print-value-only").check().out.strip() == "over-tls"
 
 
 @pytest.mark.parametrize("flavour", flavours())
