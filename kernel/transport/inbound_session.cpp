@@ -27,7 +27,7 @@ void InboundSession::start() {
   auto self = shared_from_this();
   socket_.handshake(asio::ssl::stream_base::server, [self](const boost::system::error_code& ec) {
     if (ec) {
-      self->rejected(ec.message());
+      self->rejected(PeerTls::handshakeError(self->socket_, ec));
       return;
     }
     self->handshaken();

@@ -111,7 +111,7 @@ void PeerStream::onTcpConnected(uint64_t gen, const std::string& host) {
                      [self, gen, host, sock = socket_](const boost::system::error_code& ec) {
                        if (gen != self->generation_) return;
                        if (ec) {
-                         self->failed(gen, ec.message());
+                         self->failed(gen, PeerTls::handshakeError(*sock, ec));
                          return;
                        }
                        if (sock->secure() && self->tls_ != nullptr) {

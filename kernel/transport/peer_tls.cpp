@@ -126,6 +126,13 @@ std::string checkSan(X509* cert, const std::string& address) {
 
 }  // namespace
 
+std::string PeerTls::handshakeError(PeerSocket& socket, const boost::system::error_code& ec) {
+  if (!socket.secure()) return ec.message();
+  const long result = SSL_get_verify_result(socket.tls()->native_handle());
+  if (result == X509_V_OK) return ec.message();
+  return ec.message() + ": " + X509_verify_cert_error_string(result);
+}
+
 std::string PeerTls::cannotListen(const std::string& address) {
   return "cannot listen on TLS for " + address + ": KeyFile and CertFile are not presented";
 }

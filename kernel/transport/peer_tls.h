@@ -50,6 +50,10 @@ class PeerTls {
   // auto TLS, verification of the listener's certificate and name.
   std::unique_ptr<PeerSocket> dialSocket(PeerSocket::Tcp socket, const std::string& host) const;
 
+  // A failed handshake's error, with OpenSSL's reason when the other
+  // side's certificate failed verification.
+  static std::string handshakeError(PeerSocket& socket, const boost::system::error_code& ec);
+
   // After a completed handshake, the checks Go's handshake makes through
   // VerifyPeerCertificate and the listener's checkSAN: empty when the other
   // side is accepted, else the error. `listener`: this side accepted the

@@ -83,7 +83,7 @@ TEST_CASE("peers with certificates of one CA speak TLS both ways") {
   REQUIRE(a.waitFor([](const auto& got) { return got.size() == 1; }));
 }
 
-TEST_CASE("--peer-client-cert-auth refuses a dialer whose certificate another CA signed") {
+TEST_CASE("peer client-cert-auth refuses a dialer whose certificate another CA signed") {
   TestPki pki, other("other-ca");
   auto tls1 = peerTls(withCa(pki, pki.issue("m1", "member", {"127.0.0.1"}), true));
   // m2 trusts the cluster's CA (so it accepts m1's listener) but its own
@@ -129,7 +129,7 @@ TEST_CASE("a listener checks the SANs of the dialer's certificate against its ad
   }
 }
 
-TEST_CASE("--peer-cert-allowed-cn refuses a peer whose certificate has another CN") {
+TEST_CASE("peer allowed CN refuses a peer whose certificate has another CN") {
   TestPki pki;
   PeerTlsOptions o = withCa(pki, pki.issue("m1", "member", {"127.0.0.1"}), true);
   o.allowedCn = "member";
@@ -148,7 +148,7 @@ TEST_CASE("--peer-cert-allowed-cn refuses a peer whose certificate has another C
   }
 }
 
-TEST_CASE("--peer-cert-allowed-hostname accepts a certificate naming that host only") {
+TEST_CASE("peer allowed hostname accepts a certificate naming that host only") {
   TestPki pki;
   PeerTlsOptions o = withCa(pki, pki.issue("m1", "member", {"127.0.0.1"}), true);
   o.allowedHostname = "peer.example";
@@ -156,7 +156,7 @@ TEST_CASE("--peer-cert-allowed-hostname accepts a certificate naming that host o
                      pki.issue("m3", "x", {"127.0.0.1"}, {"other.example"}));
 }
 
-TEST_CASE("--peer-auto-tls makes a certificate at start and peers talk without verifying it") {
+TEST_CASE("peer auto TLS makes a certificate at start and peers talk without verifying it") {
   TestPki scratch;  // only for its temporary directory
   PeerTlsOptions o;
   o.autoTls = true;
