@@ -34,6 +34,7 @@
 #include "raft/memory_storage.h"
 #include "raft/raw_node.h"
 #include "server_options.h"
+#include "transport/peer_tls.h"
 #include "wal/snapshotter.h"
 #include "wal/wal.h"
 
@@ -65,6 +66,8 @@ class Bootstrap {
             raft::MemoryStorage& raftStorage);
 
   Status run(const plugin::PluginRegistry& registry, RecoveredMember* out);
+  // TLS for asking https:// peers when joining (null: http:// peers only).
+  void setPeerTls(const transport::PeerTls* tls) { peerTls_ = tls; }
 
  private:
   Status openStorage(RecoveredMember* m);
@@ -90,6 +93,7 @@ class Bootstrap {
                     RecoveredMember* m);
 
   const ServerOptions& options_;
+  const transport::PeerTls* peerTls_ = nullptr;
   Logger& logger_;
   storage::Backend& backend_;
   raft::MemoryStorage& raftStorage_;

@@ -66,7 +66,7 @@ Status Bootstrap::joinExisting(RecoveredMember* m) {
     Url url;
     if (!config::parseUrl(text, &url).empty()) continue;
     std::string answer;
-    Status st = transport::queryCluster(url, kQueryTimeout, &clusterId, &answer);
+    Status st = transport::queryCluster(url, peerTls_, kQueryTimeout, &clusterId, &answer);
     if (st && fetched.ParseFromString(answer) && fetched.members_size() > 0) {
       got = true;
       break;

@@ -112,7 +112,12 @@ Events& Server::events() {
 
 Status Server::start() {
   RecoveredMember m;
+  // Peer TLS first, as etcd sets up its peer listeners before the server:
+  // its files are checked and --peer-auto-tls makes its certificate even
+  // where this member ends up with no peers to talk to.
+  if (Status st = transport::PeerTls::create(options_.peerTls, logger_, &peerTls_); !st) return st;
   Bootstrap bootstrap(options_, logger_, *backend_, raftStorage_);
+  bootstrap.setPeerTls(peerTls_.get());
   if (Status st = bootstrap.run(registry_, &m); !st) return st;
   memberId_ = m.memberId;
   clusterId_ = m.clusterId;
@@ -142,6 +147,7 @@ Status Server::start() {
       topts.clusterId = clusterId_;
       topts.listenUrls = options_.listenPeerUrls;
       topts.metrics = &metricsRegistry_;
+      topts.tls = peerTls_;
       // A joining member's question (--initial-cluster-state=existing): the
       // members as the records hold them.
       topts.describeCluster = [this] {

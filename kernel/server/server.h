@@ -182,6 +182,9 @@ class Server {
   // constant afterwards.
   uint64_t memberId_ = 0;
   uint64_t clusterId_ = 0;
+  // TLS for https:// peer URLs (null: none), shared by the transport, the
+  // join query and the corruption checks' HashKV requests.
+  std::shared_ptr<transport::PeerTls> peerTls_;
   bool clusterMode_ = false;                    // more than one member at start
   raft::MemoryStorage raftStorage_;             // internally synchronised
   WaitRegistry waiters_;                        // internally synchronised

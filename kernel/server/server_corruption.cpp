@@ -20,7 +20,8 @@ std::chrono::milliseconds Server::requestTimeout() const {
 }
 
 CorruptionCheck::Parts Server::corruptionCheckParts() {
-  if (!hashKvPeers_) hashKvPeers_ = std::make_unique<TcpHashKvPeers>(clusterId_, requestTimeout());
+  if (!hashKvPeers_)
+    hashKvPeers_ = std::make_unique<TcpHashKvPeers>(clusterId_, requestTimeout(), peerTls_.get());
   CorruptionCheck::Parts p;
   p.localId = memberId_;
   p.logger = &logger_;

@@ -52,6 +52,17 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   (void)settings.duration("experimental-watch-progress-notify-interval", &progress);
   o.watchProgressNotifyInterval =
       progress.count() > 0 ? progress : std::chrono::nanoseconds(kDefaultProgressNotifyInterval);
+  o.peerTls.certFile = cfg.raw.at("peer-cert-file");
+  o.peerTls.keyFile = cfg.raw.at("peer-key-file");
+  o.peerTls.trustedCaFile = cfg.raw.at("peer-trusted-ca-file");
+  o.peerTls.allowedCn = cfg.raw.at("peer-cert-allowed-cn");
+  o.peerTls.allowedHostname = cfg.raw.at("peer-cert-allowed-hostname");
+  (void)settings.boolean("peer-client-cert-auth", &o.peerTls.clientCertAuth);
+  (void)settings.boolean("peer-auto-tls", &o.peerTls.autoTls);
+  (void)settings.boolean("experimental-peer-skip-client-san-verification",
+                         &o.peerTls.skipClientSanVerify);
+  o.peerTls.dataDir = cfg.dataDir;
+  o.peerTls.listenUrls = cfg.listenPeerUrls;
   return o;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cairn/storage.h"
 #include "config/config.h"
+#include "transport/peer_tls_options.h"
 
 namespace cairn::server {
 
@@ -60,6 +61,9 @@ struct ServerOptions {
   // (nanoseconds or revisions; 0: no auto compaction).
   std::string autoCompactionMode;
   int64_t autoCompactionRetention = 0;
+
+  // The --peer-* TLS flags (listenUrls: --listen-peer-urls).
+  transport::PeerTlsOptions peerTls;
 
   storage::Options backendOptions;
 };

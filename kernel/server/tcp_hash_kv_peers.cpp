@@ -10,7 +10,7 @@ Status TcpHashKvPeers::hashKv(const std::string& endpoint, int64_t revision,
   if (std::string err = config::parseUrl(endpoint, &url); !err.empty()) {
     return Status(StatusCode::InvalidArgument, err);
   }
-  return transport::queryHashKv(url, timeout_, clusterId_, revision, out);
+  return transport::queryHashKv(url, tls_, timeout_, clusterId_, revision, out);
 }
 
 }  // namespace cairn::server

@@ -9,13 +9,16 @@
 #include <cstdint>
 
 #include "corruption_check.h"
+#include "transport/peer_tls.h"
 
 namespace cairn::server {
 
 class TcpHashKvPeers final : public HashKvPeers {
  public:
-  TcpHashKvPeers(uint64_t clusterId, std::chrono::milliseconds timeout)
-      : clusterId_(clusterId), timeout_(timeout) {}
+  // `tls` (null: http:// peer URLs only) outlives this.
+  TcpHashKvPeers(uint64_t clusterId, std::chrono::milliseconds timeout,
+                 const transport::PeerTls* tls)
+      : clusterId_(clusterId), timeout_(timeout), tls_(tls) {}
 
   Status hashKv(const std::string& endpoint, int64_t revision,
                 transport::HashKvAnswer* out) override;
@@ -23,6 +26,7 @@ class TcpHashKvPeers final : public HashKvPeers {
  private:
   const uint64_t clusterId_;
   const std::chrono::milliseconds timeout_;
+  const transport::PeerTls* const tls_;
 };
 
 }  // namespace cairn::server

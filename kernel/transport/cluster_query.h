@@ -9,12 +9,14 @@
 
 #include "cairn/settings.h"
 #include "cairn/status.h"
+#include "peer_tls.h"
 
 namespace cairn::transport {
 
 // Blocks up to `timeout`. On success `*answer` holds the description and
-// `*clusterId` the answering member's cluster id.
-Status queryCluster(const Url& url, std::chrono::milliseconds timeout, uint64_t* clusterId,
-                    std::string* answer);
+// `*clusterId` the answering member's cluster id. An https:// URL is asked
+// over TLS with `tls` (null: such a URL cannot be asked).
+Status queryCluster(const Url& url, const PeerTls* tls, std::chrono::milliseconds timeout,
+                    uint64_t* clusterId, std::string* answer);
 
 }  // namespace cairn::transport

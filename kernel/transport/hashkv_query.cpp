@@ -5,10 +5,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 
 #include "cairn/errors.h"
 #include "frame_codec.h"
+#include "peer_socket.h"
 
 namespace cairn::transport {
 namespace asio = boost::asio;
@@ -19,7 +21,8 @@ namespace {
 // The asker's side of one exchange, every step on one io_context run by
 // queryHashKv's thread; any error ends it with `failure` set.
 struct Exchange {
-  explicit Exchange(asio::io_context& io) : resolver(io), socket(io) {}
+  Exchange(asio::io_context& io, std::unique_ptr<PeerSocket> connection)
+      : resolver(io), owned(std::move(connection)), socket(*owned) {}
 
   void readAnswer() {
     socket.async_read_some(asio::buffer(readBuf),
@@ -63,7 +66,8 @@ struct Exchange {
   }
 
   tcp::resolver resolver;
-  tcp::socket socket;
+  std::unique_ptr<PeerSocket> owned;
+  PeerSocket& socket;
   std::string out;  // hello and request, written at once
   std::array<char, kHelloReplyBytes> replyBuf{};
   std::array<char, 4096> readBuf{};
@@ -75,40 +79,61 @@ struct Exchange {
 
 }  // namespace
 
-Status queryHashKv(const Url& url, std::chrono::milliseconds timeout, uint64_t clusterId,
-                   int64_t revision, HashKvAnswer* out) {
+Status queryHashKv(const Url& url, const PeerTls* tls, std::chrono::milliseconds timeout,
+                   uint64_t clusterId, int64_t revision, HashKvAnswer* out) {
+  const std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  const bool secure = url.scheme == "https";
+  if (secure && tls == nullptr) {
+    return Status(StatusCode::Unavailable, url.raw + ": no TLS configuration for an https:// URL");
+  }
   asio::io_context io;
-  Exchange x(io);
+  Exchange x(io, secure ? tls->dialSocket(tcp::socket(io), host)
+                        : std::make_unique<PeerSocket>(tcp::socket(io)));
   x.out = encodeHello(Hello{clusterId, 0, 0, Lane::Priority});
   raftpb::Message request;
   request.set_type(static_cast<raftpb::MessageType>(kHashKvRequest));
   request.set_index(static_cast<uint64_t>(revision));
   appendFrame(request, &x.out);
-  const std::string host = url.host.empty() ? "127.0.0.1" : url.host;
   x.resolver.async_resolve(
       host, std::to_string(url.port),
-      [&x](const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
+      [&x, tls, host](const boost::system::error_code& ec,
+                      const tcp::resolver::results_type& results) {
         if (ec) {
           x.failure = ec.message();
           return;
         }
         asio::async_connect(
-            x.socket, results, [&x](const boost::system::error_code& cec, const tcp::endpoint&) {
+            x.socket.tcp(), results,
+            [&x, tls, host](const boost::system::error_code& cec, const tcp::endpoint&) {
               if (cec) {
                 x.failure = cec.message();
                 return;
               }
-              // The answerer reads the request after its
-              // hello reply; sending both at once saves a
-              // round trip.
-              asio::async_write(x.socket, asio::buffer(x.out),
-                                [&x](const boost::system::error_code& wec, std::size_t) {
-                                  if (wec) {
-                                    x.failure = wec.message();
-                                    return;
-                                  }
-                                  x.afterHello();
-                                });
+              x.socket.handshake(
+                  asio::ssl::stream_base::client,
+                  [&x, tls, host](const boost::system::error_code& hec) {
+                    if (hec) {
+                      x.failure = hec.message();
+                      return;
+                    }
+                    if (x.socket.secure()) {
+                      if (std::string why = tls->checkOtherSide(*x.socket.tls(), false, host);
+                          !why.empty()) {
+                        x.failure = why;
+                        return;
+                      }
+                    }
+                    // The answerer reads the request after its hello
+                    // reply; sending both at once saves a round trip.
+                    asio::async_write(x.socket, asio::buffer(x.out),
+                                      [&x](const boost::system::error_code& wec, std::size_t) {
+                                        if (wec) {
+                                          x.failure = wec.message();
+                                          return;
+                                        }
+                                        x.afterHello();
+                                      });
+                  });
             });
       });
   io.run_for(timeout);

@@ -22,6 +22,7 @@
 #include "cairn/settings.h"
 #include "cairn/status.h"
 #include "hello.h"
+#include "peer_tls.h"
 
 namespace cairn::transport {
 
@@ -52,8 +53,9 @@ using HashKvHandler = std::function<void(
 // The asking side. Blocks up to `timeout`. Error::Compacted and
 // Error::FutureRev as the peer's store answered them; anything else
 // (unreachable, refused, no answer in time) is Unavailable with the cause.
-Status queryHashKv(const Url& url, std::chrono::milliseconds timeout, uint64_t clusterId,
-                   int64_t revision, HashKvAnswer* out);
+// `tls` (null: none) dials https:// URLs, as the transport does.
+Status queryHashKv(const Url& url, const PeerTls* tls, std::chrono::milliseconds timeout,
+                   uint64_t clusterId, int64_t revision, HashKvAnswer* out);
 
 // The answering side (InboundSession, after accepting a peer query): turns
 // a request frame into a call of `handler` and its outcome into the answer

@@ -1,5 +1,7 @@
 #include "inbound_session.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -8,9 +10,12 @@ namespace {
 namespace asio = boost::asio;
 }  // namespace
 
-InboundSession::InboundSession(asio::ip::tcp::socket socket, std::size_t maxFrameBytes,
-                               Accept accept, const Transport::Deliver& deliver, Ended ended)
+InboundSession::InboundSession(PeerSocket socket, const PeerTls* tls, Logger& logger,
+                               std::size_t maxFrameBytes, Accept accept,
+                               const Transport::Deliver& deliver, Ended ended)
     : socket_(std::move(socket)),
+      tls_(tls),
+      logger_(logger),
       decoder_(maxFrameBytes),
       accept_(std::move(accept)),
       deliver_(deliver),
@@ -18,7 +23,49 @@ InboundSession::InboundSession(asio::ip::tcp::socket socket, std::size_t maxFram
 
 void InboundSession::start() {
   boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
+  auto self = shared_from_this();
+  socket_.handshake(asio::ssl::stream_base::server, [self](const boost::system::error_code& ec) {
+    if (ec) {
+      self->rejected(PeerTls::handshakeError(self->socket_, ec));
+      return;
+    }
+    self->handshaken();
+  });
+}
+
+void InboundSession::handshaken() {
+  if (socket_.secure() && tls_ != nullptr) {
+    boost::system::error_code ec;
+    const auto remote = socket_.tcp().remote_endpoint(ec);
+    const std::string why = tls_->checkOtherSide(*socket_.tls(), true,
+                                                 ec ? std::string() : remote.address().to_string());
+    if (!why.empty()) {
+      rejected(why);
+      return;
+    }
+  }
+  readHello();
+}
+
+// etcd's logTLSHandshakeFailure.
+void InboundSession::rejected(const std::string& why) {
+  if (socket_.secure()) {
+    boost::system::error_code ec;
+    const auto remote = socket_.tcp().remote_endpoint(ec);
+    const char* serverName =
+        SSL_get_servername(socket_.tls()->native_handle(), TLSEXT_NAMETYPE_host_name);
+    logger_.warn("embed/config_logging.go", "rejected connection",
+                 jsonField("remote-addr", ec ? std::string()
+                                             : remote.address().to_string() + ":" +
+                                                   std::to_string(remote.port())) +
+                     "," + jsonField("server-name", serverName != nullptr ? serverName : "") + "," +
+                     jsonField("error", why));
+  }
+  end();
+}
+
+void InboundSession::readHello() {
   auto self = shared_from_this();
   asio::async_read(
       socket_, asio::buffer(helloBuf_), [self](const boost::system::error_code& ec, std::size_t) {
@@ -79,8 +126,7 @@ void InboundSession::readFrames() {
 }
 
 void InboundSession::close() {
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  socket_.close();
 }
 
 void InboundSession::end() {

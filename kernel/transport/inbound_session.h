@@ -1,6 +1,9 @@
 // InboundSession: one connection a peer dialed to this member.
 //
-// Reads the peer's hello, asks the transport whether to accept it (same
+// On a TLS listener first completes the TLS handshake and the checks of the
+// dialer's certificate (PeerTls::checkOtherSide); a failure is logged as
+// etcd logs it ("rejected connection") and ends the session. Then reads the
+// peer's hello, asks the transport whether to accept it (same
 // cluster, addressed to this member, from a known member), answers, and
 // then decodes frames and delivers every message to raft. The session ends
 // when the peer closes the connection, sends something that is not a
@@ -10,12 +13,14 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
 
+#include "cairn/logger.h"
 #include "frame_codec.h"
 #include "hello.h"
+#include "peer_socket.h"
+#include "peer_tls.h"
 #include "transport.h"
 
 namespace cairn::transport {
@@ -25,20 +30,26 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   using Accept = std::function<HelloReply(const Hello& hello)>;
   using Ended = std::function<void(InboundSession* session)>;
 
-  InboundSession(boost::asio::ip::tcp::socket socket, std::size_t maxFrameBytes, Accept accept,
-                 const Transport::Deliver& deliver, Ended ended);
+  // `tls`: the transport's, for a TLS socket (null for a plain one).
+  InboundSession(PeerSocket socket, const PeerTls* tls, Logger& logger, std::size_t maxFrameBytes,
+                 Accept accept, const Transport::Deliver& deliver, Ended ended);
 
   void start();
   void close();
 
  private:
+  void handshaken();
+  void rejected(const std::string& why);
+  void readHello();
   void readFrames();
   // A peer query (inbound_query.cpp): one request frame, one answer, end.
   void readQuery(
       std::function<void(const raftpb::Message&, std::function<void(raftpb::Message&&)>)> serve);
   void end();
 
-  boost::asio::ip::tcp::socket socket_;
+  PeerSocket socket_;
+  const PeerTls* tls_;
+  Logger& logger_;
   FrameDecoder decoder_;
   const Accept accept_;
   const Transport::Deliver& deliver_;  // the transport's; outlives every session

@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 
 #include "peer_ids.h"
@@ -30,7 +31,7 @@ PeerStream::PeerStream(asio::io_context& io, Logger& logger, Hello hello, std::v
       queue_(limits.maxQueuedMessages),
       backoff_(limits.backoffMin, limits.backoffMax),
       resolver_(io),
-      socket_(io),
+      socket_(std::make_shared<PeerSocket>(tcp::socket(io))),
       timer_(io) {}
 
 void PeerStream::start() {
@@ -55,7 +56,7 @@ void PeerStream::close() {
   boost::system::error_code ec;
   resolver_.cancel();
   timer_.cancel();
-  socket_.close(ec);
+  socket_->close();
 }
 
 void PeerStream::dial() {
@@ -68,6 +69,15 @@ void PeerStream::dial() {
   const uint64_t gen = ++generation_;
   const Url& url = urls_[nextUrl_++ % urls_.size()];
   const std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  if (url.scheme == "https") {
+    if (tls_ == nullptr) {
+      failed(gen, "no TLS configuration for an https:// peer URL");
+      return;
+    }
+    socket_ = tls_->dialSocket(tcp::socket(io_), host);
+  } else {
+    socket_ = std::make_shared<PeerSocket>(tcp::socket(io_));
+  }
   auto self = shared_from_this();
   timer_.expires_after(limits_.dialTimeout);
   timer_.async_wait([self, gen](const boost::system::error_code& ec) {
@@ -76,41 +86,63 @@ void PeerStream::dial() {
   });
   resolver_.async_resolve(
       host, std::to_string(url.port),
-      [self, gen](const boost::system::error_code& ec, tcp::resolver::results_type results) {
+      [self, gen, host](const boost::system::error_code& ec, tcp::resolver::results_type results) {
         if (gen != self->generation_) return;
         if (ec) {
           self->failed(gen, ec.message());
           return;
         }
-        asio::async_connect(
-            self->socket_, results,
-            [self, gen](const boost::system::error_code& cec, const tcp::endpoint&) {
-              if (gen != self->generation_) return;
-              if (cec) {
-                self->failed(gen, cec.message());
-                return;
-              }
-              self->onConnected(gen);
-            });
+        asio::async_connect(self->socket_->tcp(), results,
+                            [self, gen, host, sock = self->socket_](
+                                const boost::system::error_code& cec, const tcp::endpoint&) {
+                              if (gen != self->generation_) return;
+                              if (cec) {
+                                self->failed(gen, cec.message());
+                                return;
+                              }
+                              self->onTcpConnected(gen, host);
+                            });
       });
+}
+
+void PeerStream::onTcpConnected(uint64_t gen, const std::string& host) {
+  auto self = shared_from_this();
+  socket_->handshake(asio::ssl::stream_base::client,
+                     [self, gen, host, sock = socket_](const boost::system::error_code& ec) {
+                       if (gen != self->generation_) return;
+                       if (ec) {
+                         self->failed(gen, PeerTls::handshakeError(*sock, ec));
+                         return;
+                       }
+                       if (sock->secure() && self->tls_ != nullptr) {
+                         const std::string why =
+                             self->tls_->checkOtherSide(*sock->tls(), false, host);
+                         if (!why.empty()) {
+                           self->failed(gen, why);
+                           return;
+                         }
+                       }
+                       self->onConnected(gen);
+                     });
 }
 
 void PeerStream::onConnected(uint64_t gen) {
   state_ = State::Handshaking;
   timer_.cancel();
   boost::system::error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);
-  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  socket_->tcp().set_option(tcp::no_delay(true), ignored);
+  socket_->tcp().set_option(asio::socket_base::keep_alive(true), ignored);
   helloBuf_ = encodeHello(hello_);
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(helloBuf_),
-                    [self, gen](const boost::system::error_code& ec, std::size_t) {
+  auto sock = socket_;
+  asio::async_write(*sock, asio::buffer(helloBuf_),
+                    [self, gen, sock](const boost::system::error_code& ec, std::size_t) {
                       if (gen != self->generation_) return;
                       if (ec) self->failed(gen, ec.message());
                     });
   asio::async_read(
-      socket_, asio::buffer(replyBuf_),
-      [self, gen](const boost::system::error_code& ec, std::size_t) {
+      *sock, asio::buffer(replyBuf_),
+      [self, gen, sock](const boost::system::error_code& ec, std::size_t) {
         if (gen != self->generation_) return;
         if (ec) {
           self->failed(gen, ec.message());
@@ -150,12 +182,11 @@ void PeerStream::onConnected(uint64_t gen) {
         }
         // Nothing is ever sent back after the reply: a completed read
         // means the peer closed the connection.
-        self->socket_.async_read_some(
-            asio::buffer(&self->probe_, 1),
-            [self, gen](const boost::system::error_code& rec, std::size_t) {
-              if (gen != self->generation_) return;
-              self->failed(gen, rec ? rec.message() : "unexpected data");
-            });
+        sock->async_read_some(asio::buffer(&self->probe_, 1),
+                              [self, gen, sock](const boost::system::error_code& rec, std::size_t) {
+                                if (gen != self->generation_) return;
+                                self->failed(gen, rec ? rec.message() : "unexpected data");
+                              });
         self->writeMore();
       });
 }
@@ -167,8 +198,9 @@ void PeerStream::writeMore() {
   writing_ = true;
   const uint64_t gen = generation_;
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(writeBuf_),
-                    [self, gen](const boost::system::error_code& ec, std::size_t n) {
+  auto sock = socket_;
+  asio::async_write(*sock, asio::buffer(writeBuf_),
+                    [self, gen, sock](const boost::system::error_code& ec, std::size_t n) {
                       if (gen != self->generation_) return;
                       self->writing_ = false;
                       if (ec) {
@@ -185,8 +217,7 @@ void PeerStream::failed(uint64_t gen, const std::string& why) {
   const bool wasConnected = state_ == State::Connected;
   if (metrics_ != nullptr && wasConnected) metrics_->disconnected(hello_.to);
   ++generation_;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  socket_->close();
   writing_ = false;
   queue_.clear();
   if (!reportedDown_) {

@@ -1,6 +1,7 @@
 // PeerStream: one outgoing connection to one peer for one lane.
 //
-// Dials the peer (its URLs in turn), says hello, waits for the answer and
+// Dials the peer (its URLs in turn; TLS for an https:// URL, with the
+// transport's PeerTls, checking the listener's certificate), says hello, waits for the answer and
 // then writes whatever is queued, many messages per write (OutboundQueue).
 // The connection is write-only after the hello; a pending one-byte read
 // notices the peer closing it. Any failure drops what is queued, tells raft
@@ -9,7 +10,9 @@
 //
 // Threads: everything runs on the transport's io thread; the object is
 // shared with its pending handlers, which check `generation_` so that a
-// callback of an abandoned connection does nothing.
+// callback of an abandoned connection does nothing. Each connection is a
+// new PeerSocket (a TLS stream cannot be reused), kept alive by the
+// handlers of its pending operations.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -28,6 +31,8 @@
 #include "hello.h"
 #include "outbound_queue.h"
 #include "peer_metrics.h"
+#include "peer_socket.h"
+#include "peer_tls.h"
 
 namespace cairn::transport {
 
@@ -50,6 +55,8 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   void setUrls(std::vector<Url> urls) { urls_ = std::move(urls); }
   // Counts this lane's traffic and connection state (null: nothing kept).
   void setMetrics(PeerMetrics* metrics) { metrics_ = metrics; }
+  // TLS for https:// URLs (null: those URLs cannot be dialed); set before start().
+  void setTls(const PeerTls* tls) { tls_ = tls; }
   // For good: no more dials, queued messages dropped.
   void close();
   bool connected() const { return state_ == State::Connected; }
@@ -62,6 +69,7 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   enum class State { Idle, Dialing, Handshaking, Connected, Waiting, Closed };
 
   void dial();
+  void onTcpConnected(uint64_t generation, const std::string& host);
   void onConnected(uint64_t generation);
   void writeMore();
   void failed(uint64_t generation, const std::string& why);
@@ -76,8 +84,8 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   OutboundQueue queue_;
   Backoff backoff_;
   boost::asio::ip::tcp::resolver resolver_;
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;  // dial deadline, then the backoff wait
+  std::shared_ptr<PeerSocket> socket_;  // the current connection's
+  boost::asio::steady_timer timer_;     // dial deadline, then the backoff wait
   State state_ = State::Idle;
   uint64_t generation_ = 0;  // bumped for every connection attempt
   std::size_t nextUrl_ = 0;
@@ -90,6 +98,7 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   std::chrono::steady_clock::time_point
       connectedSince_;              // the pending read that notices a closed connection
   PeerMetrics* metrics_ = nullptr;  // set before start(); thread-safe
+  const PeerTls* tls_ = nullptr;    // set before start(); immutable
 };
 
 }  // namespace cairn::transport

@@ -54,11 +54,11 @@ Status TcpTransport::start(Deliver deliver, Feedback feedback) {
   }
   feedback_ = std::move(feedback);
   for (const Url& url : options_.listenUrls) {
-    if (url.scheme != "http") {
+    if (url.scheme != "http" && url.scheme != "https") {
       return Status(StatusCode::Unimplemented,
                     "peer URL " + url.raw +
-                        ": only http:// peer URLs are supported (peer TLS is "
-                        "not yet in effect in this Cairn build)");
+                        ": only http:// and https:// peer URLs are supported (unix sockets are "
+                        "not yet in effect for peers in this Cairn build)");
     }
     const std::string host =
         url.host == "localhost" ? "127.0.0.1" : (url.host.empty() ? "0.0.0.0" : url.host);
@@ -84,10 +84,18 @@ Status TcpTransport::start(Deliver deliver, Feedback feedback) {
       return Status(StatusCode::Unavailable,
                     "listen tcp " + host + ":" + std::to_string(url.port) + ": bind: " + why);
     }
+    const bool secure = url.scheme == "https";
+    if (secure && (options_.tls == nullptr || !options_.tls->serves())) {
+      // As etcd's newTLSListener, naming the bound address.
+      return Status(
+          StatusCode::InvalidArgument,
+          PeerTls::cannotListen(host + ":" + std::to_string(acceptor->local_endpoint().port())));
+    }
     boundPorts_.push_back(acceptor->local_endpoint().port());
     acceptors_.push_back(std::move(acceptor));
+    acceptorSecure_.push_back(secure);
   }
-  for (auto& a : acceptors_) accept(*a);
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], acceptorSecure_[i]);
   started_ = true;
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "cairn-peer");
@@ -124,26 +132,30 @@ void TcpTransport::closeAllOnIo() {
   sessions_.clear();
 }
 
-void TcpTransport::accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
-      auto session = std::make_shared<InboundSession>(
-          std::move(socket), options_.maxFrameBytes,
-          [this](const Hello& hello) { return acceptHello(hello); }, deliver_,
-          [this](InboundSession* s) {
-            for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-              if (it->get() == s) {
-                sessions_.erase(it);
-                break;
-              }
-            }
-          });
-      sessions_.insert(session);
-      session->start();
-    }
-    accept(acceptor);
-  });
+void TcpTransport::accept(tcp::acceptor& acceptor, bool secure) {
+  acceptor.async_accept(
+      [this, &acceptor, secure](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+        if (!ec) {
+          const PeerTls* tls = secure ? options_.tls.get() : nullptr;
+          auto session = std::make_shared<InboundSession>(
+              tls != nullptr ? PeerSocket(std::move(socket), tls->serverContext())
+                             : PeerSocket(std::move(socket)),
+              tls, logger_, options_.maxFrameBytes,
+              [this](const Hello& hello) { return acceptHello(hello); }, deliver_,
+              [this](InboundSession* s) {
+                for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+                  if (it->get() == s) {
+                    sessions_.erase(it);
+                    break;
+                  }
+                }
+              });
+          sessions_.insert(session);
+          session->start();
+        }
+        accept(acceptor, secure);
+      });
 }
 
 HelloReply TcpTransport::acceptHello(const Hello& hello) {
@@ -230,6 +242,7 @@ void TcpTransport::addPeerOnIo(uint64_t id, std::vector<Url> urls) {
           if (feedback_.unreachable) feedback_.unreachable(id);
         });
     peer.lanes[i]->setMetrics(peerMetrics_.get());
+    peer.lanes[i]->setTls(options_.tls.get());
     peer.lanes[i]->start();
   }
   logger_.info(kCaller, "added remote peer",

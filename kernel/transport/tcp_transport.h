@@ -6,7 +6,8 @@
 // whatever raft queued into one write and redials with backoff. Incoming
 // connections (InboundSession) are accepted on --listen-peer-urls and
 // checked by their hello: same cluster id, addressed to this member, from a
-// member this transport knows. Snapshots are not sent yet: a MsgSnap is
+// member this transport knows. https:// listen and peer URLs speak TLS
+// (PeerTls: etcd's --peer-* TLS flags) before the hello. Snapshots are not sent yet: a MsgSnap is
 // reported to raft as a failed snapshot (the follower stays behind and raft
 // retries later) rather than shipping a snapshot without its backend state.
 //
@@ -33,6 +34,7 @@
 #include "inbound_session.h"
 #include "peer_metrics.h"
 #include "peer_stream.h"
+#include "peer_tls.h"
 #include "transport.h"
 
 namespace cairn::transport {
@@ -53,6 +55,8 @@ struct TcpTransportOptions {
   // The answer to a peer's HashKV request (hashkv_query.h), asked by its
   // corruption checks; empty refuses them.
   HashKvHandler hashKv;
+  // TLS for https:// URLs (listening and dialing); null: http:// only.
+  std::shared_ptr<const PeerTls> tls;
 };
 
 class TcpTransport final : public Transport {
@@ -81,7 +85,7 @@ class TcpTransport final : public Transport {
     std::shared_ptr<PeerStream> lanes[kLaneCount];
   };
 
-  void accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void accept(boost::asio::ip::tcp::acceptor& acceptor, bool secure);
   HelloReply acceptHello(const Hello& hello);
   void addPeerOnIo(uint64_t id, std::vector<Url> urls);
   void dispatch(std::vector<raftpb::Message>& messages);
@@ -96,11 +100,12 @@ class TcpTransport final : public Transport {
   mutable boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;  // io thread after start
-  std::vector<uint16_t> boundPorts_;                                        // written by start()
-  std::map<uint64_t, Peer> peers_;                                          // io thread
-  std::set<std::shared_ptr<InboundSession>> sessions_;                      // io thread
-  bool started_ = false;                                                    // start()/stop() caller
-  bool stopped_ = false;                                                    // start()/stop() caller
+  std::vector<bool> acceptorSecure_;  // per acceptor: TLS (https://); written by start()
+  std::vector<uint16_t> boundPorts_;  // written by start()
+  std::map<uint64_t, Peer> peers_;    // io thread
+  std::set<std::shared_ptr<InboundSession>> sessions_;  // io thread
+  bool started_ = false;                                // start()/stop() caller
+  bool stopped_ = false;                                // start()/stop() caller
   std::thread thread_;
 };
 

@@ -14,6 +14,7 @@ import etcd3
 import pytest
 
 from cairn_harness import Server, cairn_bin, etcdctl, run_binary
+from test_certs import issue, make_ca
 
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "differential", "node")
 
@@ -23,31 +24,14 @@ def flavours():
         else ["etcd"]
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("certs"))
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=test-ca",
-            "-days", "2", cwd=d)
-    for name, cn, usage, san in (("server", "server", "serverAuth,clientAuth",
-                                  "subjectAltName=IP:127.0.0.1,DNS:localhost\n"),
-                                 ("client", "root", "clientAuth", "")):
-        openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}",
-                cwd=d)
-        with open(os.path.join(d, f"{name}.ext"), "w") as f:
-            f.write(san + f"extendedKeyUsage={usage}\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext",
-                cwd=d)
-    def path(name):
-        return os.path.join(d, name)
-
-    return {"ca": path("ca.pem"), "server": path("server.pem"), "server_key": path("server.key"),
-            "client": path("client.pem"), "client_key": path("client.key")}
+    ca = make_ca(d)
+    server, server_key = issue(d, "server", "server")
+    client, client_key = issue(d, "client", "root", usage="clientAuth", san="")
+    return {"ca": ca, "server": server, "server_key": server_key, "client": client,
+            "client_key": client_key}
 
 
 class TlsServer(Server):

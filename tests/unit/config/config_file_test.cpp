@@ -116,9 +116,9 @@ TEST_CASE("config file with every value type", "[config_file]") {
   CHECK(c.plugins == std::vector<std::string>{"api-grpc", "api-http"});
   REQUIRE(c.storageOptions.size() == 2);
   CHECK(c.storageOptions[1] == std::pair<std::string, std::string>("log", "(enabled=false)"));
-  CHECK(c.notYetInEffect ==
-        std::vector<std::string>{"backend-batch-interval", "grpc-keepalive-min-time", "enable-v2",
-                                 "peer-auto-tls", "cipher-suites"});
+  CHECK(c.notYetInEffect == std::vector<std::string>{"backend-batch-interval",
+                                                     "grpc-keepalive-min-time", "enable-v2",
+                                                     "cipher-suites"});
   CHECK(contains(c.warnings, "loaded server configuration from \"" + file.path() + "\""));
 }
 

@@ -41,7 +41,8 @@ TEST_CASE("a cluster query gets the running member's description and cluster id"
   auto t = running(logger, [] { return std::string("the members"); });
   uint64_t clusterId = 0;
   std::string answer;
-  cairn::Status st = queryCluster(loopback(t->boundPorts().at(0)), 2000ms, &clusterId, &answer);
+  cairn::Status st =
+      queryCluster(loopback(t->boundPorts().at(0)), nullptr, 2000ms, &clusterId, &answer);
   REQUIRE(st.isOk());
   CHECK(clusterId == 4242);
   CHECK(answer == "the members");
@@ -54,11 +55,11 @@ TEST_CASE("a cluster query is refused by a member with nothing to describe, and 
   const uint16_t port = t->boundPorts().at(0);
   uint64_t clusterId = 0;
   std::string answer;
-  cairn::Status st = queryCluster(loopback(port), 2000ms, &clusterId, &answer);
+  cairn::Status st = queryCluster(loopback(port), nullptr, 2000ms, &clusterId, &answer);
   REQUIRE_FALSE(st.isOk());
   CHECK(st.message().find("http://127.0.0.1:" + std::to_string(port)) == 0);
   t->stop();
-  st = queryCluster(loopback(port), 2000ms, &clusterId, &answer);
+  st = queryCluster(loopback(port), nullptr, 2000ms, &clusterId, &answer);
   REQUIRE_FALSE(st.isOk());
   CHECK(answer.empty());
 }

@@ -56,13 +56,13 @@ TEST_CASE("a HashKV request gets the peer's revision, compact revision and hash"
   auto t = running(logger, storeLike);
   const auto url = loopback(t->boundPorts().at(0));
   HashKvAnswer a;
-  REQUIRE(queryHashKv(url, 2000ms, 4242, 9, &a).isOk());
+  REQUIRE(queryHashKv(url, nullptr, 2000ms, 4242, 9, &a).isOk());
   CHECK(a.revision == 20);
   CHECK(a.compactRevision == 5);
   CHECK(a.hash == 0xdeadbeefu + 9);
   // Several in a row, each on its own connection.
   for (int64_t rev : {6, 20, 0}) {
-    REQUIRE(queryHashKv(url, 2000ms, 4242, rev, &a).isOk());
+    REQUIRE(queryHashKv(url, nullptr, 2000ms, 4242, rev, &a).isOk());
     CHECK(a.hash == 0xdeadbeefu + static_cast<uint32_t>(rev));
   }
   t->stop();
@@ -73,8 +73,8 @@ TEST_CASE("a HashKV request answers the peer store's compacted and future-revisi
   auto t = running(logger, storeLike);
   const auto url = loopback(t->boundPorts().at(0));
   HashKvAnswer a;
-  CHECK(queryHashKv(url, 2000ms, 4242, 3, &a).is(cairn::Error::Compacted));
-  CHECK(queryHashKv(url, 2000ms, 4242, 21, &a).is(cairn::Error::FutureRev));
+  CHECK(queryHashKv(url, nullptr, 2000ms, 4242, 3, &a).is(cairn::Error::Compacted));
+  CHECK(queryHashKv(url, nullptr, 2000ms, 4242, 21, &a).is(cairn::Error::FutureRev));
   t->stop();
 }
 
@@ -85,16 +85,16 @@ TEST_CASE(
   auto t = running(logger, storeLike);
   const uint16_t port = t->boundPorts().at(0);
   HashKvAnswer a;
-  cairn::Status st = queryHashKv(loopback(port), 2000ms, 999, 9, &a);
+  cairn::Status st = queryHashKv(loopback(port), nullptr, 2000ms, 999, 9, &a);
   REQUIRE_FALSE(st.isOk());
   CHECK(st.message() == "http://127.0.0.1:" + std::to_string(port) + ": cluster ID mismatch");
   t->stop();
-  st = queryHashKv(loopback(port), 2000ms, 4242, 9, &a);
+  st = queryHashKv(loopback(port), nullptr, 2000ms, 4242, 9, &a);
   REQUIRE_FALSE(st.isOk());
   CHECK(st.code() == cairn::StatusCode::Unavailable);
 
   auto none = running(logger, {});
-  st = queryHashKv(loopback(none->boundPorts().at(0)), 2000ms, 4242, 9, &a);
+  st = queryHashKv(loopback(none->boundPorts().at(0)), nullptr, 2000ms, 4242, 9, &a);
   REQUIRE_FALSE(st.isOk());
   none->stop();
 }

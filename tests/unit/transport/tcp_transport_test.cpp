@@ -3,114 +3,15 @@
 // reconnection after a peer restarts, and the hello's refusals.
 #include "transport/tcp_transport.h"
 
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
+#include "transport_fixture.h"
+
 using namespace cairn::transport;
+using namespace cairn::testing;
 namespace raftpb = cairn::raftpb;
 using namespace std::chrono_literals;
-
-namespace {
-
-class CapturingLogger final : public cairn::Logger {
- public:
-  void log(cairn::LogLevel, std::string_view, std::string_view msg, std::string_view) override {
-    std::lock_guard lk(mu_);
-    messages_.emplace_back(msg);
-  }
-  bool saw(const std::string& msg) {
-    std::lock_guard lk(mu_);
-    for (const auto& m : messages_) {
-      if (m == msg) return true;
-    }
-    return false;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> messages_;
-};
-
-cairn::Url loopback(uint16_t port) {
-  return cairn::Url{"http", "127.0.0.1", port, "http://127.0.0.1:" + std::to_string(port)};
-}
-
-// One member's transport and what reached it.
-struct Member {
-  Member(uint64_t id, uint64_t cluster, uint16_t port = 0) {
-    TcpTransportOptions o;
-    o.localId = id;
-    o.clusterId = cluster;
-    o.listenUrls = {loopback(port)};
-    o.limits.backoffMin = 10ms;
-    o.limits.backoffMax = 50ms;
-    transport = std::make_unique<TcpTransport>(o, logger);
-    Transport::Feedback fb;
-    fb.unreachable = [this](uint64_t) { unreachable++; };
-    fb.snapshotStatus = [this](uint64_t, bool failed) {
-      if (failed) snapshotsFailed++;
-    };
-    REQUIRE(transport
-                ->start(
-                    [this](raftpb::Message&& m) {
-                      std::lock_guard lk(mu);
-                      got.push_back(std::move(m));
-                      cv.notify_all();
-                    },
-                    fb)
-                .isOk());
-    port_ = transport->boundPorts().at(0);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  uint16_t port() const { return port_; }
-
-  // Waits until `pred(got)` holds; false after `timeout`.
-  template <typename Pred>
-  bool waitFor(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
-    std::unique_lock lk(mu);
-    return cv.wait_for(lk, timeout, [&] { return pred(got); });
-  }
-  std::size_t count() {
-    std::lock_guard lk(mu);
-    return got.size();
-  }
-
-  CapturingLogger logger;
-  std::unique_ptr<TcpTransport> transport;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<raftpb::Message> got;  // guarded by mu
-  std::atomic<int> unreachable{0};
-  std::atomic<int> snapshotsFailed{0};
-  uint16_t port_ = 0;
-};
-
-raftpb::Message msg(raftpb::MessageType type, uint64_t from, uint64_t to, uint64_t index,
-                    std::size_t payload = 0) {
-  raftpb::Message m;
-  m.set_type(type);
-  m.set_from(from);
-  m.set_to(to);
-  m.set_index(index);
-  if (payload > 0) m.add_entries()->set_data(std::string(payload, 'p'));
-  return m;
-}
-
-// The receiving side learns its peer first: addPeer() is posted to each
-// transport's io thread, and a hello from a member the receiver does not know
-// yet is refused, which drops what the sender had queued (as a broken stream
-// does; raft sends again, a test would wait forever). Posted before `a` can
-// dial, b's addPeer runs before b's io thread sees that connection.
-void link(Member& a, uint64_t aId, Member& b, uint64_t bId) {
-  b.transport->addPeer(aId, {a.url()});
-  a.transport->addPeer(bId, {b.url()});
-}
-
-}  // namespace
 
 TEST_CASE("messages reach their peer and in order within each lane") {
   Member a(1, 100), b(2, 100);
