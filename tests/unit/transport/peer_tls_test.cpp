@@ -3,7 +3,7 @@
 // refusing a certificate of another CA, --peer-cert-allowed-cn and
 // -hostname, the dialer checking the listener's name and the listener the
 // dialer's address (checkSAN), --peer-auto-tls, plain and TLS peers
-// failing to talk without crashing, the cluster query over TLS, and the
+// failing to talk without crashing, the cluster and HashKV queries over TLS, and the
 // setup's errors as etcd words them.
 #include "transport/peer_tls.h"
 
@@ -13,6 +13,7 @@
 
 #include "test_pki.h"
 #include "transport/cluster_query.h"
+#include "transport/hashkv_query.h"
 #include "transport_fixture.h"
 
 using namespace cairn::transport;
@@ -278,5 +279,34 @@ TEST_CASE("a cluster query is asked over TLS at an https:// URL") {
   TestPki other("other-ca");
   auto stranger = peerTls(withCa(pki, other.issue("x", "member", {"127.0.0.1"}), false));
   CHECK_FALSE(queryCluster(url, stranger.get(), 2000ms, &clusterId, &answer).isOk());
+  t.stop();
+}
+
+TEST_CASE("a corruption check's HashKV request is asked over TLS at an https:// URL") {
+  TestPki pki;
+  auto tls = peerTls(withCa(pki, pki.issue("m1", "member", {"127.0.0.1"}), true));
+  CapturingLogger logger;
+  TcpTransportOptions o;
+  o.localId = 7;
+  o.clusterId = 4242;
+  o.listenUrls = {loopback(0, "https")};
+  o.hashKv = [](int64_t rev, std::function<void(const cairn::Status&, const HashKvAnswer&)> done) {
+    done(cairn::Status::ok(), HashKvAnswer{rev, 1, 77});
+  };
+  o.tls = tls;
+  TcpTransport t(o, logger);
+  REQUIRE(t.start([](raftpb::Message&&) {}, {}).isOk());
+  const cairn::Url url = loopback(t.boundPorts().at(0), "https");
+  HashKvAnswer a;
+  cairn::Status st = queryHashKv(url, tls.get(), 2000ms, 4242, 9, &a);
+  INFO(st.message());
+  REQUIRE(st.isOk());
+  CHECK(a.revision == 9);
+  CHECK(a.hash == 77);
+  // Without TLS settings, or with a certificate the listener refuses, no answer.
+  CHECK_FALSE(queryHashKv(url, nullptr, 2000ms, 4242, 9, &a).isOk());
+  TestPki other("other-ca");
+  auto stranger = peerTls(withCa(pki, other.issue("x", "member", {"127.0.0.1"}), false));
+  CHECK_FALSE(queryHashKv(url, stranger.get(), 2000ms, 4242, 9, &a).isOk());
   t.stop();
 }
