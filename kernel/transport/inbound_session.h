@@ -30,6 +30,11 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
   void start();
   void close();
+  // Who takes an accepted connection on the Snapshot lane (the session
+  // ends once it handed the socket over). Set before start().
+  void onSnapshotConnection(std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> f) {
+    snapshotConnection_ = std::move(f);
+  }
 
  private:
   void readFrames();
@@ -40,6 +45,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   const Accept accept_;
   const Transport::Deliver& deliver_;  // the transport's; outlives every session
   const Ended ended_;
+  std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> snapshotConnection_;
   bool ended_called_ = false;
   std::array<char, kHelloBytes> helloBuf_{};
   std::string replyBuf_;
