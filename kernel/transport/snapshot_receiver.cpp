@@ -13,6 +13,28 @@ namespace {
 using namespace snapshot_wire;
 constexpr const char* kCaller = "rafthttp/http.go";
 
+// A duration as Go's time.Duration prints it ("1.766249ms", "2.5s").
+std::string goDuration(std::chrono::nanoseconds d) {
+  const long long ns = d.count();
+  const char* unit = "ns";
+  long long scale = 1;
+  if (ns >= 1000000000LL) {
+    unit = "s";
+    scale = 1000000000LL;
+  } else if (ns >= 1000000LL) {
+    unit = "ms";
+    scale = 1000000LL;
+  } else if (ns >= 1000LL) {
+    unit = "\xc2\xb5s";  // µs
+    scale = 1000LL;
+  }
+  std::string text = std::to_string(ns / scale);
+  std::string fraction = std::to_string(ns % scale + scale).substr(1);  // zero-padded
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  if (!fraction.empty()) text += "." + fraction;
+  return text + unit;
+}
+
 }  // namespace
 
 SnapshotReceiver::SnapshotReceiver(Logger& logger, uint64_t localId, Hello hello, int fd,
@@ -94,13 +116,13 @@ Status SnapshotReceiver::receive(const Transport::Deliver& deliver) {
   if (Status st = file.commit(getBe(endBuf, 8), static_cast<uint32_t>(getBe(endBuf + 8, 4))); !st) {
     return st;
   }
-  const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  const auto took = std::chrono::steady_clock::now() - start;
   logger_.info(kCaller, "received and saved database snapshot",
                jsonField("local-member-id", idHex(localId_)) + "," +
                    jsonField("remote-snapshot-sender-id", idHex(hello_.from)) + "," +
                    jsonField("incoming-snapshot-index", static_cast<long long>(index_)) + "," +
                    jsonField("incoming-snapshot-size-bytes", static_cast<long long>(file.bytes())) +
-                   "," + jsonField("download-took", std::to_string(took.count()) + "s"));
+                   "," + jsonField("download-took", goDuration(took)));
   deliver(std::move(m));
   const char ack = kSnapshotAck;
   return writeAll(fd_, std::string_view(&ack, 1));

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -53,6 +56,42 @@ std::vector<int64_t> leaseIds(Server& s) {
   return ids;
 }
 
+// A watch session on one member, read as a client would.
+struct Watcher {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;  // guarded by mu
+  std::unique_ptr<WatchSession> session;
+
+  explicit Watcher(WatchService& svc) {
+    session = svc.open(RequestContext(), [this] {
+      std::lock_guard lk(mu);
+      ready = true;
+      cv.notify_all();
+    });
+  }
+  ~Watcher() { session->close(); }
+  void create(const std::string& key, const std::string& end) {
+    etcdserverpb::WatchRequest req;
+    req.mutable_create_request()->set_key(key);
+    req.mutable_create_request()->set_range_end(end);
+    session->request(req);
+  }
+  std::optional<etcdserverpb::WatchResponse> next(std::chrono::milliseconds timeout = 5000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      etcdserverpb::WatchResponse r;
+      if (session->poll(&r)) return r;
+      std::unique_lock lk(mu);
+      if (!cv.wait_until(lk, deadline, [this] { return ready; })) {
+        if (session->poll(&r)) return r;
+        return std::nullopt;
+      }
+      ready = false;
+    }
+  }
+};
+
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -80,6 +119,13 @@ TEST_CASE("a follower behind the leader's compacted log catches up by snapshot",
   while (c.members[lagging].get() == leader) ++lagging;
   Server& follower = *c.members[lagging];
   REQUIRE(put(*leader, "before", "0").first.isOk());
+
+  // A client watching on the follower from before it fell behind.
+  Watcher watcher(follower.watch());
+  watcher.create("k", "l");
+  auto created = watcher.next();
+  REQUIRE(created.has_value());
+  REQUIRE(created->created());
 
   c.net.isolate(follower.memberId());
   // Several snapshots (every 20 entries), the log compacted to 5 behind:
@@ -110,15 +156,36 @@ TEST_CASE("a follower behind the leader's compacted log catches up by snapshot",
     if (!caughtUp) std::this_thread::sleep_for(10ms);
   }
   REQUIRE(caughtUp);
-  // It got there by the leader's snapshot (the only member that could).
-  const std::string log = slurp(logFile);
+  // It got there by the leader's snapshot (the only member that could);
+  // the install logs its end after the keys became visible.
+  std::string log;
+  for (int i = 0; i < 200; ++i) {
+    log = slurp(logFile);
+    if (log.find("\"msg\":\"applied snapshot\"") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
   REQUIRE(log.find("\"msg\":\"applied incoming Raft snapshot\"") != std::string::npos);
   REQUIRE(log.find("\"msg\":\"applied snapshot\"") != std::string::npos);
+
+  // The watcher resynchronised from the installed store (etcd's watchable
+  // store restore): every event it missed, in order, none twice.
+  std::vector<mvccpb::Event> events;
+  while (events.size() < 120) {
+    auto r = watcher.next();
+    REQUIRE(r.has_value());
+    REQUIRE_FALSE(r->canceled());
+    for (const auto& e : r->events()) events.push_back(e);
+  }
+  REQUIRE(events.size() == 120);
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    REQUIRE(events[i].kv().mod_revision() == events[i - 1].kv().mod_revision() + 1);
+  }
+  REQUIRE(events.back().kv().value() == "v119");
 
   // Every member holds the same keys at the same revisions, the same
   // leases and the same HashKV.
   const etcdserverpb::RangeResponse want = everything(*leader);
-  REQUIRE(want.kvs_size() == 41);
+  REQUIRE(want.kvs_size() == 42);  // before, k0..k39, last
   for (auto& m : c.members) {
     const etcdserverpb::RangeResponse got = everything(*m);
     REQUIRE(got.header().revision() == rev);
@@ -139,5 +206,5 @@ TEST_CASE("a follower behind the leader's compacted log catches up by snapshot",
   auto [ast, after] = get(*c.members[lagging], "after", /*serializable=*/true);
   REQUIRE(ast.isOk());
   REQUIRE(after.kvs_size() == 1);
-  REQUIRE(everything(*c.members[lagging]).kvs_size() == 42);
+  REQUIRE(everything(*c.members[lagging]).kvs_size() == 43);
 }
