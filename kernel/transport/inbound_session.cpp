@@ -40,22 +40,19 @@ void InboundSession::start() {
           answer.set_context(std::move(reply.answer));
           appendFrame(answer, &self->replyBuf_);
         }
-        asio::async_write(
-            self->socket_, asio::buffer(self->replyBuf_),
-            [self, accepted, hello](const boost::system::error_code& wec, std::size_t) {
-              if (wec || !accepted) {
-                self->end();
-                return;
-              }
-              if (hello.lane == Lane::Snapshot) {
-                if (self->snapshotConnection_) {
-                  self->snapshotConnection_(hello, std::move(self->socket_));
-                }
-                self->end();
-                return;
-              }
-              self->readFrames();
-            });
+        self->hello_ = hello;
+        asio::async_write(self->socket_, asio::buffer(self->replyBuf_),
+                          [self, accepted](const boost::system::error_code& wec, std::size_t) {
+                            if (wec || !accepted) {
+                              self->end();
+                              return;
+                            }
+                            if (self->hello_.lane == Lane::Snapshot) {
+                              self->handOffSnapshotConnection();
+                              return;
+                            }
+                            self->readFrames();
+                          });
       });
 }
 
@@ -80,6 +77,11 @@ void InboundSession::readFrames() {
                             }
                             self->readFrames();
                           });
+}
+
+void InboundSession::handOffSnapshotConnection() {
+  if (snapshotConnection_) snapshotConnection_(hello_, std::move(socket_));
+  end();
 }
 
 void InboundSession::close() {

@@ -38,6 +38,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
  private:
   void readFrames();
+  void handOffSnapshotConnection();
   void end();
 
   boost::asio::ip::tcp::socket socket_;
@@ -46,6 +47,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   const Transport::Deliver& deliver_;  // the transport's; outlives every session
   const Ended ended_;
   std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> snapshotConnection_;
+  Hello hello_;  // the accepted hello
   bool ended_called_ = false;
   std::array<char, kHelloBytes> helloBuf_{};
   std::string replyBuf_;
