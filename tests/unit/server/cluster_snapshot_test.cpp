@@ -211,3 +211,38 @@ TEST_CASE("a follower behind the leader's compacted log catches up by snapshot",
   REQUIRE(after.kvs_size() == 1);
   REQUIRE(everything(*c.members[lagging]).kvs_size() == 43);
 }
+
+TEST_CASE("a follower cut off twice installs a second snapshot over the first", "[cluster]") {
+  const std::string backend = GENERATE(as<std::string>(), "memory", "wiredtiger");
+  SimCluster c(
+      true,
+      [](ServerOptions& o) {
+        o.snapshotCount = 20;
+        o.snapshotCatchUpEntries = 5;
+      },
+      backend);
+  Server* leader = c.leader();
+  REQUIRE(leader != nullptr);
+  int lagging = 0;
+  while (c.members[lagging].get() == leader) ++lagging;
+  Server& follower = *c.members[lagging];
+  for (int round = 0; round < 2; ++round) {
+    c.net.isolate(follower.memberId());
+    for (int i = 0; i < 60; ++i) {
+      REQUIRE(
+          put(*leader, "r" + std::to_string(round) + "-" + std::to_string(i), "v").first.isOk());
+    }
+    const std::string last = "last" + std::to_string(round);
+    REQUIRE(put(*leader, last, "x").first.isOk());
+    c.net.heal();
+    bool caughtUp = false;
+    for (int i = 0; i < 500 && !caughtUp; ++i) {
+      auto [st, resp] = get(follower, last, /*serializable=*/true);
+      caughtUp = st.isOk() && resp.kvs_size() == 1;
+      if (!caughtUp) std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(caughtUp);
+  }
+  REQUIRE(everything(follower).kvs_size() == everything(*leader).kvs_size());
+  REQUIRE(everything(follower).header().revision() == everything(*leader).header().revision());
+}
