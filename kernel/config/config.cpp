@@ -215,6 +215,7 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
 
   cfg->walDir = values.text("wal-dir");
   cfg->snapshotCount = uintOf(values, "snapshot-count");
+  cfg->snapshotCatchUpEntries = uintOf(values, "experimental-snapshot-catchup-entries");
   cfg->maxRequestBytes = uintOf(values, "max-request-bytes");
   const uint64_t maxTxnOps = uintOf(values, "max-txn-ops");
   if (maxTxnOps > UINT32_MAX) {

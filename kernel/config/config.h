@@ -42,6 +42,7 @@ struct Config {
   std::string initialClusterToken;
   std::string initialClusterState;  // "new" | "existing"
   uint64_t snapshotCount = 0;
+  uint64_t snapshotCatchUpEntries = 5000;
   uint64_t heartbeatIntervalMs = 0;
   uint64_t electionTimeoutMs = 0;
   uint64_t maxRequestBytes = 0;

@@ -169,6 +169,8 @@ std::vector<FlagSpec> buildTable() {
        "Replicate lease remaining TTLs periodically."},
       {"experimental-enable-lease-checkpoint-persist", K::Bool, "false", true, true, kExperimental,
        "Persist checkpointed lease TTLs (needs lease checkpoints)."},
+      {"experimental-snapshot-catchup-entries", K::Uint, "5000", true, true, kExperimental,
+       "Entries kept behind a snapshot for slow followers to catch up by (etcd 3.5's flag)."},
       {"experimental-compaction-batch-limit", K::Int, "0", false, true, kExperimental,
        "Most revisions removed per compaction batch."},
       {"experimental-peer-skip-client-san-verification", K::Bool, "false", true, false,

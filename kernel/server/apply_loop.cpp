@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <boost/asio/post.hpp>
+#include <set>
 
 #include "apply_request.h"
 #include "cairn/errors.h"
@@ -45,22 +46,31 @@ void ApplyLoop::stop() {
 void ApplyLoop::enqueue(std::vector<raftpb::Entry>&& entries) {
   {
     std::lock_guard lk(mu_);
-    queue_.push_back(std::move(entries));
+    queue_.push_back(Work{std::nullopt, std::move(entries)});
+  }
+  cv_.notify_one();
+}
+
+void ApplyLoop::enqueueSnapshot(const raftpb::Snapshot& snap) {
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(Work{snap, {}});
   }
   cv_.notify_one();
 }
 
 void ApplyLoop::loop() {
   for (;;) {
-    std::vector<raftpb::Entry> batch;
+    Work work;
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) break;  // stopping and drained
-      batch = std::move(queue_.front());
+      work = std::move(queue_.front());
       queue_.pop_front();
     }
-    for (const auto& e : batch) {
+    if (work.snapshot) applySnapshot(*work.snapshot);
+    for (const auto& e : work.entries) {
       if (e.index() <= appliedIndex_) continue;
       applyEntry(e);
       appliedIndex_ = e.index();
@@ -71,6 +81,43 @@ void ApplyLoop::loop() {
     p_.startup.onApplied(applied);
     p_.snapshots.maybeSnapshot(applied, confState_);
   }
+}
+
+void ApplyLoop::applySnapshot(const raftpb::Snapshot& snap) {
+  const uint64_t index = snap.metadata().index();
+  if (p_.installer == nullptr || index <= appliedIndex_) {
+    // Raft hands over only snapshots past its commit index, hence past
+    // everything applied: anything else is a bug (etcd panics the same).
+    fatal(p_.logger, "etcdserver/server.go", "unexpected leader snapshot from outdated index",
+          jsonField("current-applied-index", static_cast<long long>(appliedIndex_.load())) + "," +
+              jsonField("incoming-leader-snapshot-index", static_cast<long long>(index)));
+  }
+  if (Status st = p_.installer->install(snap, p_.snapshots.snapshotIndex(), appliedIndex_); !st) {
+    fatal(p_.logger, "etcdserver/server.go", "failed to apply snapshot",
+          jsonField("error", st.message()));
+  }
+  // Membership as of the snapshot; the conf changes after it (some of which
+  // the state may already hold) are applied to raft again from the log, as
+  // after a restart.
+  std::set<uint64_t> before(confState_.voters().begin(), confState_.voters().end());
+  before.insert(confState_.learners().begin(), confState_.learners().end());
+  confState_ = snap.metadata().conf_state();
+  membership_ = confState_;
+  p_.cluster.setConfState(confState_);
+  if (p_.memberChanged) {
+    std::set<uint64_t> after(confState_.voters().begin(), confState_.voters().end());
+    after.insert(confState_.learners().begin(), confState_.learners().end());
+    for (uint64_t id : after) {
+      if (auto member = p_.members.find(id)) {
+        p_.memberChanged(id, {member->peerurls().begin(), member->peerurls().end()});
+      }
+    }
+    for (uint64_t id : before) {
+      if (after.count(id) == 0 && id != p_.cluster.memberId()) p_.memberChanged(id, {});
+    }
+  }
+  appliedIndex_ = index;
+  p_.snapshots.installed(index);
 }
 
 void ApplyLoop::applyEntry(const raftpb::Entry& entry) {

@@ -12,7 +12,10 @@
 // NoSpace first raises the NOSPACE alarm, as etcd does. After each batch of
 // entries: held linearizable reads are released, start() is told, and a
 // snapshot is taken when due. Entries at or below the backend's consistent
-// index (WAL replay after a restart) are skipped.
+// index (WAL replay after a restart, or after a leader's snapshot whose
+// state was newer than its index) are skipped. A snapshot from the leader
+// arrives in log order with the entries and is installed
+// (SnapshotInstaller) before anything after it.
 //
 // Threads: enqueue() from the raft loop (under mu_); everything else on the
 // apply thread. appliedIndex() from any thread.
@@ -25,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -44,6 +48,7 @@
 #include "server_events.h"
 #include "server_metrics.h"
 #include "server_options.h"
+#include "snapshot_installer.h"
 #include "startup_gate.h"
 #include "wait_registry.h"
 #include "watch/watch_hub.h"
@@ -79,6 +84,8 @@ class ApplyLoop {
     QuotaAlarmer* quota = nullptr;
     // This member was removed from the cluster (optional; must not block).
     std::function<void()> removedSelf;
+    // Installs the leader's snapshots (null: none expected, single member).
+    SnapshotInstaller* installer = nullptr;
   };
 
   ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);
@@ -92,10 +99,14 @@ class ApplyLoop {
 
   // Raft loop: committed entries, in log order.
   void enqueue(std::vector<raftpb::Entry>&& entries);
+  // Raft loop: a snapshot from the leader, persisted in the WAL and the
+  // snapshot dir; installed before the entries enqueued after it.
+  void enqueueSnapshot(const raftpb::Snapshot& snap);
   uint64_t appliedIndex() const { return appliedIndex_.load(); }
 
  private:
   void loop();
+  void applySnapshot(const raftpb::Snapshot& snap);
   void applyEntry(const raftpb::Entry& entry);
   void applyNormal(const raftpb::Entry& entry);
   void applyConfChange(const raftpb::Entry& entry);
@@ -110,8 +121,12 @@ class ApplyLoop {
   // Committed entries from the raft loop.
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::vector<raftpb::Entry>> queue_;  // guarded by mu_
-  bool stop_ = false;                             // guarded by mu_
+  struct Work {
+    std::optional<raftpb::Snapshot> snapshot;  // or
+    std::vector<raftpb::Entry> entries;
+  };
+  std::deque<Work> queue_;  // guarded by mu_
+  bool stop_ = false;       // guarded by mu_
 
   raftpb::ConfState confState_;  // apply thread only; raft's
   // The configuration the accepted conf changes built, which the checks

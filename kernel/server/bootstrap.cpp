@@ -8,6 +8,8 @@
 #include "etcdserverpb/etcdserver.pb.h"
 #include "etcdserverpb/rpc.pb.h"
 #include "member_ids.h"
+#include "snapshot_installer.h"
+#include "transport/snapshot_file.h"
 
 namespace cairn::server {
 namespace fs = std::filesystem;
@@ -123,6 +125,8 @@ Status Bootstrap::openStorage(RecoveredMember* m) {
   m->store = std::make_unique<mvcc::KvStore>(backend_);
   if (Status st = m->store->restore(); !st) return st;
   m->snapshotter = std::make_unique<wal::Snapshotter>(snapDir_);
+  // A snapshot's state whose reception a stop interrupted is of no use.
+  transport::purgeSnapshotStateFiles(snapDir_, 0, true);
   return Status::ok();
 }
 
@@ -211,19 +215,29 @@ Status Bootstrap::recoverExisting(RecoveredMember* m) {
   // A backend that is behind the snapshot (memory backend after a restart,
   // or a backend switch) is restored from the snapshot's exported state.
   if (haveSnap && m->store->consistentIndex() < snapIndex) {
-    if (snap.data().empty()) {
+    // The state is in the snapshot (the memory backend's own snapshots), or
+    // in the state file a leader's snapshot arrived with (the member
+    // stopped before it was installed, or runs the memory backend).
+    const std::string statePath =
+        transport::snapshotStatePath(snapDir_, snap.metadata().term(), snapIndex);
+    Status st;
+    if (!snap.data().empty()) {
+      bool fed = false;
+      st = backend_.importState([&](std::string& chunk) {
+        if (fed) return false;
+        chunk = snap.data();
+        fed = true;
+        return true;
+      });
+    } else if (fs::exists(statePath)) {
+      st = importSnapshotState(backend_, statePath);
+      if (st) st = backend_.sync();
+    } else {
       return Status(StatusCode::DataLoss,
                     "backend is at index " + std::to_string(m->store->consistentIndex()) +
                         " but the snapshot at index " + std::to_string(snapIndex) +
                         " carries no backend state; the backend files are missing or stale");
     }
-    bool fed = false;
-    Status st = backend_.importState([&](std::string& chunk) {
-      if (fed) return false;
-      chunk = snap.data();
-      fed = true;
-      return true;
-    });
     if (!st) return st;
     m->store = std::make_unique<mvcc::KvStore>(backend_);
     if (Status rst = m->store->restore(); !rst) return rst;

@@ -2,13 +2,12 @@
 
 #include <string>
 
+#include "transport/snapshot_file.h"
+
 namespace cairn::server {
 namespace {
 
 constexpr const char* kCaller = "server/member_snapshots.cpp";
-// Entries kept in the raft log behind a snapshot so a slightly lagging
-// follower catches up by entries rather than by a full snapshot.
-constexpr uint64_t kSnapshotCatchUpEntries = 5000;
 
 }  // namespace
 
@@ -40,8 +39,10 @@ void MemberSnapshots::maybeSnapshot(uint64_t applied, const raftpb::ConfState& c
     return;
   }
   snapshotIndex_ = applied;
-  if (applied > kSnapshotCatchUpEntries) {
-    raftStorage_.compact(applied - kSnapshotCatchUpEntries);
+  // A leader's snapshot state kept for a restart is superseded now.
+  transport::purgeSnapshotStateFiles(options_.dataDir + "/member/snap", applied);
+  if (applied > options_.snapshotCatchUpEntries) {
+    raftStorage_.compact(applied - options_.snapshotCatchUpEntries);
   }
   if (Status st = raft_.purgeSnapshots(options_.maxSnapshots); !st) {
     logger_.warn(kCaller, "cannot purge old snapshots", jsonField("error", st.message()));

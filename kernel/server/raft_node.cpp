@@ -420,6 +420,12 @@ void RaftNode::handleReady() {
   }
   // Persisted first, then sent (raft's rule); a single member sends nothing.
   if (!rd.messages.empty()) transport_.send(std::move(rd.messages));
+  if (rd.hasSnapshot && hooks_.snapshot) {
+    logger_.info(
+        "etcdserver/raft.go", "applied incoming Raft snapshot",
+        jsonField("snapshot-index", static_cast<long long>(rd.snapshot.metadata().index())));
+    hooks_.snapshot(rd.snapshot);
+  }
   // Copied: advance() reads the committed entries (applied index, uncommitted
   // size).
   if (!rd.committedEntries.empty()) hooks_.committed(std::vector(rd.committedEntries));

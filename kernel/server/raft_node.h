@@ -53,6 +53,9 @@ class RaftNode {
     std::function<void(uint64_t previous, uint64_t leader, uint64_t term)> leaderChanged;
     // Committed entries, in log order, for the apply loop.
     std::function<void(std::vector<raftpb::Entry>&& entries)> committed;
+    // A snapshot from the leader, saved and marked in the WAL, for the
+    // apply loop before the entries after it (optional).
+    std::function<void(const raftpb::Snapshot& snap)> snapshot;
     // Reads a ReadIndex round confirmed at `index`.
     std::function<void(uint64_t index, std::vector<ReadGate::Read>&& reads)> readsConfirmed;
     // A peer's message that is not raft's (the lease forwarding protocol):

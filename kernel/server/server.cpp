@@ -35,6 +35,7 @@
 #include "request_auth.h"
 #include "server_events.h"
 #include "service_context.h"
+#include "snapshot_installer.h"
 #include "startup_gate.h"
 #include "transport/null_transport.h"
 #include "transport/tcp_transport.h"
@@ -164,6 +165,16 @@ Status Server::start() {
       transport_ = std::make_unique<transport::TcpTransport>(std::move(topts), logger_);
     }
     for (const auto& [id, urls] : m.peers) transport_->addPeer(id, urls);
+    // Snapshots to lagging followers carry a consistent export of the
+    // backend (taken when sent, so possibly newer than the snapshot); those
+    // from the leader land in member/snap.
+    transport::SnapshotIo snapIo;
+    snapIo.exportState = [backend =
+                              backend_.get()](const std::function<Status(std::string_view)>& sink) {
+      return backend->exportState(sink);
+    };
+    snapIo.dir = options_.dataDir + "/member/snap";
+    transport_->setSnapshotIo(std::move(snapIo));
   }
 
   lessor_ = std::make_unique<lease::Lessor>(lessorConfig(options_));
@@ -210,6 +221,7 @@ Status Server::start() {
     if (!entries.empty()) metrics_.committed->set(static_cast<double>(entries.back().index()));
     applyLoop_->enqueue(std::move(entries));
   };
+  hooks.snapshot = [this](const raftpb::Snapshot& snap) { applyLoop_->enqueueSnapshot(snap); };
   hooks.walSynced = [this](std::chrono::nanoseconds elapsed) {
     metrics_.walFsync->observe(std::chrono::duration<double>(elapsed).count());
   };
@@ -240,6 +252,9 @@ Status Server::start() {
                        out->result.status = applyV2Request(r.entry.v2(), members_, &txn->batch());
                        if (Status st = txn->end(r.index); !st) out->result.status = st;
                      });
+  installer_ = std::make_unique<SnapshotInstaller>(
+      SnapshotInstaller::Parts{logger_, *backend_, *store_, *leaseApplier_, *alarms_, members_,
+                               registry_, *watchHub_, options_.dataDir + "/member/snap"});
   snapshots_ = std::make_unique<MemberSnapshots>(options_, logger_, *backend_, raftStorage_, *raft_,
                                                  m.snapshotIndex);
   applyLoop_ = std::make_unique<ApplyLoop>(
@@ -269,7 +284,8 @@ Status Server::start() {
                          }
                        },
                        quotaAlarmer_.get(),
-                       [this] { removedFromCluster(); }},
+                       [this] { removedFromCluster(); },
+                       installer_.get()},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);

@@ -86,6 +86,7 @@ class QuotaAlarmer;
 class RaftNode;
 class Reads;
 class ServerEvents;
+class SnapshotInstaller;
 class StartupGate;
 class WatchServer;
 class WatchSyncer;
@@ -207,6 +208,7 @@ class Server {
   std::unique_ptr<ClusterServer> cluster_;
   std::unique_ptr<Compactor> compactor_;
   std::unique_ptr<ApplyChain> chain_;
+  std::unique_ptr<SnapshotInstaller> installer_;
   std::unique_ptr<MemberSnapshots> snapshots_;
   std::unique_ptr<ApplyLoop> applyLoop_;
   std::unique_ptr<WatchSyncer> watchSyncer_;

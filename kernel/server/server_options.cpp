@@ -30,6 +30,7 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   o.initialClusterToken = cfg.initialClusterToken;
   o.initialClusterState = cfg.initialClusterState;
   o.snapshotCount = cfg.snapshotCount;
+  o.snapshotCatchUpEntries = cfg.snapshotCatchUpEntries;
   o.heartbeatIntervalMs = cfg.heartbeatIntervalMs;
   o.electionTimeoutMs = cfg.electionTimeoutMs;
   o.maxRequestBytes = cfg.maxRequestBytes;

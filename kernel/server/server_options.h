@@ -30,6 +30,9 @@ struct ServerOptions {
   std::string initialClusterState;
 
   uint64_t snapshotCount = 0;
+  // Entries kept in raft's log behind a snapshot, so a follower that lags
+  // less than this catches up by entries rather than by a snapshot.
+  uint64_t snapshotCatchUpEntries = 5000;
   uint64_t heartbeatIntervalMs = 0;
   uint64_t electionTimeoutMs = 0;
   uint64_t maxRequestBytes = 0;

@@ -33,7 +33,7 @@ std::string encodeHello(const Hello& h) {
 bool decodeHello(std::string_view bytes, Hello* out) {
   if (bytes.size() != kHelloBytes || bytes.substr(0, kMagic.size()) != kMagic) return false;
   const auto lane = static_cast<uint8_t>(bytes[32]);
-  if (lane > static_cast<uint8_t>(Lane::Priority)) return false;
+  if (lane > static_cast<uint8_t>(Lane::Snapshot)) return false;
   out->clusterId = getU64(bytes, 8);
   out->from = getU64(bytes, 16);
   out->to = getU64(bytes, 24);

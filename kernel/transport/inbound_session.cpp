@@ -91,10 +91,15 @@ void InboundSession::readHello() {
           answer.set_context(std::move(reply.answer));
           appendFrame(answer, &self->replyBuf_);
         }
+        self->hello_ = hello;
         asio::async_write(self->socket_, asio::buffer(self->replyBuf_),
                           [self, accepted](const boost::system::error_code& wec, std::size_t) {
                             if (wec || !accepted) {
                               self->end();
+                              return;
+                            }
+                            if (self->hello_.lane == Lane::Snapshot) {
+                              self->handOffSnapshotConnection();
                               return;
                             }
                             self->readFrames();
@@ -123,6 +128,16 @@ void InboundSession::readFrames() {
                             }
                             self->readFrames();
                           });
+}
+
+void InboundSession::handOffSnapshotConnection() {
+  // The receiver reads a plain TCP stream; snapshots are not sent to TLS
+  // peers yet (the sender reports them failed), so a TLS snapshot
+  // connection is closed here.
+  if (snapshotConnection_ && !socket_.secure()) {
+    snapshotConnection_(hello_, std::move(socket_.tcp()));
+  }
+  end();
 }
 
 void InboundSession::close() {

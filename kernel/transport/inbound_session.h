@@ -36,6 +36,11 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
   void start();
   void close();
+  // Who takes an accepted connection on the Snapshot lane (the session
+  // ends once it handed the socket over). Set before start().
+  void onSnapshotConnection(std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> f) {
+    snapshotConnection_ = std::move(f);
+  }
 
  private:
   void handshaken();
@@ -45,6 +50,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   // A peer query (inbound_query.cpp): one request frame, one answer, end.
   void readQuery(
       std::function<void(const raftpb::Message&, std::function<void(raftpb::Message&&)>)> serve);
+  void handOffSnapshotConnection();
   void end();
 
   PeerSocket socket_;
@@ -54,6 +60,8 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   const Accept accept_;
   const Transport::Deliver& deliver_;  // the transport's; outlives every session
   const Ended ended_;
+  std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> snapshotConnection_;
+  Hello hello_;  // the accepted hello
   bool ended_called_ = false;
   std::array<char, kHelloBytes> helloBuf_{};
   std::string replyBuf_;

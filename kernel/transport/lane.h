@@ -14,8 +14,10 @@
 
 namespace cairn::transport {
 
-enum class Lane : uint8_t { Bulk = 0, Priority = 1 };
-inline constexpr int kLaneCount = 2;
+// Snapshot is not a persistent lane: a connection of its own per snapshot
+// sent (SnapshotSender), named by its hello.
+enum class Lane : uint8_t { Bulk = 0, Priority = 1, Snapshot = 2 };
+inline constexpr int kLaneCount = 2;  // the persistent lanes
 
 inline Lane laneOf(const raftpb::Message& m) {
   switch (m.type()) {

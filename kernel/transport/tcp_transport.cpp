@@ -107,6 +107,7 @@ Status TcpTransport::start(Deliver deliver, Feedback feedback) {
 void TcpTransport::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  stopSnapshotJobs();
   std::promise<void> closed;
   auto done = closed.get_future();
   asio::post(io_, [this, &closed] {
@@ -151,6 +152,8 @@ void TcpTransport::accept(tcp::acceptor& acceptor, bool secure) {
                   }
                 }
               });
+          session->onSnapshotConnection(
+              [this](const Hello& hello, tcp::socket&& s) { receiveSnapshot(hello, std::move(s)); });
           sessions_.insert(session);
           session->start();
         }
@@ -192,27 +195,15 @@ HelloReply TcpTransport::acceptHello(const Hello& hello) {
 }
 
 void TcpTransport::send(std::vector<raftpb::Message>&& messages) {
-  // Snapshots are refused here, on the raft loop, before anything is queued:
-  // a MsgSnap would carry no backend state.
-  std::vector<raftpb::Message> out;
-  out.reserve(messages.size());
-  for (auto& m : messages) {
-    if (m.type() == raftpb::MSG_SNAP) {
-      logger_.warn(
-          kCaller, "cannot send a snapshot to a lagging peer (not yet in effect)",
-          jsonField("remote-peer-id", idHex(m.to())) + "," +
-              jsonField("snapshot-index", static_cast<long long>(m.snapshot().metadata().index())));
-      if (feedback_.snapshotStatus) feedback_.snapshotStatus(m.to(), true);
-      continue;
-    }
-    out.push_back(std::move(m));
-  }
-  if (out.empty()) return;
-  asio::post(io_, [this, out = std::move(out)]() mutable { dispatch(out); });
+  asio::post(io_, [this, out = std::move(messages)]() mutable { dispatch(out); });
 }
 
 void TcpTransport::dispatch(std::vector<raftpb::Message>& messages) {
   for (auto& m : messages) {
+    if (m.type() == raftpb::MSG_SNAP) {
+      sendSnapshotOnIo(std::move(m));
+      continue;
+    }
     auto it = peers_.find(m.to());
     if (it == peers_.end()) continue;  // removed, or never known
     if (peerMetrics_ != nullptr) peerMetrics_->onSend(m);

@@ -7,22 +7,29 @@
 // connections (InboundSession) are accepted on --listen-peer-urls and
 // checked by their hello: same cluster id, addressed to this member, from a
 // member this transport knows. https:// listen and peer URLs speak TLS
-// (PeerTls: etcd's --peer-* TLS flags) before the hello. Snapshots are not sent yet: a MsgSnap is
-// reported to raft as a failed snapshot (the follower stays behind and raft
-// retries later) rather than shipping a snapshot without its backend state.
+// (PeerTls: etcd's --peer-* TLS flags) before the hello. A MsgSnap goes out
+// with the backend's state on a connection of its own (SnapshotSender,
+// thread "cairn-snap-send"), and an incoming snapshot connection is received
+// into its state file (SnapshotReceiver, thread "cairn-snap-recv"); neither
+// blocks the lanes. Snapshots to an https:// peer are not sent yet (reported
+// failed to raft, so that follower stays behind).
 //
 // Threads: one io thread ("cairn-peer") runs every socket, timer and
-// delivery; send(), addPeer() and removePeer() post to it from any thread.
-// peers_ and sessions_ are touched on the io thread only.
+// delivery of the lanes; send(), addPeer() and removePeer() post to it from
+// any thread. peers_ and sessions_ are touched on the io thread only. A
+// thread per snapshot in flight, each joined by stop().
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +42,8 @@
 #include "peer_metrics.h"
 #include "peer_stream.h"
 #include "peer_tls.h"
+#include "snapshot_receiver.h"
+#include "snapshot_sender.h"
 #include "transport.h"
 
 namespace cairn::transport {
@@ -57,6 +66,9 @@ struct TcpTransportOptions {
   HashKvHandler hashKv;
   // TLS for https:// URLs (listening and dialing); null: http:// only.
   std::shared_ptr<const PeerTls> tls;
+  SnapshotSendOptions snapshot;
+  // Longest wait for one read or write while receiving a snapshot.
+  std::chrono::milliseconds snapshotReceiveTimeout{30000};
 };
 
 class TcpTransport final : public Transport {
@@ -75,6 +87,7 @@ class TcpTransport final : public Transport {
   void stop() override;
   // The later of the two lanes' connection times: both must be up.
   std::chrono::steady_clock::time_point activeSince(uint64_t id) const override;
+  void setSnapshotIo(SnapshotIo io) override { snapshotIo_ = std::move(io); }
 
   // The ports actually bound (tests listen on port 0).
   std::vector<uint16_t> boundPorts() const { return boundPorts_; }
@@ -90,6 +103,18 @@ class TcpTransport final : public Transport {
   void addPeerOnIo(uint64_t id, std::vector<Url> urls);
   void dispatch(std::vector<raftpb::Message>& messages);
   void closeAllOnIo();
+  // Snapshots (snapshot_transfer.cpp): a sender or receiver thread per
+  // snapshot, tracked so that stop() can cancel and join them.
+  struct SnapshotJob {
+    std::unique_ptr<SnapshotSender> sender;      // either this
+    std::unique_ptr<SnapshotReceiver> receiver;  // or this
+    std::thread thread;
+    std::atomic<bool> done{false};  // set by the job's thread as it ends
+  };
+  void sendSnapshotOnIo(raftpb::Message&& m);
+  void receiveSnapshot(const Hello& hello, boost::asio::ip::tcp::socket&& socket);
+  void startSnapshotJob(std::unique_ptr<SnapshotJob> job);
+  void stopSnapshotJobs();
 
   const TcpTransportOptions options_;
   std::unique_ptr<PeerMetrics> peerMetrics_;  // null without options_.metrics; thread-safe
@@ -104,8 +129,12 @@ class TcpTransport final : public Transport {
   std::vector<uint16_t> boundPorts_;  // written by start()
   std::map<uint64_t, Peer> peers_;    // io thread
   std::set<std::shared_ptr<InboundSession>> sessions_;  // io thread
-  bool started_ = false;                                // start()/stop() caller
-  bool stopped_ = false;                                // start()/stop() caller
+  SnapshotIo snapshotIo_;                               // set before start()
+  std::mutex snapshotMu_;
+  std::list<std::unique_ptr<SnapshotJob>> snapshotJobs_;  // guarded by snapshotMu_
+  bool snapshotsStopped_ = false;                         // guarded by snapshotMu_
+  bool started_ = false;                                  // start()/stop() caller
+  bool stopped_ = false;                                  // start()/stop() caller
   std::thread thread_;
 };
 

@@ -8,18 +8,33 @@
 // raft node turns into RawNode::reportUnreachable / reportSnapshot (local
 // messages raft refuses from the network). TcpTransport is the cluster's;
 // a single member uses NullTransport.
+//
+// Snapshots (MsgSnap) travel with the backend's state: the leader's
+// transport streams SnapshotIo::exportState after the raft snapshot, and the
+// follower's writes it, verified, to the state file of that snapshot
+// (snapshot_file.h) under SnapshotIo::dir before it delivers the MsgSnap.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cairn/raftpb.pb.h"
 #include "cairn/status.h"
 
 namespace cairn::transport {
+
+// What a transport needs to carry snapshots (set before start()).
+struct SnapshotIo {
+  // Leader: streams a consistent copy of the backend's current state in
+  // chunks to `sink` (Backend::exportState); called on a sender's thread.
+  std::function<Status(const std::function<Status(std::string_view chunk)>& sink)> exportState;
+  // Follower: the directory receiving snapshot state files (member/snap).
+  std::string dir;
+};
 
 class Transport {
  public:
@@ -49,6 +64,9 @@ class Transport {
   // (etcd's ActiveSince): the default time point when it is not connected.
   // Any thread.
   virtual std::chrono::steady_clock::time_point activeSince(uint64_t /*id*/) const { return {}; }
+  // How snapshots get their backend state out and in; a transport without
+  // it (NullTransport: no peers) never sees a MsgSnap. Before start().
+  virtual void setSnapshotIo(SnapshotIo /*io*/) {}
 };
 
 }  // namespace cairn::transport

@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,14 +21,23 @@ using namespace std::chrono_literals;
 
 struct SimCluster {
   static constexpr int kSize = 3;
-  JsonLogger logger{LogLevel::Error, {"stderr"}};
+  JsonLogger logger;
   EmptyRegistry plugins{logger};
   SimNetwork net;
   TempDir dirs[kSize];
   std::vector<ServerOptions> options;
   std::vector<std::unique_ptr<Server>> members;
+  std::string backend;
 
-  explicit SimCluster(bool strictReconfigCheck = true) {
+  // `tweak` adjusts every member's options; `backend` names the storage;
+  // with a `logFile` the members log at info level there (else errors only,
+  // to stderr).
+  explicit SimCluster(bool strictReconfigCheck = true,
+                      const std::function<void(ServerOptions&)>& tweak = {},
+                      std::string backendName = "memory", const std::string& logFile = "")
+      : logger(logFile.empty() ? LogLevel::Error : LogLevel::Info,
+               {logFile.empty() ? std::string("stderr") : logFile}),
+        backend(std::move(backendName)) {
     std::vector<std::pair<std::string, std::string>> initial;
     for (int i = 0; i < kSize; ++i) {
       initial.emplace_back("m" + std::to_string(i), "http://127.0.0.1:" + std::to_string(7000 + i));
@@ -40,6 +51,7 @@ struct SimCluster {
       o.initialClusterToken = "sim";
       // The simulated network reports no connection times.
       o.strictReconfigCheck = strictReconfigCheck;
+      if (tweak) tweak(o);
       options.push_back(o);
       members.push_back(make(i));
     }
@@ -58,7 +70,7 @@ struct SimCluster {
   }
 
   std::unique_ptr<Server> make(int i) {
-    return std::make_unique<Server>(options[i], makeBackend("memory"), logger, plugins.registry,
+    return std::make_unique<Server>(options[i], makeBackend(backend), logger, plugins.registry,
                                     nullptr,
                                     [this](uint64_t id, uint64_t) { return net.transportFor(id); });
   }

@@ -2,6 +2,11 @@
 // the transport seam. One delivery thread hands each message to its
 // addressee in send order; a member can be cut off (isolate) and joined
 // again (heal), both ways at once, which is how a partition looks to raft.
+// A MsgSnap carries the sender's backend state as the TCP transport does:
+// exported through the sender's SnapshotIo into the addressee's state file
+// (SnapshotFileWriter, length and CRC checked) before the addressee's raft
+// gets it, and the outcome is reported to the sender's raft; one cut off
+// by a partition is reported failed.
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +18,8 @@
 #include <set>
 #include <thread>
 
+#include "cairn/storage_stream.h"
+#include "transport/snapshot_file.h"
 #include "transport/transport.h"
 
 namespace cairn::server::testing {
@@ -46,9 +53,10 @@ class SimNetwork {
    public:
     Endpoint(SimNetwork& net, uint64_t id) : net_(net), id_(id) {}
     ~Endpoint() override { stop(); }
-    Status start(Deliver deliver, Feedback) override {
+    Status start(Deliver deliver, Feedback feedback) override {
       std::lock_guard lk(deliverMu_);
       deliver_ = std::move(deliver);
+      feedback_ = std::move(feedback);
       std::lock_guard nlk(net_.mu_);
       net_.endpoints_[id_] = this;
       return Status::ok();
@@ -58,6 +66,7 @@ class SimNetwork {
       for (auto& m : messages) net_.queue_.push_back(std::move(m));
       net_.cv_.notify_one();
     }
+    void setSnapshotIo(transport::SnapshotIo io) override { snapshotIo_ = std::move(io); }
     void addPeer(uint64_t, const std::vector<std::string>&) override {}
     void removePeer(uint64_t) override {}
     void stop() override {
@@ -71,9 +80,33 @@ class SimNetwork {
     }
     SimNetwork& net_;
     const uint64_t id_;
-    std::mutex deliverMu_;  // held while delivering; stop() waits on it
-    Deliver deliver_;       // guarded by deliverMu_
+    std::mutex deliverMu_;              // held while delivering; stop() waits on it
+    Deliver deliver_;                   // guarded by deliverMu_
+    Feedback feedback_;                 // guarded by deliverMu_
+    transport::SnapshotIo snapshotIo_;  // set before start()
   };
+
+  // Carries a MsgSnap from `from` to `to` (both held by the caller, so
+  // neither stops meanwhile).
+  static void transferSnapshot(Endpoint& from, Endpoint& to, raftpb::Message&& m) {
+    const uint64_t peer = m.to();
+    m.mutable_snapshot()->clear_data();
+    transport::SnapshotFileWriter file(to.snapshotIo_.dir, m.snapshot().metadata().term(),
+                                       m.snapshot().metadata().index());
+    storage::StreamCrc crc;
+    uint64_t bytes = 0;
+    Status st = file.open();
+    if (st) {
+      st = from.snapshotIo_.exportState([&](std::string_view chunk) {
+        crc.process_bytes(chunk.data(), chunk.size());
+        bytes += chunk.size();
+        return file.append(chunk);
+      });
+    }
+    if (st) st = file.commit(bytes, crc.checksum());
+    if (st && to.deliver_) to.deliver_(std::move(m));
+    if (from.feedback_.snapshotStatus) from.feedback_.snapshotStatus(peer, !st);
+  }
 
   void loop() {
     std::unique_lock lk(mu_);
@@ -82,9 +115,34 @@ class SimNetwork {
       if (stop_) return;
       raftpb::Message m = std::move(queue_.front());
       queue_.pop_front();
-      if (isolated_.count(m.from()) != 0 || isolated_.count(m.to()) != 0) continue;
       auto it = endpoints_.find(m.to());
-      if (it == endpoints_.end()) continue;
+      auto fromIt = endpoints_.find(m.from());
+      const bool cut =
+          isolated_.count(m.from()) != 0 || isolated_.count(m.to()) != 0 || it == endpoints_.end();
+      if (m.type() == raftpb::MSG_SNAP && fromIt != endpoints_.end()) {
+        Endpoint* from = fromIt->second;
+        Endpoint* to = cut ? nullptr : it->second;
+        // Both held, in a fixed order (two snapshots may cross).
+        std::unique_lock flk(from->deliverMu_, std::defer_lock);
+        std::unique_lock<std::mutex> tlk;
+        if (to != nullptr) {
+          tlk = std::unique_lock(to->deliverMu_, std::defer_lock);
+          std::lock(flk, tlk);
+        } else {
+          flk.lock();
+        }
+        lk.unlock();
+        if (to != nullptr) {
+          transferSnapshot(*from, *to, std::move(m));
+        } else if (from->feedback_.snapshotStatus) {
+          from->feedback_.snapshotStatus(m.to(), true);
+        }
+        if (tlk.owns_lock()) tlk.unlock();
+        flk.unlock();
+        lk.lock();
+        continue;
+      }
+      if (cut) continue;
       Endpoint* to = it->second;
       // Delivered without the network lock (the addressee may send at
       // once) but under its own, so it cannot stop meanwhile.
