@@ -23,14 +23,15 @@ option(CAIRN_PCH "Precompile the heavy shared headers" ON)
 set(CAIRN_PCH_STD <algorithm> <atomic> <chrono> <cstdint> <functional> <map> <memory>
   <mutex> <optional> <string> <string_view> <unordered_map> <utility> <vector>)
 
-# cairn_pch_host(<name> STATIC|PLUGIN|EXE LIBS <libs...> HEADERS <headers...>)
+# cairn_pch_host(<name> STATIC|PLUGIN|EXE [OPTIONS <compile options...>]
+#                LIBS <libs...> HEADERS <headers...>)
 function(cairn_pch_host name family)
-  cmake_parse_arguments(P "" "" "LIBS;HEADERS" ${ARGN})
+  cmake_parse_arguments(P "" "" "OPTIONS;LIBS;HEADERS" ${ARGN})
   if(NOT CAIRN_PCH)
     return()
   endif()
   add_library(${name} OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_host.cpp)
-  target_compile_options(${name} PRIVATE ${CAIRN_WARNINGS})
+  target_compile_options(${name} PRIVATE ${CAIRN_WARNINGS} ${P_OPTIONS})
   target_link_libraries(${name} PRIVATE ${P_LIBS})
   if(family STREQUAL "EXE")
     # Executables are compiled with -fPIE, which a -fPIC header cannot serve.
