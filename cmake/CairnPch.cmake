@@ -62,6 +62,16 @@ function(cairn_own_pch target)
   endif()
 endfunction()
 
+# cairn_skip_pch(<source paths relative to the top...>): these units compile
+# without the precompiled header of their target.
+function(cairn_skip_pch)
+  foreach(src ${ARGN})
+    get_filename_component(dir ${PROJECT_SOURCE_DIR}/${src} DIRECTORY)
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/${src} DIRECTORY ${dir}
+      PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+  endforeach()
+endfunction()
+
 # ccache caches units that use a Clang precompiled header only when the
 # header carries no timestamp (`make fuzz` builds with clang).
 if(CAIRN_PCH AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
