@@ -3,13 +3,29 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
+# ccache, when installed (scripts/setup installs it), makes a repeated build
+# on the same machine mostly cache hits, also from another clone: paths under
+# the checkout are hashed relative to it (CCACHE_BASEDIR) and the working
+# directory is left out of the hash (CCACHE_NOHASHDIR). The sloppiness is
+# what ccache needs to cache units that use a precompiled header (it cannot
+# see __TIME__ or #defines through one; the .gch is always newer than the
+# build start). Without ccache the build runs the compiler directly.
+# CCACHE=off (or CCACHE_DISABLE=1 in the environment) turns it off.
+CCACHE ?= $(shell command -v ccache 2>/dev/null)
+ifneq ($(filter-out off,$(CCACHE)),)
+LAUNCHER_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+endif
+
 .PHONY: setup build run test test-asan fault fuzz bench clean format
 
 setup:
 	scripts/setup
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja $(LAUNCHER_FLAGS) $(CMAKE_FLAGS)
 
 build: setup $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
@@ -42,7 +58,7 @@ fault: build
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/setup fuzz
-	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	cmake -S . -B build-fuzz -G Ninja $(LAUNCHER_FLAGS) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_BUILD_TYPE=Debug -DCAIRN_FUZZ=ON
 	ninja -C build-fuzz -j $(JOBS) http_request_fuzzer json_fuzzer
 	mkdir -p build-fuzz/corpus/http build-fuzz/corpus/json
