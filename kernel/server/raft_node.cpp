@@ -59,6 +59,7 @@ Status RaftNode::start() {
   transport::Transport::Feedback feedback;
   feedback.unreachable = [this](uint64_t peer) { reportUnreachable(peer); };
   feedback.snapshotStatus = [this](uint64_t peer, bool failed) { reportSnapshot(peer, failed); };
+  feedback.removed = hooks_.removedByPeers;
   auto deliver = [this](raftpb::Message&& m) {
     if (hooks_.peerMessage && hooks_.peerMessage(m)) return;
     step(std::move(m));

@@ -61,6 +61,9 @@ class RaftNode {
     // A peer's message that is not raft's (the lease forwarding protocol):
     // true when taken. Runs on the transport's thread (optional).
     std::function<bool(raftpb::Message& message)> peerMessage;
+    // A peer said this member was removed from the cluster: it missed its
+    // own removal while cut off (optional; transport thread, may repeat).
+    std::function<void()> removedByPeers;
     // A WAL save that fsynced took `elapsed` (optional).
     std::function<void(std::chrono::nanoseconds elapsed)> walSynced;
   };

@@ -149,6 +149,7 @@ Status Server::start() {
       topts.listenUrls = options_.listenPeerUrls;
       topts.metrics = &metricsRegistry_;
       topts.tls = peerTls_;
+      topts.isRemoved = [this](uint64_t id) { return members_.isRemoved(id); };
       // A joining member's question (--initial-cluster-state=existing): the
       // members as the records hold them.
       topts.describeCluster = [this] {
@@ -225,6 +226,7 @@ Status Server::start() {
   hooks.walSynced = [this](std::chrono::nanoseconds elapsed) {
     metrics_.walFsync->observe(std::chrono::duration<double>(elapsed).count());
   };
+  hooks.removedByPeers = [this] { removedFromCluster(); };
   hooks.peerMessage = [this](raftpb::Message& msg) {
     return leaseForwarder_ != nullptr && leaseForwarder_->onPeerMessage(msg);
   };
@@ -414,6 +416,8 @@ Status Server::publish() {
 }
 
 void Server::removedFromCluster() {
+  // Learned from the apply loop, and maybe from every peer's answer too.
+  if (removed_.exchange(true)) return;
   logger_.warn("etcdserver/server.go", "the member has been permanently removed from the cluster",
                jsonField("local-member-id", idToHex(memberId_)));
   if (!onRemoved_) return;

@@ -228,8 +228,9 @@ class Server {
   std::unique_ptr<MaintenanceServer> maintenance_;
 
   std::atomic<bool> stopped_{false};
-  std::function<void()> onRemoved_;  // set before start()
-  bool sourcesAttached_ = false;     // set by start(), read by stop() (lifecycle thread)
+  std::atomic<bool> removed_{false};  // removedFromCluster ran (any thread)
+  std::function<void()> onRemoved_;   // set before start()
+  bool sourcesAttached_ = false;      // set by start(), read by stop() (lifecycle thread)
 };
 
 }  // namespace cairn::server

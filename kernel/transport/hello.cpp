@@ -50,7 +50,7 @@ std::string encodeHelloReply(const HelloReply& r) {
 bool decodeHelloReply(std::string_view bytes, HelloReply* out) {
   if (bytes.size() != kHelloReplyBytes) return false;
   const auto status = static_cast<uint8_t>(bytes[0]);
-  if (status > static_cast<uint8_t>(HelloStatus::UnknownMember)) return false;
+  if (status > static_cast<uint8_t>(HelloStatus::RemovedMember)) return false;
   out->status = static_cast<HelloStatus>(status);
   out->clusterId = getU64(bytes, 1);
   return true;

@@ -29,6 +29,7 @@ enum class HelloStatus : uint8_t {
   Accepted = 0,
   ClusterMismatch = 1,
   UnknownMember = 2,  // `to` is not this member, or `from` is not a member
+  RemovedMember = 3,  // `from` was removed from the cluster (etcd's 410 Gone)
 };
 
 struct HelloReply {

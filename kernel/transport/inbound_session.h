@@ -36,6 +36,8 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
   void start();
   void close();
+  // The member that dialed, once its hello was read (0 before). Io thread.
+  uint64_t peerId() const { return hello_.from; }
   // Who takes an accepted connection on the Snapshot lane (the session
   // ends once it handed the socket over). Set before start().
   void onSnapshotConnection(std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> f) {
@@ -61,7 +63,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   const Transport::Deliver& deliver_;  // the transport's; outlives every session
   const Ended ended_;
   std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> snapshotConnection_;
-  Hello hello_;  // the accepted hello
+  Hello hello_;  // the accepted hello (io thread)
   bool ended_called_ = false;
   std::array<char, kHelloBytes> helloBuf_{};
   std::string replyBuf_;

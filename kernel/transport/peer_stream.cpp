@@ -166,6 +166,17 @@ void PeerStream::onConnected(uint64_t gen) {
           self->failed(gen, "cluster ID mismatch");
           return;
         }
+        if (reply.status == HelloStatus::RemovedMember) {
+          // etcd's stream reader on a 410 Gone: this member is out for good.
+          self->logger_.warn("rafthttp/stream.go", "failed to dial remote peer",
+                             jsonField("remote-peer-id", idHex(self->hello_.to)) + "," +
+                                 jsonField("error",
+                                           "the member has been permanently removed from the "
+                                           "cluster"));
+          self->failed(gen, "removed member");
+          if (self->onRemoved_) self->onRemoved_();
+          return;
+        }
         if (reply.status != HelloStatus::Accepted) {
           self->failed(gen, "peer does not know this member");
           return;

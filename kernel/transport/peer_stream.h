@@ -57,6 +57,9 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   void setMetrics(PeerMetrics* metrics) { metrics_ = metrics; }
   // TLS for https:// URLs (null: those URLs cannot be dialed); set before start().
   void setTls(const PeerTls* tls) { tls_ = tls; }
+  // Called (on the io thread) when the peer answers that this member was
+  // removed from the cluster; set before start().
+  void setOnRemoved(std::function<void()> fn) { onRemoved_ = std::move(fn); }
   // For good: no more dials, queued messages dropped.
   void close();
   bool connected() const { return state_ == State::Connected; }
@@ -96,9 +99,10 @@ class PeerStream : public std::enable_shared_from_this<PeerStream> {
   std::array<char, kHelloReplyBytes> replyBuf_{};
   char probe_ = 0;
   std::chrono::steady_clock::time_point
-      connectedSince_;              // the pending read that notices a closed connection
-  PeerMetrics* metrics_ = nullptr;  // set before start(); thread-safe
-  const PeerTls* tls_ = nullptr;    // set before start(); immutable
+      connectedSince_;               // the pending read that notices a closed connection
+  PeerMetrics* metrics_ = nullptr;   // set before start(); thread-safe
+  const PeerTls* tls_ = nullptr;     // set before start(); immutable
+  std::function<void()> onRemoved_;  // set before start(); io thread
 };
 
 }  // namespace cairn::transport

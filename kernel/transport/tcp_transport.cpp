@@ -152,8 +152,9 @@ void TcpTransport::accept(tcp::acceptor& acceptor, bool secure) {
                   }
                 }
               });
-          session->onSnapshotConnection(
-              [this](const Hello& hello, tcp::socket&& s) { receiveSnapshot(hello, std::move(s)); });
+          session->onSnapshotConnection([this](const Hello& hello, tcp::socket&& s) {
+            receiveSnapshot(hello, std::move(s));
+          });
           sessions_.insert(session);
           session->start();
         }
@@ -184,6 +185,13 @@ HelloReply TcpTransport::acceptHello(const Hello& hello) {
                      jsonField("remote-peer-id", idHex(hello.from)) + "," +
                      jsonField("remote-peer-cluster-id", idHex(hello.clusterId)));
     reply.status = HelloStatus::ClusterMismatch;
+    return reply;
+  }
+  if (options_.isRemoved && options_.isRemoved(hello.from)) {
+    logger_.warn("rafthttp/http.go", "rejected stream from remote peer because it was removed",
+                 jsonField("local-member-id", idHex(options_.localId)) + "," +
+                     jsonField("remote-peer-id-from", idHex(hello.from)));
+    reply.status = HelloStatus::RemovedMember;
     return reply;
   }
   if (hello.to != options_.localId || peers_.count(hello.from) == 0) {
@@ -234,6 +242,9 @@ void TcpTransport::addPeerOnIo(uint64_t id, std::vector<Url> urls) {
         });
     peer.lanes[i]->setMetrics(peerMetrics_.get());
     peer.lanes[i]->setTls(options_.tls.get());
+    peer.lanes[i]->setOnRemoved([this] {
+      if (feedback_.removed) feedback_.removed();
+    });
     peer.lanes[i]->start();
   }
   logger_.info(kCaller, "added remote peer",
@@ -273,6 +284,13 @@ void TcpTransport::removePeer(uint64_t id) {
     if (it == peers_.end()) return;
     for (auto& lane : it->second.lanes) lane->close();
     peers_.erase(it);
+    // Its connections to this member end too (etcd stops both directions of
+    // a removed peer's streams): redialing, it is told it was removed.
+    // Copied first: closing may end a session, which erases it from the set.
+    const std::vector<std::shared_ptr<InboundSession>> sessions(sessions_.begin(), sessions_.end());
+    for (const auto& session : sessions) {
+      if (session->peerId() == id) session->close();
+    }
     logger_.info(kCaller, "removed remote peer",
                  jsonField("local-member-id", idHex(options_.localId)) + "," +
                      jsonField("removed-remote-peer-id", idHex(id)));

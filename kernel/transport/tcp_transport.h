@@ -64,6 +64,10 @@ struct TcpTransportOptions {
   // The answer to a peer's HashKV request (hashkv_query.h), asked by its
   // corruption checks; empty refuses them.
   HashKvHandler hashKv;
+  // Whether a member id was removed from the cluster: its hello is answered
+  // RemovedMember, so it stops (etcd answers its streams 410 Gone). Called
+  // on the io thread; null: nobody is refused for that.
+  std::function<bool(uint64_t id)> isRemoved;
   // TLS for https:// URLs (listening and dialing); null: http:// only.
   std::shared_ptr<const PeerTls> tls;
   SnapshotSendOptions snapshot;

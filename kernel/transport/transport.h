@@ -44,6 +44,9 @@ class Transport {
   struct Feedback {
     std::function<void(uint64_t peer)> unreachable;
     std::function<void(uint64_t peer, bool failed)> snapshotStatus;
+    // A peer said this member was removed from the cluster (optional; may
+    // be called more than once; must not block).
+    std::function<void()> removed;
   };
 
   virtual ~Transport() = default;

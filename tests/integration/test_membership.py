@@ -6,7 +6,9 @@ is down, then remove the leader. Every answer is recorded with ids replaced
 by member names; the transcript of Cairn must equal etcd 3.4's."""
 
 import json
+import os
 import re
+import signal
 import subprocess
 import time
 
@@ -229,3 +231,35 @@ def test_member_lifecycle_as_etcd():
     got = session("cairn")
     assert got == want, "\n".join(
         f"{'  ' if a == b else '!!'} etcd: {a!r}\n   cairn: {b!r}" for a, b in zip(want, got))
+
+
+def removed_while_frozen(flavour):
+    """A follower frozen (SIGSTOP) while the cluster removes it misses its
+    own removal; thawed, it learns it from the peers it dials (etcd's answer
+    to a removed member's streams is 410 Gone) and stops by itself."""
+    cluster = Cluster(size=3, flavour=flavour)
+    try:
+        cluster.start()
+        leader = cluster.leader()
+        victim = next(m for m in cluster.members if m is not leader)
+        victim_id = member_ids(leader)[victim.name]
+        time.sleep(5.5)  # connected for etcd's HealthInterval
+        os.kill(victim.proc.pid, signal.SIGSTOP)
+        try:
+            r = etcdctl(leader.endpoint, "member", "remove", victim_id, timeout=30)
+        finally:
+            os.kill(victim.proc.pid, signal.SIGCONT)
+        assert r.rc == 0, r.err
+        rc = wait_exit(victim, timeout=30)
+        return rc in victim.clean_exit_codes(), victim.log_text()
+    finally:
+        cluster.cleanup()
+
+
+@pytest.mark.parametrize("flavour", ["etcd", "cairn"])
+def test_a_member_removed_while_cut_off_stops_when_peers_tell_it(flavour):
+    if flavour == "cairn" and not cairn_bin():
+        pytest.skip("CAIRN_BIN is not set")
+    clean, log = removed_while_frozen(flavour)
+    assert clean, log[-3000:]
+    assert "permanently removed from the cluster" in log

@@ -117,6 +117,20 @@ TEST_CASE("a member that does not know the dialer refuses it") {
   REQUIRE(a.unreachable.load() > 0);
 }
 
+TEST_CASE("a member removed from the cluster is told so by the peers it dials") {
+  Member a(1, 100);
+  Member b(2, 100, 0, nullptr, [](uint64_t id) { return id == 1; });
+  a.transport->addPeer(2, {b.url()});  // a missed its removal; b knows
+  for (int i = 0; i < 200 && a.toldRemoved.load() == 0; ++i) {
+    a.transport->send({msg(raftpb::MSG_HEARTBEAT, 1, 2, i)});
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(a.toldRemoved.load() > 0);
+  REQUIRE(b.logger.saw("rejected stream from remote peer because it was removed"));
+  REQUIRE(a.logger.saw("failed to dial remote peer"));
+  REQUIRE(b.count() == 0);
+}
+
 TEST_CASE("a snapshot is reported failed and never sent without a backend state to send") {
   Member a(1, 100), b(2, 100);  // no SnapshotIo (snapshot_transport_test has them)
   link(a, 1, b, 2);

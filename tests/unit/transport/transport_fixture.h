@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,19 +58,23 @@ inline cairn::Url loopback(uint16_t port, const std::string& scheme = "http") {
 // One member's transport and what reached it.
 struct Member {
   // With `tls`, the member listens on https:// and its url() says so.
+  // With `isRemoved`, dialers it names are answered "removed member".
   Member(uint64_t id, uint64_t cluster, uint16_t port = 0,
-         std::shared_ptr<const cairn::transport::PeerTls> tls = nullptr)
+         std::shared_ptr<const cairn::transport::PeerTls> tls = nullptr,
+         std::function<bool(uint64_t)> isRemoved = {})
       : scheme_(tls != nullptr ? "https" : "http") {
     cairn::transport::TcpTransportOptions o;
     o.localId = id;
     o.clusterId = cluster;
     o.listenUrls = {loopback(port, scheme_)};
     o.tls = std::move(tls);
+    o.isRemoved = std::move(isRemoved);
     o.limits.backoffMin = std::chrono::milliseconds(10);
     o.limits.backoffMax = std::chrono::milliseconds(50);
     transport = std::make_unique<cairn::transport::TcpTransport>(o, logger);
     cairn::transport::Transport::Feedback fb;
     fb.unreachable = [this](uint64_t) { unreachable++; };
+    fb.removed = [this] { toldRemoved++; };
     fb.snapshotStatus = [this](uint64_t, bool failed) {
       if (failed) snapshotsFailed++;
     };
@@ -110,6 +115,7 @@ struct Member {
   std::condition_variable cv;
   std::vector<raftpb::Message> got;  // guarded by mu
   std::atomic<int> unreachable{0};
+  std::atomic<int> toldRemoved{0};  // peers that said this member was removed
   std::atomic<int> snapshotsFailed{0};
   uint16_t port_ = 0;
 };
