@@ -27,7 +27,10 @@
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cairn/cluster.h"
 #include "cairn/events.h"
@@ -153,6 +156,9 @@ class Server {
   // A cluster member: proposes its attributes until they are applied here
   // (etcd's publish), which also means it caught up with the cluster.
   Status publish();
+  // Makes the peer transport of a cluster member and adds `peers`
+  // (server_transport.cpp). start()'s thread.
+  void startPeerTransport(const std::map<uint64_t, std::vector<std::string>>& peers);
   // The auto compactor's Compact: proposes it and waits for the answer
   // (Error::Stopped once `stopping` says so).
   Status compactThroughRaft(int64_t rev, const std::function<bool()>& stopping);
