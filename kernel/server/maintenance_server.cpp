@@ -12,6 +12,13 @@
 
 namespace cairn::server {
 
+// etcd's interceptor checks, then the authorizer, as every call here starts.
+Status MaintenanceServer::admit(const RequestContext& ctx,
+                                const google::protobuf::Message& req) const {
+  if (Status st = gate_.admit(ctx); !st) return st;
+  return authorizeRequest(authorizer_, ctx, req, nullptr);
+}
+
 // Status, Hash and HashKV are answered from this member's own state, as
 // etcd's are: authorized first, then built once the read gate lets
 // serializable reads through.
@@ -47,11 +54,7 @@ void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::St
         resp->set_raftindex(raft_.committedIndex());
         resp->set_raftterm(raft_.term());
         resp->set_raftappliedindex(appliedIndex_());
-        bool learner = false;
-        for (const MemberInfo& m : cluster_.members()) {
-          if (m.id == cluster_.memberId()) learner = m.isLearner;
-        }
-        resp->set_islearner(learner);
+        resp->set_islearner(cluster_.selfIsLearner());
         return Status::ok();
       });
 }
@@ -59,11 +62,7 @@ void MaintenanceServer::status(const RequestContext& ctx, const etcdserverpb::St
 void MaintenanceServer::defragment(const RequestContext& ctx,
                                    const etcdserverpb::DefragmentRequest& req,
                                    Done<etcdserverpb::DefragmentResponse> done) {
-  if (Status st = gate_.admit(ctx); !st) {
-    done(st, {});
-    return;
-  }
-  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+  if (Status st = admit(ctx, req); !st) {
     done(st, {});
     return;
   }
@@ -142,11 +141,7 @@ void MaintenanceServer::hashKv(const RequestContext& ctx, const etcdserverpb::Ha
 void MaintenanceServer::moveLeader(const RequestContext& ctx,
                                    const etcdserverpb::MoveLeaderRequest& req,
                                    Done<etcdserverpb::MoveLeaderResponse> done) {
-  if (Status st = gate_.admit(ctx); !st) {
-    done(st, {});
-    return;
-  }
-  if (Status st = authorizeRequest(authorizer_, ctx, req, nullptr); !st) {
+  if (Status st = admit(ctx, req); !st) {
     done(st, {});
     return;
   }

@@ -83,6 +83,8 @@ class MaintenanceServer final : public Maintenance {
   }
 
  private:
+  // The call gate (learner, require-leader), then the authorizer.
+  Status admit(const RequestContext& ctx, const google::protobuf::Message& req) const;
   template <typename Req, typename Resp>
   void answerLocally(const RequestContext& ctx, const Req& req, Done<Resp> done,
                      std::function<Status(Resp*)> fill);
