@@ -72,6 +72,7 @@ bench: build
 	scripts/bench
 	scripts/bench-go
 	scripts/bench-lua-hooks
+	scripts/bench-maintenance
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -72,10 +72,11 @@ func fail(shape string, err error) {
 func main() {
 	endpoints := flag.String("endpoints", "127.0.0.1:2379", "comma-separated client URLs or host:port")
 	shape := flag.String("shape", "watch-1x10k",
-		"watch-1x10k | watch-1000x10 | watch-latency | put-100 | put-1000")
+		"watch-1x10k | watch-1000x10 | watch-latency | put-100 | put-1000 | fill | put-steady")
 	puts := flag.Int("puts", 0, "writes (watch shapes) or puts (put shapes); 0: the shape's default")
-	rate := flag.Int("rate", 1000, "watch-latency: puts per second over all putters")
-	seconds := flag.Float64("seconds", 5, "watch-latency: how long to write")
+	rate := flag.Int("rate", 1000, "watch-latency, put-steady: puts per second over all putters")
+	seconds := flag.Float64("seconds", 5,
+		"watch-latency, put-steady: how long to write (put-steady: <= 0 writes until SIGINT/SIGTERM)")
 	valSize := flag.Int("val-size", 256, "value size of put shapes")
 	timeout := flag.Duration("timeout", 120*time.Second, "give up after")
 	flag.Parse()
@@ -98,6 +99,10 @@ func main() {
 		r, err = runPuts(ctx, eps, prefix, 100, 10, orDefault(*puts, 20000), *valSize)
 	case "put-1000":
 		r, err = runPuts(ctx, eps, prefix, 1000, 100, orDefault(*puts, 30000), *valSize)
+	case "fill":
+		r, err = runFill(ctx, eps, prefix, orDefault(*puts, 2048), *valSize)
+	case "put-steady":
+		r, err = runSteadyPuts(ctx, eps, prefix, *rate, *seconds, *valSize)
 	default:
 		err = fmt.Errorf("unknown shape %q", *shape)
 	}

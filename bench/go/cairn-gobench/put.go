@@ -43,20 +43,5 @@ func runPuts(ctx context.Context, eps []string, prefix string, clients, conns, t
 		}(i)
 	}
 	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-	var rep report
-	if e := firstErr.Load(); e != nil {
-		rep.Failures = append(rep.Failures, fmt.Sprintf("put failed: %v", e))
-	}
-	var all latencies
-	for _, l := range lats {
-		all = append(all, l...)
-	}
-	rep.Ops = len(all)
-	rep.Seconds = elapsed
-	rep.OpsPerSec = float64(rep.Ops) / elapsed
-	rep.P50Ms, rep.P99Ms, rep.MaxMs = all.summary()
-	rep.Clients = clients
-	rep.Connections = conns
-	return rep, nil
+	return summarize(lats, firstErr, start, clients, conns), nil
 }
