@@ -73,6 +73,7 @@ bench: build
 	scripts/bench-go
 	scripts/bench-lua-hooks
 	scripts/bench-maintenance
+	scripts/bench-cluster
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
