@@ -1,6 +1,7 @@
 #include "snapshot_stream.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "background_priority.h"
 #include "etcdserverpb/rpc.pb.h"
 #include "fatal.h"
 #include "snapshot/export_to_bbolt.h"
@@ -52,6 +54,10 @@ void SnapshotStream::onMessage(const google::protobuf::Message& /*request*/) {
 }
 
 void SnapshotStream::build() {
+  // The export (this thread and the backend reader it starts) is bulk work:
+  // clients' writes go first.
+  pthread_setname_np(pthread_self(), "cairn-snapshot");
+  lowerBackgroundPriority();
   Status st;
   int fd = -1;
   uint64_t bytes = 0;
