@@ -1,14 +1,10 @@
 // KvStore::hashKv, etcd's HashByRev (see kv_store.h).
-#include <boost/crc.hpp>
-
+#include "cairn/crc32c.h"
 #include "cairn/errors.h"
 #include "kv_store.h"
 
 namespace cairn::mvcc {
 namespace {
-
-// CRC-32C (Castagnoli), reflected, as Go's crc32.MakeTable(Castagnoli).
-using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
 
 // etcd 3.4's buckets, in bbolt's (byte) order.
 constexpr std::string_view kEtcdBuckets[] = {

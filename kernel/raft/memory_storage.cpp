@@ -34,9 +34,11 @@ Status MemoryStorage::entries(uint64_t lo, uint64_t hi, uint64_t maxSize,
   }
   // Only the dummy entry is left.
   if (ents_.size() == 1) return errUnavailable();
-  out->assign(ents_.begin() + static_cast<ptrdiff_t>(lo - offset),
-              ents_.begin() + static_cast<ptrdiff_t>(hi - offset));
-  limitSize(out, maxSize);
+  const std::size_t first = lo - offset;
+  std::size_t count = hi - lo;
+  if (maxSize != kNoLimit) count = countWithinSize(ents_.data() + first, count, maxSize);
+  out->assign(ents_.begin() + static_cast<ptrdiff_t>(first),
+              ents_.begin() + static_cast<ptrdiff_t>(first + count));
   return Status::ok();
 }
 

@@ -17,6 +17,16 @@ void limitSize(std::vector<raftpb::Entry>* ents, uint64_t maxSize) {
   ents->resize(limit);
 }
 
+std::size_t countWithinSize(const raftpb::Entry* ents, std::size_t n, uint64_t maxSize,
+                            uint64_t used, bool anyTaken) {
+  std::size_t count = 0;
+  for (; count < n; ++count) {
+    used += ents[count].ByteSizeLong();
+    if (used > maxSize && (anyTaken || count > 0)) break;
+  }
+  return count;
+}
+
 RaftLog::RaftLog(Storage* storage, uint64_t maxNextEntsSize)
     : storage_(storage), maxNextEntsSize_(maxNextEntsSize) {
   uint64_t first = storage_->firstIndex();
@@ -174,7 +184,15 @@ Status RaftLog::slice(uint64_t lo, uint64_t hi, uint64_t maxSize,
     if (out->size() < storedHi - lo) return Status::ok();
   }
   if (hi > unstable_.offset) {
-    auto u = unstable_.slice(std::max(lo, unstable_.offset), hi);
+    const uint64_t ulo = std::max(lo, unstable_.offset);
+    uint64_t take = hi - ulo;
+    if (maxSize != kNoLimit) {
+      uint64_t used = 0;
+      for (const auto& e : *out) used += e.ByteSizeLong();
+      take = countWithinSize(unstable_.entries.data() + (ulo - unstable_.offset), take, maxSize,
+                             used, !out->empty());
+    }
+    auto u = unstable_.slice(ulo, ulo + take);
     out->insert(out->end(), u.begin(), u.end());
   }
   limitSize(out, maxSize);

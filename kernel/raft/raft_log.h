@@ -72,4 +72,11 @@ class RaftLog {
 // least one entry.
 void limitSize(std::vector<raftpb::Entry>* ents, uint64_t maxSize);
 
+// How many of the n entries at `ents`, following `used` bytes already taken,
+// limitSize would keep (at least one when nothing was taken yet). Lets a
+// caller copy only those: a range of large entries must not be copied whole
+// to return its first few (etcd slices without copying).
+std::size_t countWithinSize(const raftpb::Entry* ents, std::size_t n, uint64_t maxSize,
+                            uint64_t used = 0, bool anyTaken = false);
+
 }  // namespace cairn::raft

@@ -1,8 +1,7 @@
 // CRC-32C (Castagnoli), the checksum of every WAL record and snapshot file.
 //
-// No Debian library in Cairn's fixed dependency set exposes CRC-32C directly,
-// but Boost (a fixed dependency) can compute it from its polynomial, so we use
-// boost::crc_optimal rather than hand-writing a table.
+// The computation is the SDK's (cairn/crc32c.h: the CPU's crc32 instruction
+// where there is one, Boost's table otherwise); these are the WAL's names.
 #pragma once
 
 #include <cstdint>

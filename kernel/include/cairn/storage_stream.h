@@ -18,7 +18,6 @@
 // able to use the codec without linking a kernel library.
 #pragma once
 
-#include <boost/crc.hpp>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -26,6 +25,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cairn/crc32c.h"
 #include "cairn/status.h"
 
 namespace cairn::storage {
@@ -36,8 +36,8 @@ inline constexpr uint32_t kStreamVersion = 1;
 // is rejected before the decoder waits for that many bytes.
 inline constexpr uint32_t kStreamMaxFieldBytes = 1u << 30;
 
-// CRC-32C with the usual reflected parameters (same as the WAL's).
-using StreamCrc = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
+// CRC-32C, the WAL's (cairn/crc32c.h).
+using StreamCrc = Crc32c;
 
 struct StreamRecord {
   std::string bucket;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cairn/crc32c.h"
 #include "wal/crc32c.h"
 #include "wal/segment_decoder.h"
 #include "wal/segment_name.h"
@@ -20,8 +21,36 @@ TEST_CASE("crc32c matches the Castagnoli check values", "[wal][crc]") {
 TEST_CASE("crc32cExtend chains like one pass over the concatenation", "[wal][crc]") {
   const std::string a = "hello, ";
   const std::string b = "write-ahead log";
-  CHECK(crc32cExtend(crc32c(a), b) == crc32c(a + b));
-  CHECK(crc32cExtend(0, a) == crc32c(a));
+  CHECK(wal::crc32cExtend(crc32c(a), b) == crc32c(a + b));
+  CHECK(wal::crc32cExtend(0, a) == crc32c(a));
+}
+
+TEST_CASE("the CRC-32C instruction path equals the table path at every length and offset",
+          "[wal][crc]") {
+  std::string data(300, '\0');
+  uint32_t x = 12345;
+  for (char& c : data) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 16);
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  for (std::size_t offset = 0; offset < 9; ++offset) {
+    for (std::size_t n = 0; n + offset <= data.size(); n += (n < 40 ? 1 : 37)) {
+      const uint32_t byTable = crc32c_detail::extendByTable(0x5EED1234u, bytes + offset, n);
+      CHECK(cairn::crc32cExtend(0x5EED1234u, bytes + offset, n) == byTable);
+#if defined(__x86_64__)
+      if (crc32c_detail::hasInstruction()) {
+        CHECK(crc32c_detail::extendByInstruction(0x5EED1234u, bytes + offset, n) == byTable);
+      }
+#endif
+    }
+  }
+  // A running checksum fed in pieces equals one pass.
+  Crc32c running;
+  running.process_bytes(data.data(), 7);
+  running.process_bytes(data.data() + 7, 100);
+  running.process_bytes(data.data() + 107, data.size() - 107);
+  CHECK(running.checksum() == crc32c(data));
 }
 
 TEST_CASE("segment names round-trip and reject strangers", "[wal][name]") {
