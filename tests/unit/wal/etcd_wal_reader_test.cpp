@@ -13,94 +13,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "wal/crc32c.h"
+#include "etcd_wal_test_writer.h"
 
 using namespace cairn;
 using namespace cairn::wal;
+using cairn::testing::EtcdWalWriter;
 namespace fs = std::filesystem;
 
 namespace {
-
-void varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-void num(std::string& out, int field, uint64_t v) {
-  varint(out, static_cast<uint64_t>(field) << 3);
-  varint(out, v);
-}
-void bytes(std::string& out, int field, const std::string& b) {
-  varint(out, (static_cast<uint64_t>(field) << 3) | 2);
-  varint(out, b.size());
-  out += b;
-}
-
-// Builds segments record by record, keeping the running CRC as etcd's
-// encoder does.
-class EtcdWalWriter {
- public:
-  explicit EtcdWalWriter(fs::path dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
-
-  void cut() {
-    flush();
-    ++seq_;
-    record(4, "", true);
-  }
-  void metadata(uint64_t member, uint64_t cluster) {
-    std::string m;
-    num(m, 1, member);
-    num(m, 2, cluster);
-    record(1, m);
-  }
-  void entry(uint64_t term, uint64_t index, const std::string& data, uint64_t type = 0) {
-    std::string e;
-    num(e, 1, type);
-    num(e, 2, term);
-    num(e, 3, index);
-    bytes(e, 4, data);
-    record(2, e);
-  }
-  void state(uint64_t term, uint64_t commit) {
-    std::string s;
-    num(s, 1, term);
-    num(s, 2, 0);
-    num(s, 3, commit);
-    record(3, s);
-  }
-  void raw(const std::string& b) { buf_ += b; }
-  // Writes the current segment, followed by `zeros` preallocated bytes.
-  void flush(std::size_t zeros = 0) {
-    if (buf_.empty()) return;
-    char name[64];
-    std::snprintf(name, sizeof name, "%016llx-%016llx.wal", static_cast<unsigned long long>(seq_),
-                  0ull);
-    std::ofstream(dir_ / name, std::ios::binary) << buf_ << std::string(zeros, '\0');
-    buf_.clear();
-  }
-  std::string& buffer() { return buf_; }
-
- private:
-  void record(uint64_t type, const std::string& data, bool crcRecord = false) {
-    std::string r;
-    num(r, 1, type);
-    if (!crcRecord) crc_ = crc32cExtend(crc_, data);
-    num(r, 2, crc_);
-    if (!data.empty()) bytes(r, 3, data);
-    const uint64_t pad = (8 - r.size() % 8) % 8;
-    uint64_t frame = r.size();
-    if (pad != 0) frame |= (0x80 | pad) << 56;
-    for (int i = 0; i < 8; ++i) buf_.push_back(static_cast<char>(frame >> (8 * i)));
-    buf_ += r + std::string(pad, '\0');
-  }
-
-  fs::path dir_;
-  uint64_t seq_ = 0;
-  uint32_t crc_ = 0;
-  std::string buf_;
-};
 
 struct TempDir {
   fs::path path = fs::temp_directory_path() /
