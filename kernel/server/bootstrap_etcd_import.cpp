@@ -7,13 +7,14 @@
 // key history, meta with consistent_index, leases, auth, alarms, and the
 // buckets of Cairn's plugins when the db is a Cairn snapshot; members come
 // from --initial-cluster, as etcd takes them from the flags that restored or
-// started it), (2) reads the committed entries of etcd's WAL after the db's
-// consistent_index (after a kill -9 the newest acknowledged writes are only
-// there: etcd commits its db every 100 ms), (3) moves etcd's WAL and snap
-// files aside into "<dir>.etcd-imported" (kept, never deleted), (4) writes a
-// Cairn WAL holding a snapshot at the db's consistent_index with the members
-// as voters and those entries after it, committed, so the apply loop applies
-// them on start as etcd's restart would (etcd_wal_replay.h), and (5) moves
+// started it), (2) reads etcd's WAL after the db's consistent_index (after a
+// kill -9 the newest acknowledged writes are only there: etcd commits its
+// db every 100 ms), (3) moves etcd's WAL and snap files aside into
+// "<dir>.etcd-imported" (kept, never deleted), (4) writes a Cairn WAL
+// holding a snapshot at the db's consistent_index with the members as
+// voters, etcd's entries after it and etcd's hard state, so the apply loop
+// applies the committed ones on start as etcd's restart would
+// (etcd_wal_replay.h), and (5) moves
 // the db aside last: a crash anywhere before makes the next start redo the
 // import from the untouched db, reading etcd's WAL from where (3) put it.
 // Before anything, the ids in etcd's WAL must be the ones the flags give, so
@@ -39,8 +40,9 @@ namespace {
 
 constexpr const char* kCaller = "server/bootstrap_etcd_import.cpp";
 constexpr const char* kImportMarker = "etcd-import-in-progress";
-// The term of the imported snapshot: a new raft log starts after it (as
-// `etcdctl snapshot restore` starts one at term 1).
+// The term of the imported snapshot when there is no etcd WAL to take it
+// from: a new raft log starts after it (as `etcdctl snapshot restore`
+// starts one at term 1).
 constexpr uint64_t kImportTerm = 1;
 // How many bytes of replayed etcd entries go into one WAL write.
 constexpr std::size_t kImportBatchBytes = 4 << 20;
@@ -140,9 +142,11 @@ Status Bootstrap::importEtcdDataDir(RecoveredMember* m) {
 
   // (2) The committed entries only etcd's WAL holds.
   EtcdReplay replay;
-  replay.commit = index;
+  replay.snapshotTerm = kImportTerm;
+  replay.hardState.set_term(kImportTerm);
+  replay.hardState.set_commit(index);
   if (!etcdWal.empty()) {
-    if (Status st = etcdEntriesToReplay(etcdWal, index, kImportTerm, &replay); !st) {
+    if (Status st = etcdEntriesToReplay(etcdWal, index, &replay); !st) {
       return Status(st.code(), "etcd import: " + st.message());
     }
   }
@@ -175,7 +179,8 @@ Status Bootstrap::importEtcdDataDir(RecoveredMember* m) {
           jsonField("wal-requests", static_cast<long long>(replay.requests)) + "," +
           jsonField("wal-membership-changes-skipped", static_cast<long long>(replay.confChanges)) +
           "," + jsonField("wal-v2-requests-skipped", static_cast<long long>(replay.v2Requests)) +
-          "," + jsonField("commit-index", static_cast<long long>(replay.commit)) + "," +
+          "," + jsonField("commit-index", static_cast<long long>(replay.hardState.commit())) + "," +
+          jsonField("term", static_cast<long long>(replay.hardState.term())) + "," +
           jsonField("etcd-files-kept-in", snapDir_ + ".etcd-imported"));
   return Status::ok();
 }
@@ -207,7 +212,7 @@ Status Bootstrap::writeImportedRaftState(RecoveredMember* m, uint64_t index,
   std::vector<uint64_t> ids;
   raftpb::Snapshot snap;
   snap.mutable_metadata()->set_index(index);
-  snap.mutable_metadata()->set_term(kImportTerm);
+  snap.mutable_metadata()->set_term(replay.snapshotTerm);
   for (const auto& [id, member] : members) {
     ids.push_back(id);
     snap.mutable_metadata()->mutable_conf_state()->add_voters(id);
@@ -232,10 +237,8 @@ Status Bootstrap::writeImportedRaftState(RecoveredMember* m, uint64_t index,
   if (Status st = wal::Wal::create(walDir_, meta.SerializeAsString(), wopts, &wal); !st) {
     return st;
   }
-  if (Status st = wal->saveSnapshot({index, kImportTerm}); !st) return st;
-  raftpb::HardState hs;
-  hs.set_term(kImportTerm);
-  hs.set_commit(replay.commit);
+  if (Status st = wal->saveSnapshot({index, replay.snapshotTerm}); !st) return st;
+  const raftpb::HardState& hs = replay.hardState;
   // The entries in batches of a few MiB, so segments are cut between them
   // as in normal running; the hard state and one sync come last.
   std::vector<raftpb::Entry> batch;

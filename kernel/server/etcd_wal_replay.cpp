@@ -1,5 +1,7 @@
 #include "etcd_wal_replay.h"
 
+#include <algorithm>
+
 #include "etcdserverpb/raft_internal.pb.h"
 #include "wal/etcd_wal_reader.h"
 
@@ -16,23 +18,32 @@ bool isV3Request(const std::string& data) {
 
 }  // namespace
 
-Status etcdEntriesToReplay(const std::string& walDir, uint64_t index, uint64_t term,
-                           EtcdReplay* out) {
+Status etcdEntriesToReplay(const std::string& walDir, uint64_t index, EtcdReplay* out) {
   wal::EtcdWalContents etcdLog;
   if (Status st = wal::readEtcdWal(walDir, index, &etcdLog); !st) return st;
-  out->commit = index;
-  if (etcdLog.commit <= index) return Status::ok();
-  if (etcdLog.entries.empty() || etcdLog.entries.front().index != index + 1 ||
-      etcdLog.entries.back().index < etcdLog.commit) {
-    return Status(StatusCode::DataLoss,
-                  "etcd wal " + walDir + " lacks committed entries " + std::to_string(index + 1) +
-                      ".." + std::to_string(etcdLog.commit) + " (the db's consistent_index is " +
-                      std::to_string(index) + ")");
+  auto lacking = [&](const std::string& what) {
+    return Status(StatusCode::DataLoss, "etcd wal " + walDir + " " + what +
+                                            " (the db's consistent_index is " +
+                                            std::to_string(index) + ")");
+  };
+  const std::vector<wal::EtcdWalEntry>& entries = etcdLog.entries;
+  if (!entries.empty() && entries.front().index != index + 1) {
+    return lacking("has no entries " + std::to_string(index + 1) + ".." +
+                   std::to_string(entries.front().index - 1));
   }
-  for (wal::EtcdWalEntry& e : etcdLog.entries) {
-    if (e.index > etcdLog.commit) break;
+  if (etcdLog.commit > index && (entries.empty() || entries.back().index < etcdLog.commit)) {
+    return lacking("lacks committed entries up to " + std::to_string(etcdLog.commit));
+  }
+  if (!entries.empty() && !etcdLog.afterTerm) {
+    return lacking("does not hold the term of entry " + std::to_string(index));
+  }
+  // A WAL that ends at the db's index (a restored snapshot's, say) may not
+  // say its term: any term up to the hard state's keeps the log valid.
+  out->snapshotTerm = etcdLog.afterTerm.value_or(std::max<uint64_t>(etcdLog.term, 1));
+  uint64_t lastTerm = out->snapshotTerm;
+  for (const wal::EtcdWalEntry& e : entries) {
     raftpb::Entry entry;
-    entry.set_term(term);
+    entry.set_term(e.term);
     entry.set_index(e.index);
     entry.set_type(raftpb::ENTRY_NORMAL);
     if (e.type != wal::EtcdEntryType::Normal) {
@@ -41,11 +52,16 @@ Status etcdEntriesToReplay(const std::string& walDir, uint64_t index, uint64_t t
       ++out->v2Requests;
     } else {
       if (!e.data.empty()) ++out->requests;
-      entry.set_data(std::move(e.data));
+      entry.set_data(e.data);
     }
+    lastTerm = std::max(lastTerm, e.term);
     out->entries.push_back(std::move(entry));
   }
-  out->commit = etcdLog.commit;
+  // etcd applies (and answers) entries before the Ready that commits them
+  // is in its WAL, so the db can be past the last recorded commit.
+  out->hardState.set_term(std::max(etcdLog.term, lastTerm));
+  out->hardState.set_vote(etcdLog.term >= lastTerm ? etcdLog.vote : 0);
+  out->hardState.set_commit(std::max(etcdLog.commit, index));
   return Status::ok();
 }
 

@@ -178,6 +178,7 @@ Status readEtcdWal(const std::string& dir, uint64_t after, EtcdWalContents* out)
   const std::vector<std::filesystem::path> files = segments(dir);
   if (files.empty()) return Status(StatusCode::NotFound, "no etcd wal in " + dir);
   bool haveIds = false;
+  if (after == 0) out->afterTerm = 0;  // raft's log starts at index 0, term 0
   // The highest index seen so far, kept or not: an entry past it + 1 means
   // a gap (etcd's ErrSliceOutOfRange).
   uint64_t lastIndex = 0;
@@ -193,9 +194,11 @@ Status readEtcdWal(const std::string& dir, uint64_t after, EtcdWalContents* out)
         return Status::ok();
       case kStateType:
         out->term = f.num[1];
+        out->vote = f.num[2];
         out->commit = f.num[3];
         return Status::ok();
       case kSnapshotType:
+        if (f.num[1] == after) out->afterTerm = f.num[2];
         return Status::ok();
       case kEntryType: {
         const uint64_t index = f.num[3];
@@ -207,6 +210,8 @@ Status readEtcdWal(const std::string& dir, uint64_t after, EtcdWalContents* out)
         anyEntry = true;
         lastIndex = index;
         if (index <= after) {
+          // Truncation below `after` drops the entry there until rewritten.
+          out->afterTerm = index == after ? std::optional<uint64_t>(f.num[2]) : std::nullopt;
           out->entries.clear();
           return Status::ok();
         }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,15 @@ struct EtcdWalEntry {
 
 struct EtcdWalContents {
   EtcdWalIds ids;
-  // The last HardState recorded: its commit bounds what is committed.
+  // The last HardState recorded.
   uint64_t term = 0;
+  uint64_t vote = 0;
   uint64_t commit = 0;
-  // The entries with index > the `after` asked for, contiguous and in
-  // index order (after truncations), committed or not.
+  // The term of the entry at the `after` asked for (from the entry, or a
+  // snapshot record at that index), if the WAL says.
+  std::optional<uint64_t> afterTerm;
+  // The entries with index > `after`, contiguous and in index order (after
+  // truncations), committed or not.
   std::vector<EtcdWalEntry> entries;
 };
 

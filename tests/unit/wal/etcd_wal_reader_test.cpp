@@ -53,6 +53,7 @@ TEST_CASE("etcd wal: entries after the index, bounded by nothing but the log") {
   CHECK(c.entries[0].index == 3);
   CHECK(c.entries[0].data == "e3");
   CHECK(c.entries[2].index == 5);
+  CHECK(c.afterTerm == std::optional<uint64_t>(2));
 }
 
 TEST_CASE("etcd wal: a later entry replaces the tail; the crc chain spans segments") {

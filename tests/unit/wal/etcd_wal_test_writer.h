@@ -65,13 +65,21 @@ class EtcdWalWriter {
     bytes(e, 4, data);
     record(2, e);
   }
-  void state(uint64_t term, uint64_t commit) {
+  void state(uint64_t term, uint64_t commit, uint64_t vote = 0) {
     using namespace etcd_wal_detail;
     std::string s;
     num(s, 1, term);
-    num(s, 2, 0);
+    num(s, 2, vote);
     num(s, 3, commit);
     record(3, s);
+  }
+  // A walpb.Snapshot marker (etcd writes {0, 0} when it creates the WAL).
+  void snapshot(uint64_t index, uint64_t term) {
+    using namespace etcd_wal_detail;
+    std::string s;
+    num(s, 1, index);
+    num(s, 2, term);
+    record(5, s);
   }
   // Writes the current segment, followed by `zeros` preallocated bytes.
   void flush(std::size_t zeros = 0) {
