@@ -48,7 +48,7 @@ test-asan:
 # and the randomized Raft simulation over 20,000 seeds.
 fault: build
 	cd $(BUILD) && CAIRN_FAULT_ROUNDS=200 CAIRN_LUA_FAULT_EVENTS=10000 \
-	  CAIRN_CLUSTER_FAULT_SECONDS=300 CAIRN_CLUSTER_FAULT_SIZES=3,5 \
+	  CAIRN_CLUSTER_FAULT_SECONDS=300 CAIRN_CLUSTER_FAULT_SIZES=3,5 CAIRN_ETCD_IMPORT_CLUSTER=1 \
 	  ctest --output-on-failure -L fault --timeout 7200
 	cd $(BUILD) && CAIRN_RAFT_SEEDS=20000 ctest --output-on-failure -R 'raft_test:randomized' --timeout 7200
 

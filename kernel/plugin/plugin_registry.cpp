@@ -79,6 +79,13 @@ Status PluginRegistry::declareBucket(const std::string& plugin, std::string_view
                     "plugin " + plugin + ": bucket \"" + bucket + "\" is the kernel's");
     }
   }
+  // etcd's cluster-version bucket: Cairn has none, but an etcd-format
+  // snapshot writes etcd's content there, so no plugin may own it. The
+  // other etcd buckets are the kernel's or the auth plugin's.
+  if (name == "cluster") {
+    return Status(StatusCode::AlreadyExists,
+                  "plugin " + plugin + ": bucket \"" + bucket + "\" is etcd's");
+  }
   auto [it, inserted] = buckets_.emplace(bucket, plugin);
   if (!inserted && it->second != plugin) {
     return Status(StatusCode::AlreadyExists, "plugin " + plugin + ": bucket \"" + bucket +

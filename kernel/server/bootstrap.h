@@ -40,6 +40,8 @@
 
 namespace cairn::server {
 
+struct EtcdReplay;  // etcd_wal_replay.h
+
 // What the member runs with after bootstrap or recovery.
 struct RecoveredMember {
   uint64_t memberId = 0;
@@ -81,10 +83,11 @@ class Bootstrap {
   std::map<uint64_t, etcdserverpb::Member> initialMembers(uint64_t* selfId) const;
   // bootstrap_etcd_import.cpp: imports an etcd data dir if there is one.
   Status importEtcdDataDir(RecoveredMember* m);
-  Status checkEtcdWalIds(uint64_t selfId,
+  Status checkEtcdWalIds(const std::string& etcdWal, uint64_t selfId,
                          const std::map<uint64_t, etcdserverpb::Member>& members) const;
   Status writeImportedRaftState(RecoveredMember* m, uint64_t index,
-                                const std::map<uint64_t, etcdserverpb::Member>& members);
+                                const std::map<uint64_t, etcdserverpb::Member>& members,
+                                const EtcdReplay& replay);
   Status validateInitialCluster() const;
   Status advertiseMatchesCluster(const std::set<std::string>& clusterUrls) const;
   Status runRecoverHooks(const plugin::PluginRegistry& registry);

@@ -4,28 +4,17 @@
 #include <cstdio>
 
 #include "etcdserverpb/rpc.pb.h"
+#include "plugin_buckets.h"
 
 namespace cairn::snapshot {
 namespace {
 
-// The buckets etcd 3.4's backend holds (mvcc, lease, alarm, auth, membership).
-constexpr std::array<std::string_view, 10> kEtcdBuckets = {
-    "alarm", "auth",  "authRoles", "authUsers",       "cluster",
-    "key",   "lease", "members",   "members_removed", "meta",
-};
 // The cluster version a 3.4 cluster records (membership.clusterVersionKey).
 constexpr std::string_view kClusterVersionKey = "clusterVersion";
 constexpr std::string_view kClusterVersion = "3.4.0";
 // auth/store.go's revisionKey, and the revision a store never changed has.
 constexpr std::string_view kAuthRevisionKey = "authRevision";
 constexpr std::string_view kFirstAuthRevision("\0\0\0\0\0\0\0\x01", 8);
-
-bool isEtcdBucket(std::string_view name) {
-  for (std::string_view b : kEtcdBuckets) {
-    if (b == name) return true;
-  }
-  return false;
-}
 
 // A JSON string as Go's encoding/json writes it (HTML-safe escapes).
 void appendGoJsonString(std::string& out, std::string_view s) {
@@ -103,8 +92,18 @@ Status EtcdDbWriter::addAuthRevisionIfMissing() {
   return out_.add("auth", kAuthRevisionKey, kFirstAuthRevision);
 }
 
+Status EtcdDbWriter::leaveAuth() {
+  if (!inAuth_) return Status::ok();
+  inAuth_ = false;
+  return addAuthRevisionIfMissing();
+}
+
 Status EtcdDbWriter::add(std::string_view bucket, std::string_view key, std::string_view value) {
-  if (!isEtcdBucket(bucket)) return Status::ok();
+  if (!isEtcdBucket(bucket)) {
+    if (!isPluginBucket(bucket)) return Status::ok();
+    if (Status st = leaveAuth(); !st) return st;
+    return out_.add(snapshotBucketName(bucket), key, value);
+  }
   if (bucket == "cluster") sawCluster_ = true;
   // Keys arrive in order: the missing authRevision goes before the first
   // larger auth key, or when the auth bucket ends.
@@ -114,9 +113,8 @@ Status EtcdDbWriter::add(std::string_view bucket, std::string_view key, std::str
       if (Status st = addAuthRevisionIfMissing(); !st) return st;
     }
     inAuth_ = true;
-  } else if (inAuth_) {
-    inAuth_ = false;
-    if (Status st = addAuthRevisionIfMissing(); !st) return st;
+  } else if (Status st = leaveAuth(); !st) {
+    return st;
   }
   if (bucket == "members") {
     std::string json;

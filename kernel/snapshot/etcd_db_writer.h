@@ -13,8 +13,9 @@
 //    so the writer adds the 1 etcd would hold;
 //  - buckets etcd 3.4 creates at start (members_removed, ...) exist even
 //    when empty;
-//  - other buckets (owned by Cairn plugins, e.g. lua-hooks) have no meaning
-//    to etcd and are left out.
+//  - buckets owned by Cairn plugins (e.g. lua-hooks) go in as extra buckets
+//    named "cairn-plugin/<bucket>" (plugin_buckets.h), which etcd ignores
+//    and a Cairn member restores; kernel-only bookkeeping is left out.
 #pragma once
 
 #include <string>
@@ -37,6 +38,8 @@ class EtcdDbWriter {
 
  private:
   Status addAuthRevisionIfMissing();
+  // Called when a record outside the auth bucket arrives.
+  Status leaveAuth();
 
   BboltWriter& out_;
   bool sawCluster_ = false;

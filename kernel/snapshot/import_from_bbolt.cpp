@@ -34,10 +34,11 @@ Status encodeBuckets(BboltReader& reader, const BboltImportOptions& options,
   std::vector<std::string> names;
   if (Status st = reader.bucketNames(&names); !st) return st;
   for (const std::string& name : names) {
-    if (!options.keepBucket(name)) continue;
+    const std::optional<std::string> into = options.bucketName(name);
+    if (!into) continue;
     Status added;
     Status st = reader.forEach(name, [&](std::string_view k, std::string_view v) {
-      added = encoder.add(name, k, v);
+      added = encoder.add(*into, k, v);
       return added.isOk();
     });
     if (!st) return st;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,8 +18,9 @@
 namespace cairn::snapshot {
 
 struct BboltImportOptions {
-  // Buckets to copy (byte for byte); others are left out.
-  std::function<bool(std::string_view bucket)> keepBucket;
+  // The backend bucket each file bucket is copied into (byte for byte), or
+  // nullopt to leave it out.
+  std::function<std::optional<std::string>(std::string_view bucket)> bucketName;
   // Records added after the copied ones.
   std::vector<storage::StreamRecord> extra;
 };

@@ -8,6 +8,7 @@
 #include "memory_backend.h"
 #include "snapshot/bbolt_reader.h"
 #include "snapshot/export_to_bbolt.h"
+#include "snapshot/plugin_buckets.h"
 
 using namespace cairn;
 using namespace cairn::snapshot;
@@ -70,6 +71,7 @@ TEST_CASE("etcd db: a backend export becomes etcd's buckets") {
   batch.put("key", std::string("\0\0\0\0\0\0\0\x02_\0\0\0\0\0\0\0\0", 17), "kv-bytes");
   batch.put("meta", "consistent_index", std::string("\0\0\0\0\0\0\0\x05", 8));
   batch.put("lua-hooks", "progress", "cairn only");
+  batch.put("conf_changes_refused", "x", "kernel bookkeeping");
   etcdserverpb::Member m;
   m.set_id(255);
   m.add_peerurls("http://p:2380");
@@ -97,8 +99,11 @@ TEST_CASE("etcd db: a backend export becomes etcd's buckets") {
   REQUIRE(r.open());
   std::vector<std::string> names;
   REQUIRE(r.bucketNames(&names));
-  CHECK(names == std::vector<std::string>{"alarm", "auth", "authRoles", "authUsers", "cluster",
-                                          "key", "lease", "members", "members_removed", "meta"});
+  // etcd's buckets, the plugin's under its prefixed name; the kernel's own
+  // bookkeeping is left out.
+  CHECK(names == std::vector<std::string>{"alarm", "auth", "authRoles", "authUsers",
+                                          "cairn-plugin/lua-hooks", "cluster", "key", "lease",
+                                          "members", "members_removed", "meta"});
   std::map<std::string, std::string> members, cluster, key, auth;
   auto into = [](std::map<std::string, std::string>& m) {
     return [&m](std::string_view k, std::string_view v) {
@@ -118,4 +123,26 @@ TEST_CASE("etcd db: a backend export becomes etcd's buckets") {
   CHECK(auth ==
         std::map<std::string, std::string>{{"authRevision", std::string("\0\0\0\0\0\0\0\x01", 8)}});
   CHECK(r.forEach("lua-hooks", into(key)).code() == StatusCode::NotFound);
+  std::map<std::string, std::string> plugin;
+  REQUIRE(r.forEach("cairn-plugin/lua-hooks", into(plugin)));
+  CHECK(plugin == std::map<std::string, std::string>{{"progress", "cairn only"}});
+}
+
+TEST_CASE("etcd db: plugin bucket names never land on etcd's or the kernel's") {
+  CHECK(isPluginBucket("lua-hooks"));
+  CHECK(isPluginBucket("test-counter"));
+  CHECK_FALSE(isPluginBucket("key"));
+  CHECK_FALSE(isPluginBucket("cluster"));
+  CHECK_FALSE(isPluginBucket("conf_changes_refused"));
+  CHECK(snapshotBucketName("lua-hooks") == "cairn-plugin/lua-hooks");
+  CHECK(pluginBucketOf("cairn-plugin/lua-hooks") == std::optional<std::string>("lua-hooks"));
+  // A file that names an etcd or kernel bucket under the prefix restores
+  // nothing there.
+  CHECK_FALSE(pluginBucketOf("cairn-plugin/key"));
+  CHECK_FALSE(pluginBucketOf("cairn-plugin/conf_changes_refused"));
+  CHECK_FALSE(pluginBucketOf("cairn-plugin/"));
+  CHECK_FALSE(pluginBucketOf("lua-hooks"));
+  for (std::string_view etcd : kEtcdBuckets) {
+    CHECK(etcd.find('/') == std::string_view::npos);
+  }
 }
