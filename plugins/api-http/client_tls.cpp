@@ -33,6 +33,7 @@ Status readClientTlsOptions(const Settings& settings, ClientTlsOptions* out) {
   out->certFile = settings.raw("cert-file").value_or("");
   out->keyFile = settings.raw("key-file").value_or("");
   out->trustedCaFile = settings.raw("trusted-ca-file").value_or("");
+  out->crlFile = settings.raw("client-crl-file").value_or("");
   out->dataDir = settings.raw("data-dir").value_or("");
   if (Status s = settings.boolean("client-cert-auth", &out->clientCertAuth); !s) return s;
   if (Status s = settings.boolean("auto-tls", &out->autoTls); !s) return s;

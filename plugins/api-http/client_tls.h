@@ -25,6 +25,7 @@ struct ClientTlsOptions {
   std::string keyFile;
   std::string trustedCaFile;
   bool clientCertAuth = false;
+  std::string crlFile;  // --client-crl-file (ClientListener::refuseRevoked)
   bool autoTls = false;
   std::string dataDir;             // where --auto-tls keeps its certificate
   std::vector<std::string> hosts;  // the client URLs' hosts, for --auto-tls

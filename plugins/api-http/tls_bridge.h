@@ -28,12 +28,14 @@ class TlsBridge : public std::enable_shared_from_this<TlsBridge> {
  public:
   static constexpr std::chrono::seconds kHandshakeTimeout{10};
   using OnPlain = std::function<void(Socket plain)>;
+  // After the handshake: false refuses the client (its connection closes).
+  using Check = std::function<bool(SSL* ssl, const Socket& socket)>;
 
   TlsBridge(Socket socket, boost::asio::ssl::context& context);
 
-  // Handshakes, then calls onPlain (on this connection's strand) with the
-  // plaintext end.
-  void start(OnPlain onPlain);
+  // Handshakes, then, unless `check` (when given) refuses the client, calls
+  // onPlain (on this connection's strand) with the plaintext end.
+  void start(OnPlain onPlain, Check check = nullptr);
 
  private:
   void relayFromClient();
