@@ -115,7 +115,7 @@ void ClientListener::accept() {
         if (!self->crlFile_.empty()) {
           check = [self](SSL* ssl, const Socket& s) { return self->notRevoked(ssl, s); };
         }
-        std::make_shared<TlsBridge>(std::move(socket), *self->tls_)
+        std::make_shared<TlsBridge>(std::move(socket), self->tls_)
             ->start([self](Socket plain) { self->serve(std::move(plain)); }, std::move(check));
       } else {
         self->serve(std::move(socket));

@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include "tls/key_pair_reloader.h"
 #include "tls/self_signed_cert.h"
 #include "tls/tls_files.h"
 
@@ -52,6 +53,13 @@ Status makeSelfSignedCertificate(const std::string& dir, ClientTlsOptions* optio
 }
 
 Status makeServerTlsContext(const ClientTlsOptions& options, std::shared_ptr<ssl::context>* out) {
+  // The key pair reread when its files change (as etcd rereads it for every
+  // handshake), owned with the context: every holder of the context keeps it.
+  struct Reloading {
+    std::unique_ptr<tls::KeyPairReloader> keyPair;  // outlives the context below
+    std::shared_ptr<ssl::context> context;
+  };
+  auto owner = std::make_shared<Reloading>();
   auto ctx = tls::newContext(ssl::context::tls_server);
   if (Status s = tls::useKeyPair(*ctx, options.certFile, options.keyFile); !s) return s;
   if (!options.trustedCaFile.empty()) {
@@ -61,7 +69,10 @@ Status makeServerTlsContext(const ClientTlsOptions& options, std::shared_ptr<ssl
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   }
   SSL_CTX_set_alpn_select_cb(ctx->native_handle(), &selectAlpn, nullptr);
-  *out = std::move(ctx);
+  owner->keyPair = std::make_unique<tls::KeyPairReloader>(options.certFile, options.keyFile);
+  owner->keyPair->attach(ctx->native_handle());
+  owner->context = std::move(ctx);
+  *out = std::shared_ptr<ssl::context>(owner, owner->context.get());
   return Status::ok();
 }
 

@@ -4,7 +4,8 @@
 // start in <data-dir>/fixtures/client, as etcd makes it).
 //
 // OpenSSL through Boost.Asio's ssl::context: TLS 1.2 and later, the server's
-// certificate chain and key, client certificates verified against the CA
+// certificate chain and key (read again when their files change,
+// tls/key_pair_reloader.h), client certificates verified against the CA
 // bundle when --client-cert-auth is on, and ALPN choosing "http/1.1" when
 // offered and "h2" otherwise (gRPC clients offer only h2, and gRPC's C core
 // refuses a TLS peer that does not select it).

@@ -7,8 +7,11 @@
 
 namespace cairn::apihttp {
 
-TlsBridge::TlsBridge(Socket socket, boost::asio::ssl::context& context)
-    : tls_(std::move(socket), context), inner_(tls_.get_executor()), timer_(tls_.get_executor()) {}
+TlsBridge::TlsBridge(Socket socket, std::shared_ptr<boost::asio::ssl::context> context)
+    : context_(std::move(context)),
+      tls_(std::move(socket), *context_),
+      inner_(tls_.get_executor()),
+      timer_(tls_.get_executor()) {}
 
 void TlsBridge::start(OnPlain onPlain, Check check) {
   timer_.expires_after(kHandshakeTimeout);

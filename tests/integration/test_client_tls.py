@@ -2,7 +2,8 @@
 Cairn alike: gRPC and HTTP on one TLS port (etcdctl, python-etcd3, curl,
 python3-etcd3gw, the Node etcd3 client), client certificates required with
 --client-cert-auth, a client certificate revoked by --client-crl-file
-refused ("rejected connection"), a self-signed certificate with --auto-tls, and etcd's
+refused ("rejected connection"), a certificate replaced on disk served
+without a restart, a self-signed certificate with --auto-tls, and etcd's
 error for an https URL without a certificate. Certificates are made per run
 with the openssl tool."""
 
@@ -154,6 +155,37 @@ def test_client_crl_refuses_a_revoked_certificate(flavour, certs):
         want = f"transport: certificate serial {serial} revoked"
         assert any(r.get("msg") == "rejected connection" and r.get("error") == want
                    for r in s.log_records()), s.log_tail()
+
+
+def served_serial(port, ca):
+    """The serial of the certificate served on `port` (openssl s_client)."""
+    p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", ca],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+    begin = p.stdout.find("-----BEGIN CERTIFICATE-----")
+    end = p.stdout.find("-----END CERTIFICATE-----")
+    assert begin >= 0, p.stdout + p.stderr
+    from cryptography import x509
+    pem = p.stdout[begin:end + len("-----END CERTIFICATE-----")] + "\n"
+    return x509.load_pem_x509_certificate(pem.encode()).serial_number
+
+
+@pytest.mark.parametrize("flavour", flavours())
+def test_a_rotated_certificate_is_served_without_a_restart(flavour, certs, tmp_path):
+    cert, key = str(tmp_path / "server.pem"), str(tmp_path / "server.key")
+    shutil.copy(certs["server"], cert)
+    shutil.copy(certs["server_key"], key)
+    with TlsServer([f"--cert-file={cert}", f"--key-file={key}"], {"ca_cert": certs["ca"]},
+                   flavour=flavour) as s:
+        s.start()
+        assert served_serial(s.client_port, certs["ca"]) == serial_of(certs["server"])
+        d = os.path.dirname(certs["ca"])
+        new_cert, new_key = issue(d, f"server-rotated-{flavour}", "server")
+        shutil.copy(new_key, key + ".new")
+        shutil.copy(new_cert, cert + ".new")
+        os.replace(key + ".new", key)
+        os.replace(cert + ".new", cert)
+        assert served_serial(s.client_port, certs["ca"]) == serial_of(new_cert)
+        etcdctl(s.endpoint, f"--cacert={certs['ca']}", "put", "r", "1").check()
 
 
 @pytest.mark.parametrize("flavour", flavours())
