@@ -1,5 +1,6 @@
 #include "snapshot_sender.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,11 +18,24 @@ using tcp = asio::ip::tcp;
 using namespace snapshot_wire;
 constexpr const char* kCaller = "rafthttp/snapshot_sender.go";
 
+// Runs `io` until `done`, `timeout` passed or `cancelled` (checked every
+// 50 ms, so that stopping the transport does not wait for a handshake).
+void runUntil(asio::io_context& io, const bool& done, std::chrono::milliseconds timeout,
+              const std::atomic<bool>& cancelled) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done && !cancelled && !io.stopped()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;
+    io.run_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+  }
+}
+
 // Connects to `url` and, for https://, completes the TLS handshake and the
 // checks of the listener's certificate, within the timeouts; a channel, or
 // null and why not.
 std::unique_ptr<SnapshotChannel> connectTo(const Url& url, const PeerTls* tls,
-                                           const SnapshotSendOptions& options, std::string* why) {
+                                           const SnapshotSendOptions& options,
+                                           const std::atomic<bool>& cancelled, std::string* why) {
   const bool secure = url.scheme == "https";
   if (secure && tls == nullptr) {
     *why = "no TLS configuration for an https:// peer URL";
@@ -50,7 +64,7 @@ std::unique_ptr<SnapshotChannel> connectTo(const Url& url, const PeerTls* tls,
                               connected = true;
                             });
       });
-  io.run_for(options.dialTimeout);
+  runUntil(io, connected, options.dialTimeout, cancelled);
   if (!connected) return nullptr;
   boost::system::error_code ignored;
   socket->tcp().set_option(tcp::no_delay(true), ignored);
@@ -70,7 +84,7 @@ std::unique_ptr<SnapshotChannel> connectTo(const Url& url, const PeerTls* tls,
     }
     handshaken = true;
   });
-  io.run_for(options.ioTimeout);
+  runUntil(io, handshaken, options.ioTimeout, cancelled);
   if (!handshaken) return nullptr;
   std::unique_ptr<SnapshotChannel> channel;
   if (Status st = SnapshotChannel::adopt(*socket, &channel); !st) {
@@ -109,7 +123,7 @@ Status SnapshotSender::dial() {
   std::string why = "no peer URL";
   for (const Url& url : urls_) {
     if (cancelled_) break;
-    std::unique_ptr<SnapshotChannel> channel = connectTo(url, tls_, options_, &why);
+    std::unique_ptr<SnapshotChannel> channel = connectTo(url, tls_, options_, cancelled_, &why);
     if (!channel) continue;
     channel->setTimeouts(options_.ioTimeout);
     std::lock_guard lk(channelMu_);
