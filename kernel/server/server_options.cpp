@@ -56,6 +56,7 @@ ServerOptions serverOptionsFrom(const config::Config& cfg) {
   o.peerTls.certFile = cfg.raw.at("peer-cert-file");
   o.peerTls.keyFile = cfg.raw.at("peer-key-file");
   o.peerTls.trustedCaFile = cfg.raw.at("peer-trusted-ca-file");
+  o.peerTls.crlFile = cfg.raw.at("peer-crl-file");
   o.peerTls.allowedCn = cfg.raw.at("peer-cert-allowed-cn");
   o.peerTls.allowedHostname = cfg.raw.at("peer-cert-allowed-hostname");
   (void)settings.boolean("peer-client-cert-auth", &o.peerTls.clientCertAuth);

@@ -5,6 +5,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "peer_ids.h"
+
 namespace cairn::transport {
 namespace {
 namespace asio = boost::asio;
@@ -131,11 +133,18 @@ void InboundSession::readFrames() {
 }
 
 void InboundSession::handOffSnapshotConnection() {
-  // The receiver reads a plain TCP stream; snapshots are not sent to TLS
-  // peers yet (the sender reports them failed), so a TLS snapshot
-  // connection is closed here.
-  if (snapshotConnection_ && !socket_.secure()) {
-    snapshotConnection_(hello_, std::move(socket_.tcp()));
+  // The TLS session (already checked as every peer connection is) goes on
+  // in the receiver; a connection that cannot be taken over just ends, and
+  // the sender sees it fail.
+  if (snapshotConnection_) {
+    std::unique_ptr<SnapshotChannel> channel;
+    if (Status st = SnapshotChannel::adopt(socket_, &channel); st) {
+      snapshotConnection_(hello_, std::move(channel));
+    } else {
+      logger_.warn(
+          "rafthttp/http.go", "failed to take over a snapshot connection",
+          jsonField("remote-peer-id", idHex(hello_.from)) + "," + jsonField("error", st.message()));
+    }
   }
   end();
 }

@@ -21,6 +21,7 @@
 #include "hello.h"
 #include "peer_socket.h"
 #include "peer_tls.h"
+#include "snapshot_channel.h"
 #include "transport.h"
 
 namespace cairn::transport {
@@ -38,11 +39,11 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   void close();
   // The member that dialed, once its hello was read (0 before). Io thread.
   uint64_t peerId() const { return hello_.from; }
-  // Who takes an accepted connection on the Snapshot lane (the session
-  // ends once it handed the socket over). Set before start().
-  void onSnapshotConnection(std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> f) {
-    snapshotConnection_ = std::move(f);
-  }
+  // Who takes an accepted connection on the Snapshot lane, as a blocking
+  // channel (TLS on a TLS listener); the session ends once it handed the
+  // connection over. Set before start().
+  using SnapshotConnection = std::function<void(const Hello&, std::unique_ptr<SnapshotChannel>)>;
+  void onSnapshotConnection(SnapshotConnection f) { snapshotConnection_ = std::move(f); }
 
  private:
   void handshaken();
@@ -62,7 +63,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   const Accept accept_;
   const Transport::Deliver& deliver_;  // the transport's; outlives every session
   const Ended ended_;
-  std::function<void(const Hello&, boost::asio::ip::tcp::socket&&)> snapshotConnection_;
+  SnapshotConnection snapshotConnection_;
   Hello hello_;  // the accepted hello (io thread)
   bool ended_called_ = false;
   std::array<char, kHelloBytes> helloBuf_{};

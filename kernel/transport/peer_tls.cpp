@@ -7,6 +7,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "tls/crl_check.h"
 #include "tls/self_signed_cert.h"
 #include "tls/tls_files.h"
 
@@ -25,7 +26,8 @@ bool isIpAddress(const std::string& host) {
 // etcd's TLSInfo.String().
 std::string describe(const PeerTlsOptions& o) {
   return "cert = " + o.certFile + ", key = " + o.keyFile + ", trusted-ca = " + o.trustedCaFile +
-         ", client-cert-auth = " + (o.clientCertAuth ? "true" : "false") + ", crl-file = ";
+         ", client-cert-auth = " + (o.clientCertAuth ? "true" : "false") +
+         ", crl-file = " + o.crlFile;
 }
 
 std::string commonName(X509* cert) {
@@ -179,6 +181,9 @@ Status PeerTls::create(PeerTlsOptions options, Logger& logger, std::shared_ptr<P
   }
 
   std::shared_ptr<PeerTls> peerTls(new PeerTls(options));
+  if (!options.empty()) {
+    peerTls->keyPair_ = std::make_unique<tls::KeyPairReloader>(options.certFile, options.keyFile);
+  }
   peerTls->skipVerify_ = selfCert;
   peerTls->requireClientCert_ = !options.trustedCaFile.empty() || options.clientCertAuth;
   if (!options.empty()) {
@@ -201,11 +206,13 @@ Status PeerTls::create(PeerTlsOptions options, Logger& logger, std::shared_ptr<P
       SSL_CTX_set_session_id_context(server->native_handle(), kSessionContext,
                                      sizeof kSessionContext - 1);
     }
+    peerTls->keyPair_->attach(server->native_handle());
     peerTls->server_ = std::move(server);
   }
   auto client = tls::newContext(ssl::context::tls_client);
   if (!options.empty()) {
     if (Status s = tls::useKeyPair(*client, options.certFile, options.keyFile); !s) return s;
+    peerTls->keyPair_->attach(client->native_handle());
   }
   if (!options.trustedCaFile.empty()) {
     if (Status s = tls::useTrustedCa(*client, options.trustedCaFile); !s) return s;
@@ -260,6 +267,10 @@ std::string PeerTls::checkOtherSide(PeerSocket::Tls& stream, bool listener,
     error = "client certificate authentication failed";
   } else if (listener && !options_.skipClientSanVerify) {
     error = checkSan(cert, remoteAddress);
+  }
+  // etcd checks the CRL after the SANs, on the listener's side only.
+  if (error.empty() && listener && !options_.crlFile.empty()) {
+    error = tls::checkRevoked(options_.crlFile, stream.native_handle());
   }
   X509_free(cert);
   return error;

@@ -15,7 +15,15 @@
 //    verification (etcd's InsecureSkipVerify for self-signed certificates);
 //  - --peer-cert-allowed-cn / -hostname refuse a verified certificate of
 //    the other side that does not carry that common name / host name, on
-//    both sides (etcd's VerifyPeerCertificate).
+//    both sides (etcd's VerifyPeerCertificate);
+//  - --peer-crl-file: the listener refuses a dialer that presented a
+//    certificate whose serial the CRL lists, the file read again for each
+//    connection (etcd's checkCRL, tls/crl_check.h); a dialer does not check
+//    the listener's certificate against it, as etcd;
+//  - the certificate and key files are read again on the next handshake
+//    after they change (tls/key_pair_reloader.h; etcd reads them for every
+//    handshake), both as listener and as dialer: certificates rotate
+//    without a restart.
 //
 // Immutable after create(); shared by the transport and the cluster query.
 #pragma once
@@ -30,6 +38,7 @@
 #include "cairn/status.h"
 #include "peer_socket.h"
 #include "peer_tls_options.h"
+#include "tls/key_pair_reloader.h"
 
 namespace cairn::transport {
 
@@ -65,8 +74,11 @@ class PeerTls {
   explicit PeerTls(PeerTlsOptions options) : options_(std::move(options)) {}
 
   const PeerTlsOptions options_;
-  bool requireClientCert_ = false;                     // listener: tls.RequireAndVerifyClientCert
-  bool skipVerify_ = false;                            // dialer: InsecureSkipVerify (auto TLS)
+  bool requireClientCert_ = false;  // listener: tls.RequireAndVerifyClientCert
+  bool skipVerify_ = false;         // dialer: InsecureSkipVerify (auto TLS)
+  // The certificate and key, reread when their files change; declared
+  // before the contexts it is attached to, so it outlives them.
+  std::unique_ptr<tls::KeyPairReloader> keyPair_;
   std::shared_ptr<boost::asio::ssl::context> server_;  // null without a certificate
   std::shared_ptr<boost::asio::ssl::context> client_;
 };

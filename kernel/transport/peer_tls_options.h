@@ -15,6 +15,7 @@ struct PeerTlsOptions {
   std::string keyFile;
   std::string trustedCaFile;
   bool clientCertAuth = false;
+  std::string crlFile;  // --peer-crl-file: dialers' certificates revoked by it are refused
   bool autoTls = false;
   std::string allowedCn;
   std::string allowedHostname;

@@ -1,8 +1,5 @@
 #include "snapshot_receiver.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "peer_ids.h"
 #include "snapshot_file.h"
 #include "snapshot_wire.h"
@@ -37,26 +34,22 @@ std::string goDuration(std::chrono::nanoseconds d) {
 
 }  // namespace
 
-SnapshotReceiver::SnapshotReceiver(Logger& logger, uint64_t localId, Hello hello, int fd,
-                                   std::string dir, std::size_t maxFrameBytes,
-                                   std::chrono::milliseconds ioTimeout)
+SnapshotReceiver::SnapshotReceiver(Logger& logger, uint64_t localId, Hello hello,
+                                   std::unique_ptr<SnapshotChannel> channel, std::string dir,
+                                   std::size_t maxFrameBytes, std::chrono::milliseconds ioTimeout)
     : logger_(logger),
       localId_(localId),
       hello_(hello),
       dir_(std::move(dir)),
       maxFrameBytes_(maxFrameBytes),
-      fd_(fd) {
-  setTimeouts(fd_, ioTimeout);
+      channel_(std::move(channel)) {
+  channel_->setTimeouts(ioTimeout);
 }
 
-SnapshotReceiver::~SnapshotReceiver() {
-  std::lock_guard lk(fdMu_);
-  ::close(fd_);
-}
+SnapshotReceiver::~SnapshotReceiver() = default;
 
 void SnapshotReceiver::cancel() {
-  std::lock_guard lk(fdMu_);
-  ::shutdown(fd_, SHUT_RDWR);
+  channel_->shutdown();
 }
 
 Status SnapshotReceiver::run(const Transport::Deliver& deliver) {
@@ -68,7 +61,7 @@ Status SnapshotReceiver::run(const Transport::Deliver& deliver) {
                      jsonField("incoming-snapshot-index", static_cast<long long>(index_)) + "," +
                      jsonField("error", st.message()));
     const char nack = kSnapshotNack;
-    (void)writeAll(fd_, std::string_view(&nack, 1));
+    (void)channel_->writeAll(std::string_view(&nack, 1));
     return st;
   }
   return st;
@@ -77,13 +70,13 @@ Status SnapshotReceiver::run(const Transport::Deliver& deliver) {
 Status SnapshotReceiver::receive(const Transport::Deliver& deliver) {
   const auto start = std::chrono::steady_clock::now();
   char lenBuf[4];
-  if (Status st = readExact(fd_, lenBuf, 4); !st) return st;
+  if (Status st = channel_->readExact(lenBuf, 4); !st) return st;
   const uint64_t msgLen = getBe(lenBuf, 4);
   if (msgLen > maxFrameBytes_) {
     return Status(StatusCode::InvalidArgument, "snapshot message too large");
   }
   std::string msgBytes(msgLen, '\0');
-  if (Status st = readExact(fd_, msgBytes.data(), msgLen); !st) return st;
+  if (Status st = channel_->readExact(msgBytes.data(), msgLen); !st) return st;
   raftpb::Message m;
   if (!m.ParseFromString(msgBytes) || m.type() != raftpb::MSG_SNAP || m.from() != hello_.from ||
       m.to() != localId_) {
@@ -101,18 +94,18 @@ Status SnapshotReceiver::receive(const Transport::Deliver& deliver) {
   if (Status st = file.open(); !st) return st;
   std::string chunk;
   for (;;) {
-    if (Status st = readExact(fd_, lenBuf, 4); !st) return st;
+    if (Status st = channel_->readExact(lenBuf, 4); !st) return st;
     const uint64_t n = getBe(lenBuf, 4);
     if (n == 0) break;
     if (n > kMaxSnapshotChunk) {
       return Status(StatusCode::InvalidArgument, "snapshot chunk too large");
     }
     chunk.resize(n);
-    if (Status st = readExact(fd_, chunk.data(), n); !st) return st;
+    if (Status st = channel_->readExact(chunk.data(), n); !st) return st;
     if (Status st = file.append(chunk); !st) return st;
   }
   char endBuf[12];
-  if (Status st = readExact(fd_, endBuf, sizeof endBuf); !st) return st;
+  if (Status st = channel_->readExact(endBuf, sizeof endBuf); !st) return st;
   if (Status st = file.commit(getBe(endBuf, 8), static_cast<uint32_t>(getBe(endBuf + 8, 4))); !st) {
     return st;
   }
@@ -125,7 +118,7 @@ Status SnapshotReceiver::receive(const Transport::Deliver& deliver) {
                    "," + jsonField("download-took", goDuration(took)));
   deliver(std::move(m));
   const char ack = kSnapshotAck;
-  return writeAll(fd_, std::string_view(&ack, 1));
+  return channel_->writeAll(std::string_view(&ack, 1));
 }
 
 }  // namespace cairn::transport

@@ -1,6 +1,6 @@
 // SnapshotReceiver: the follower's end of a snapshot connection (etcd's
-// snapshotHandler). The transport hands it the accepted socket once the
-// hello (lane Snapshot) was answered.
+// snapshotHandler). The transport hands it the accepted connection (plain or
+// TLS, SnapshotChannel) once the hello (lane Snapshot) was answered.
 //
 // run() reads the MsgSnap, streams the state into its state file
 // (SnapshotFileWriter: a chunk in memory at a time), checks length and
@@ -14,19 +14,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
 
 #include "cairn/logger.h"
 #include "hello.h"
+#include "snapshot_channel.h"
 #include "transport.h"
 
 namespace cairn::transport {
 
 class SnapshotReceiver {
  public:
-  // Takes ownership of the connected descriptor `fd`.
-  SnapshotReceiver(Logger& logger, uint64_t localId, Hello hello, int fd, std::string dir,
+  SnapshotReceiver(Logger& logger, uint64_t localId, Hello hello,
+                   std::unique_ptr<SnapshotChannel> channel, std::string dir,
                    std::size_t maxFrameBytes, std::chrono::milliseconds ioTimeout);
   ~SnapshotReceiver();
   SnapshotReceiver(const SnapshotReceiver&) = delete;
@@ -44,8 +45,8 @@ class SnapshotReceiver {
   const Hello hello_;
   const std::string dir_;
   const std::size_t maxFrameBytes_;
-  std::mutex fdMu_;
-  int fd_;              // guarded by fdMu_ against cancel()
+  // Read and written by run()'s thread; cancel() only shuts it down.
+  const std::unique_ptr<SnapshotChannel> channel_;
   uint64_t index_ = 0;  // run()'s thread
 };
 

@@ -1,8 +1,6 @@
 #include "snapshot_sender.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,12 +18,34 @@ using tcp = asio::ip::tcp;
 using namespace snapshot_wire;
 constexpr const char* kCaller = "rafthttp/snapshot_sender.go";
 
-// Connects to `url` within `timeout`; a blocking descriptor, or -1.
-int connectTo(const Url& url, std::chrono::milliseconds timeout, std::string* why) {
+// Runs `io` until `done`, `timeout` passed or `cancelled` (checked every
+// 50 ms, so that stopping the transport does not wait for a handshake).
+void runUntil(asio::io_context& io, const bool& done, std::chrono::milliseconds timeout,
+              const std::atomic<bool>& cancelled) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done && !cancelled && !io.stopped()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;
+    io.run_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+  }
+}
+
+// Connects to `url` and, for https://, completes the TLS handshake and the
+// checks of the listener's certificate, within the timeouts; a channel, or
+// null and why not.
+std::unique_ptr<SnapshotChannel> connectTo(const Url& url, const PeerTls* tls,
+                                           const SnapshotSendOptions& options,
+                                           const std::atomic<bool>& cancelled, std::string* why) {
+  const bool secure = url.scheme == "https";
+  if (secure && tls == nullptr) {
+    *why = "no TLS configuration for an https:// peer URL";
+    return nullptr;
+  }
   asio::io_context io;
   tcp::resolver resolver(io);
-  tcp::socket socket(io);
   const std::string host = url.host.empty() || url.host == "localhost" ? "127.0.0.1" : url.host;
+  std::unique_ptr<PeerSocket> socket = secure ? tls->dialSocket(tcp::socket(io), host)
+                                              : std::make_unique<PeerSocket>(tcp::socket(io));
   bool connected = false;
   *why = "i/o timeout";
   resolver.async_resolve(
@@ -35,7 +55,7 @@ int connectTo(const Url& url, std::chrono::milliseconds timeout, std::string* wh
           *why = ec.message();
           return;
         }
-        asio::async_connect(socket, results,
+        asio::async_connect(socket->tcp(), results,
                             [&](const boost::system::error_code& cec, const tcp::endpoint&) {
                               if (cec) {
                                 *why = cec.message();
@@ -44,50 +64,71 @@ int connectTo(const Url& url, std::chrono::milliseconds timeout, std::string* wh
                               connected = true;
                             });
       });
-  io.run_for(timeout);
-  if (!connected) return -1;
-  boost::system::error_code ec;
-  socket.native_non_blocking(false, ec);
-  socket.set_option(tcp::no_delay(true), ec);
-  return socket.release();
+  runUntil(io, connected, options.dialTimeout, cancelled);
+  if (!connected) return nullptr;
+  boost::system::error_code ignored;
+  socket->tcp().set_option(tcp::no_delay(true), ignored);
+  bool handshaken = false;
+  *why = "TLS handshake: i/o timeout";
+  io.restart();
+  socket->handshake(asio::ssl::stream_base::client, [&](const boost::system::error_code& ec) {
+    if (ec) {
+      *why = PeerTls::handshakeError(*socket, ec);
+      return;
+    }
+    if (socket->secure()) {
+      if (std::string bad = tls->checkOtherSide(*socket->tls(), false, host); !bad.empty()) {
+        *why = bad;
+        return;
+      }
+    }
+    handshaken = true;
+  });
+  runUntil(io, handshaken, options.ioTimeout, cancelled);
+  if (!handshaken) return nullptr;
+  std::unique_ptr<SnapshotChannel> channel;
+  if (Status st = SnapshotChannel::adopt(*socket, &channel); !st) {
+    *why = st.message();
+    return nullptr;
+  }
+  return channel;
 }
 
 }  // namespace
 
 SnapshotSender::SnapshotSender(Logger& logger, Hello hello, std::vector<Url> urls,
-                               raftpb::Message message, SnapshotIo io, SnapshotSendOptions options)
+                               raftpb::Message message, SnapshotIo io, SnapshotSendOptions options,
+                               const PeerTls* tls)
     : logger_(logger),
       hello_(hello),
       urls_(std::move(urls)),
       message_(std::move(message)),
       io_(std::move(io)),
-      options_(options) {
+      options_(options),
+      tls_(tls) {
   // The backend's state stands in for the snapshot's data (which the memory
   // backend fills with its whole state): it is not sent twice.
   message_.mutable_snapshot()->clear_data();
 }
 
-SnapshotSender::~SnapshotSender() {
-  std::lock_guard lk(fdMu_);
-  if (fd_ >= 0) ::close(fd_);
-}
+SnapshotSender::~SnapshotSender() = default;
 
 void SnapshotSender::cancel() {
   cancelled_ = true;
-  std::lock_guard lk(fdMu_);
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  std::lock_guard lk(channelMu_);
+  if (channel_) channel_->shutdown();
 }
 
 Status SnapshotSender::dial() {
   std::string why = "no peer URL";
   for (const Url& url : urls_) {
     if (cancelled_) break;
-    const int fd = connectTo(url, options_.dialTimeout, &why);
-    if (fd < 0) continue;
-    setTimeouts(fd, options_.ioTimeout);
-    std::lock_guard lk(fdMu_);
-    fd_ = fd;
-    if (cancelled_) ::shutdown(fd_, SHUT_RDWR);
+    std::unique_ptr<SnapshotChannel> channel = connectTo(url, tls_, options_, cancelled_, &why);
+    if (!channel) continue;
+    channel->setTimeouts(options_.ioTimeout);
+    std::lock_guard lk(channelMu_);
+    channel_ = std::move(channel);
+    if (cancelled_) channel_->shutdown();
     return Status::ok();
   }
   if (cancelled_) return Status(StatusCode::Cancelled, "transport stopped");
@@ -95,10 +136,10 @@ Status SnapshotSender::dial() {
 }
 
 Status SnapshotSender::stream() {
-  const int fd = fd_;  // set by dial() on this thread, closed by run() after this
-  if (Status st = writeAll(fd, encodeHello(hello_)); !st) return st;
+  SnapshotChannel& c = *channel_;  // set by dial() on this thread, reset by run() after this
+  if (Status st = c.writeAll(encodeHello(hello_)); !st) return st;
   char replyBuf[kHelloReplyBytes];
-  if (Status st = readExact(fd, replyBuf, sizeof replyBuf); !st) return st;
+  if (Status st = c.readExact(replyBuf, sizeof replyBuf); !st) return st;
   HelloReply reply;
   if (!decodeHelloReply(std::string_view(replyBuf, sizeof replyBuf), &reply) ||
       reply.status != HelloStatus::Accepted) {
@@ -106,7 +147,7 @@ Status SnapshotSender::stream() {
   }
   std::string head;
   appendFrame(message_, &head);
-  if (Status st = writeAll(fd, head); !st) return st;
+  if (Status st = c.writeAll(head); !st) return st;
 
   storage::StreamCrc crc;
   std::string header;
@@ -116,8 +157,8 @@ Status SnapshotSender::stream() {
       chunk.remove_prefix(piece.size());
       header.clear();
       putBe(&header, piece.size(), 4);
-      if (Status st = writeAll(fd, header); !st) return st;
-      if (Status st = writeAll(fd, piece); !st) return st;
+      if (Status st = c.writeAll(header); !st) return st;
+      if (Status st = c.writeAll(piece); !st) return st;
       crc.process_bytes(piece.data(), piece.size());
       bytes_ += piece.size();
     }
@@ -128,9 +169,9 @@ Status SnapshotSender::stream() {
   putBe(&end, 0, 4);
   putBe(&end, bytes_, 8);
   putBe(&end, crc.checksum(), 4);
-  if (Status st = writeAll(fd, end); !st) return st;
+  if (Status st = c.writeAll(end); !st) return st;
   char ack = kSnapshotNack;
-  if (Status st = readExact(fd, &ack, 1); !st) return st;
+  if (Status st = c.readExact(&ack, 1); !st) return st;
   if (ack != kSnapshotAck) {
     return Status(StatusCode::Internal, "the peer failed to save the snapshot");
   }
@@ -148,9 +189,8 @@ Status SnapshotSender::run() {
   {
     // Closed at once: a follower waiting for more of a failed stream sees
     // it end now rather than at its read timeout.
-    std::lock_guard lk(fdMu_);
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    std::lock_guard lk(channelMu_);
+    channel_.reset();
   }
   if (!st) {
     logger_.warn(kCaller, "failed to send database snapshot",

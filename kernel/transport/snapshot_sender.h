@@ -2,7 +2,9 @@
 // peer on a connection of its own (etcd's snapshotSender), so the appends
 // and heartbeats lanes never wait behind it.
 //
-// run() dials the peer's URLs in turn, says hello on the Snapshot lane,
+// run() dials the peer's URLs in turn (an https:// URL over TLS, with the
+// certificate checks of every peer connection, PeerTls; nothing is sent in
+// plain to it), says hello on the Snapshot lane,
 // writes the MsgSnap and then the state as Backend::exportState produces it
 // (one chunk in memory at a time; a slow follower slows the export through
 // the socket's send buffer), the end mark with the length and CRC-32C, and
@@ -23,6 +25,8 @@
 #include "cairn/raftpb.pb.h"
 #include "cairn/settings.h"
 #include "hello.h"
+#include "peer_tls.h"
+#include "snapshot_channel.h"
 #include "transport.h"
 
 namespace cairn::transport {
@@ -36,8 +40,10 @@ struct SnapshotSendOptions {
 
 class SnapshotSender {
  public:
+  // `tls`: the transport's, for https:// URLs (null: they cannot be dialed);
+  // it outlives the sender.
   SnapshotSender(Logger& logger, Hello hello, std::vector<Url> urls, raftpb::Message message,
-                 SnapshotIo io, SnapshotSendOptions options);
+                 SnapshotIo io, SnapshotSendOptions options, const PeerTls* tls);
   ~SnapshotSender();
   SnapshotSender(const SnapshotSender&) = delete;
   SnapshotSender& operator=(const SnapshotSender&) = delete;
@@ -58,8 +64,11 @@ class SnapshotSender {
   raftpb::Message message_;
   const SnapshotIo io_;
   const SnapshotSendOptions options_;
-  std::mutex fdMu_;
-  int fd_ = -1;  // written under fdMu_ by run()'s thread; cancel() shuts it down
+  const PeerTls* const tls_;
+  std::mutex channelMu_;
+  // Set and reset under channelMu_ by run()'s thread, which alone reads and
+  // writes it; cancel() shuts it down under channelMu_.
+  std::unique_ptr<SnapshotChannel> channel_;
   std::atomic<bool> cancelled_{false};
   uint64_t bytes_ = 0;  // run()'s thread
 };

@@ -1,8 +1,8 @@
 // TcpTransport's snapshots: a thread per snapshot sent or received, so a
 // large state never holds up the io thread that runs the lanes.
 #include <pthread.h>
+#include <signal.h>
 
-#include <algorithm>
 #include <atomic>
 
 #include "peer_ids.h"
@@ -26,30 +26,19 @@ void TcpTransport::sendSnapshotOnIo(raftpb::Message&& m) {
     if (feedback_.snapshotStatus) feedback_.snapshotStatus(to, true);
     return;
   }
-  // The sender writes a plain TCP stream; over TLS it is not built yet.
-  // Reported failed, raft retries later and the follower stays behind.
-  const auto& urls = it->second.urls;
-  if (std::any_of(urls.begin(), urls.end(), [](const Url& u) { return u.scheme == "https"; })) {
-    logger_.warn(kCaller, "cannot send a snapshot to a TLS peer (not yet supported)",
-                 jsonField("remote-peer-id", idHex(to)));
-    if (feedback_.snapshotStatus) feedback_.snapshotStatus(to, true);
-    return;
-  }
   if (peerMetrics_ != nullptr) peerMetrics_->onSend(m);
   auto job = std::make_unique<SnapshotJob>();
   job->sender = std::make_unique<SnapshotSender>(
       logger_, Hello{options_.clusterId, options_.localId, to, Lane::Snapshot}, it->second.urls,
-      std::move(m), snapshotIo_, options_.snapshot);
+      std::move(m), snapshotIo_, options_.snapshot, options_.tls.get());
   startSnapshotJob(std::move(job));
 }
 
-void TcpTransport::receiveSnapshot(const Hello& hello, boost::asio::ip::tcp::socket&& socket) {
-  boost::system::error_code ec;
-  socket.native_non_blocking(false, ec);
-  if (ec || snapshotIo_.dir.empty()) return;  // the socket closes: the sender fails
+void TcpTransport::receiveSnapshot(const Hello& hello, std::unique_ptr<SnapshotChannel> channel) {
+  if (snapshotIo_.dir.empty()) return;  // the connection closes: the sender fails
   auto job = std::make_unique<SnapshotJob>();
   job->receiver = std::make_unique<SnapshotReceiver>(
-      logger_, options_.localId, hello, socket.release(), snapshotIo_.dir, options_.maxFrameBytes,
+      logger_, options_.localId, hello, std::move(channel), snapshotIo_.dir, options_.maxFrameBytes,
       options_.snapshotReceiveTimeout);
   startSnapshotJob(std::move(job));
 }
@@ -71,6 +60,13 @@ void TcpTransport::startSnapshotJob(std::unique_ptr<SnapshotJob> job) {
   }
   SnapshotJob* raw = job.get();
   raw->thread = std::thread([this, raw] {
+    // A write to a peer that has gone fails with EPIPE instead of raising
+    // SIGPIPE (OpenSSL writes TLS records with write(2)); a SIGPIPE left
+    // pending on this thread goes with it.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     if (raw->sender) {
       pthread_setname_np(pthread_self(), "cairn-snap-send");
       const uint64_t to = raw->sender->to();

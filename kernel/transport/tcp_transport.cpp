@@ -152,9 +152,10 @@ void TcpTransport::accept(tcp::acceptor& acceptor, bool secure) {
                   }
                 }
               });
-          session->onSnapshotConnection([this](const Hello& hello, tcp::socket&& s) {
-            receiveSnapshot(hello, std::move(s));
-          });
+          session->onSnapshotConnection(
+              [this](const Hello& hello, std::unique_ptr<SnapshotChannel> channel) {
+                receiveSnapshot(hello, std::move(channel));
+              });
           sessions_.insert(session);
           session->start();
         }

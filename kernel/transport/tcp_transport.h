@@ -11,8 +11,7 @@
 // with the backend's state on a connection of its own (SnapshotSender,
 // thread "cairn-snap-send"), and an incoming snapshot connection is received
 // into its state file (SnapshotReceiver, thread "cairn-snap-recv"); neither
-// blocks the lanes. Snapshots to an https:// peer are not sent yet (reported
-// failed to raft, so that follower stays behind).
+// blocks the lanes. Over https:// both are TLS, checked as the lanes are.
 //
 // Threads: one io thread ("cairn-peer") runs every socket, timer and
 // delivery of the lanes; send(), addPeer() and removePeer() post to it from
@@ -116,7 +115,7 @@ class TcpTransport final : public Transport {
     std::atomic<bool> done{false};  // set by the job's thread as it ends
   };
   void sendSnapshotOnIo(raftpb::Message&& m);
-  void receiveSnapshot(const Hello& hello, boost::asio::ip::tcp::socket&& socket);
+  void receiveSnapshot(const Hello& hello, std::unique_ptr<SnapshotChannel> channel);
   void startSnapshotJob(std::unique_ptr<SnapshotJob> job);
   void stopSnapshotJobs();
 

@@ -1,5 +1,6 @@
 #include "client_listener.h"
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 
 #include "connection_sniffer.h"
 #include "http_session.h"
+#include "tls/crl_check.h"
 #include "tls_bridge.h"
 
 namespace cairn::apihttp {
@@ -109,9 +111,12 @@ void ClientListener::accept() {
       const int one = 1;
       (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       if (self->tls_) {
-        std::make_shared<TlsBridge>(std::move(socket), *self->tls_)->start([self](Socket plain) {
-          self->serve(std::move(plain));
-        });
+        TlsBridge::Check check;
+        if (!self->crlFile_.empty()) {
+          check = [self](SSL* ssl, const Socket& s) { return self->notRevoked(ssl, s); };
+        }
+        std::make_shared<TlsBridge>(std::move(socket), self->tls_)
+            ->start([self](Socket plain) { self->serve(std::move(plain)); }, std::move(check));
       } else {
         self->serve(std::move(socket));
       }
@@ -134,6 +139,35 @@ void ClientListener::close() {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
+}
+
+}  // namespace cairn::apihttp
+
+namespace cairn::apihttp {
+
+// etcd's checkCRL on its client listeners, and its logTLSHandshakeFailure.
+bool ClientListener::notRevoked(SSL* ssl, const Socket& socket) {
+  const std::string why = tls::checkRevoked(crlFile_, ssl);
+  if (why.empty()) return true;
+  std::string remote;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  char host[NI_MAXHOST];
+  char port[NI_MAXSERV];
+  if (::getpeername(const_cast<Socket&>(socket).native_handle(), reinterpret_cast<sockaddr*>(&addr),
+                    &len) == 0 &&
+      (addr.ss_family == AF_INET || addr.ss_family == AF_INET6) &&
+      ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    remote = addr.ss_family == AF_INET6 ? "[" + std::string(host) + "]:" + port
+                                        : std::string(host) + ":" + port;
+  }
+  const char* serverName = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  logger_->warn("embed/config_logging.go", "rejected connection",
+                jsonField("remote-addr", remote) + "," +
+                    jsonField("server-name", serverName != nullptr ? serverName : "") + "," +
+                    jsonField("error", why));
+  return false;
 }
 
 }  // namespace cairn::apihttp

@@ -4,12 +4,15 @@
 // URLs, which serve HTTP/1.x only, as etcd's).
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
 
 #include "asio_types.h"
 #include "cairn/connection.h"
+#include "cairn/logger.h"
 #include "cairn/settings.h"
 #include "cairn/status.h"
 #include "router.h"
@@ -27,6 +30,13 @@ class ClientListener : public std::enable_shared_from_this<ClientListener> {
                      std::shared_ptr<boost::asio::ssl::context> tls,
                      std::shared_ptr<ClientListener>* out);
   bool secure() const { return tls_ != nullptr; }
+  // --client-crl-file: a client presenting a certificate the CRL revokes
+  // is refused after the handshake and logged as etcd logs it ("rejected
+  // connection"). Before start().
+  void refuseRevoked(std::string crlFile, Logger& logger) {
+    crlFile_ = std::move(crlFile);
+    logger_ = &logger;
+  }
 
   // Starts accepting; runs until close().
   void start() { accept(); }
@@ -40,6 +50,7 @@ class ClientListener : public std::enable_shared_from_this<ClientListener> {
                  uint64_t bodyLimit, bool sniff)
       : io_(io), acceptor_(io), router_(router), h2_(h2), bodyLimit_(bodyLimit), sniff_(sniff) {}
   void accept();
+  bool notRevoked(SSL* ssl, const Socket& socket);
   // Serves an accepted (or TLS-terminated) connection.
   void serve(Socket socket);
 
@@ -51,6 +62,8 @@ class ClientListener : public std::enable_shared_from_this<ClientListener> {
   const bool sniff_;
   std::shared_ptr<boost::asio::ssl::context> tls_;  // set by bind(), read-only after
   std::string boundAddress_;                        // set by bind(), read-only after
+  std::string crlFile_;                             // set before start(), read-only after
+  Logger* logger_ = nullptr;                        // set with crlFile_
 };
 
 }  // namespace cairn::apihttp

@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include "tls/key_pair_reloader.h"
 #include "tls/self_signed_cert.h"
 #include "tls/tls_files.h"
 
@@ -33,6 +34,7 @@ Status readClientTlsOptions(const Settings& settings, ClientTlsOptions* out) {
   out->certFile = settings.raw("cert-file").value_or("");
   out->keyFile = settings.raw("key-file").value_or("");
   out->trustedCaFile = settings.raw("trusted-ca-file").value_or("");
+  out->crlFile = settings.raw("client-crl-file").value_or("");
   out->dataDir = settings.raw("data-dir").value_or("");
   if (Status s = settings.boolean("client-cert-auth", &out->clientCertAuth); !s) return s;
   if (Status s = settings.boolean("auto-tls", &out->autoTls); !s) return s;
@@ -51,6 +53,13 @@ Status makeSelfSignedCertificate(const std::string& dir, ClientTlsOptions* optio
 }
 
 Status makeServerTlsContext(const ClientTlsOptions& options, std::shared_ptr<ssl::context>* out) {
+  // The key pair reread when its files change (as etcd rereads it for every
+  // handshake), owned with the context: every holder of the context keeps it.
+  struct Reloading {
+    std::unique_ptr<tls::KeyPairReloader> keyPair;  // outlives the context below
+    std::shared_ptr<ssl::context> context;
+  };
+  auto owner = std::make_shared<Reloading>();
   auto ctx = tls::newContext(ssl::context::tls_server);
   if (Status s = tls::useKeyPair(*ctx, options.certFile, options.keyFile); !s) return s;
   if (!options.trustedCaFile.empty()) {
@@ -60,7 +69,10 @@ Status makeServerTlsContext(const ClientTlsOptions& options, std::shared_ptr<ssl
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   }
   SSL_CTX_set_alpn_select_cb(ctx->native_handle(), &selectAlpn, nullptr);
-  *out = std::move(ctx);
+  owner->keyPair = std::make_unique<tls::KeyPairReloader>(options.certFile, options.keyFile);
+  owner->keyPair->attach(ctx->native_handle());
+  owner->context = std::move(ctx);
+  *out = std::shared_ptr<ssl::context>(owner, owner->context.get());
   return Status::ok();
 }
 

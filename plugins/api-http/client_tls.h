@@ -4,7 +4,8 @@
 // start in <data-dir>/fixtures/client, as etcd makes it).
 //
 // OpenSSL through Boost.Asio's ssl::context: TLS 1.2 and later, the server's
-// certificate chain and key, client certificates verified against the CA
+// certificate chain and key (read again when their files change,
+// tls/key_pair_reloader.h), client certificates verified against the CA
 // bundle when --client-cert-auth is on, and ALPN choosing "http/1.1" when
 // offered and "h2" otherwise (gRPC clients offer only h2, and gRPC's C core
 // refuses a TLS peer that does not select it).
@@ -25,6 +26,7 @@ struct ClientTlsOptions {
   std::string keyFile;
   std::string trustedCaFile;
   bool clientCertAuth = false;
+  std::string crlFile;  // --client-crl-file (ClientListener::refuseRevoked)
   bool autoTls = false;
   std::string dataDir;             // where --auto-tls keeps its certificate
   std::vector<std::string> hosts;  // the client URLs' hosts, for --auto-tls

@@ -31,6 +31,7 @@ Status HttpServer::start(Host& host) {
   // TLS for https/unixs URLs, as etcd sets it up: given files, or with
   // --auto-tls and none given, a self-signed certificate of its own.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  std::string crlFile;  // --client-crl-file, on every TLS listener as etcd's
   const auto secure = [](const Url& u) { return u.scheme == "https" || u.scheme == "unixs"; };
   if (std::any_of(clientUrls.begin(), clientUrls.end(), secure) ||
       std::any_of(metricsUrls.begin(), metricsUrls.end(), secure)) {
@@ -48,6 +49,7 @@ Status HttpServer::start(Host& host) {
     }
     if (!options.empty()) {
       if (Status s = makeServerTlsContext(options, &tls); !s) return s;
+      crlFile = options.crlFile;
     }
   }
 
@@ -76,6 +78,11 @@ Status HttpServer::start(Host& host) {
     listeners.push_back(std::move(l));
   }
 
+  if (!crlFile.empty()) {
+    for (const auto& l : listeners) {
+      if (l->secure()) l->refuseRevoked(crlFile, host.logger());
+    }
+  }
   memberMetrics_ = std::make_unique<MemberMetrics>(host);
   io_ = std::move(io);
   gateway_ = std::move(gateway);

@@ -7,19 +7,24 @@
 
 namespace cairn::apihttp {
 
-TlsBridge::TlsBridge(Socket socket, boost::asio::ssl::context& context)
-    : tls_(std::move(socket), context), inner_(tls_.get_executor()), timer_(tls_.get_executor()) {}
+TlsBridge::TlsBridge(Socket socket, std::shared_ptr<boost::asio::ssl::context> context)
+    : context_(std::move(context)),
+      tls_(std::move(socket), *context_),
+      inner_(tls_.get_executor()),
+      timer_(tls_.get_executor()) {}
 
-void TlsBridge::start(OnPlain onPlain) {
+void TlsBridge::start(OnPlain onPlain, Check check) {
   timer_.expires_after(kHandshakeTimeout);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->closeAll();  // no handshake in time
   });
   tls_.async_handshake(
       boost::asio::ssl::stream_base::server,
-      [self = shared_from_this(), onPlain = std::move(onPlain)](boost::system::error_code ec) {
+      [self = shared_from_this(), onPlain = std::move(onPlain),
+       check = std::move(check)](boost::system::error_code ec) {
         self->timer_.cancel();
-        if (ec || self->closed_) {
+        if (ec || self->closed_ ||
+            (check && !check(self->tls_.native_handle(), self->tls_.next_layer()))) {
           self->closeAll();
           return;
         }

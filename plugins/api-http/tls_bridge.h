@@ -28,18 +28,23 @@ class TlsBridge : public std::enable_shared_from_this<TlsBridge> {
  public:
   static constexpr std::chrono::seconds kHandshakeTimeout{10};
   using OnPlain = std::function<void(Socket plain)>;
+  // After the handshake: false refuses the client (its connection closes).
+  using Check = std::function<bool(SSL* ssl, const Socket& socket)>;
 
-  TlsBridge(Socket socket, boost::asio::ssl::context& context);
+  // `context` is kept while the connection lives: its certificate callback
+  // (the key pair's reloader, which it owns) runs during the handshake.
+  TlsBridge(Socket socket, std::shared_ptr<boost::asio::ssl::context> context);
 
-  // Handshakes, then calls onPlain (on this connection's strand) with the
-  // plaintext end.
-  void start(OnPlain onPlain);
+  // Handshakes, then, unless `check` (when given) refuses the client, calls
+  // onPlain (on this connection's strand) with the plaintext end.
+  void start(OnPlain onPlain, Check check = nullptr);
 
  private:
   void relayFromClient();
   void relayToClient();
   void closeAll();
 
+  const std::shared_ptr<boost::asio::ssl::context> context_;
   // All below: on the accepted socket's strand only.
   boost::asio::ssl::stream<Socket> tls_;
   Socket inner_;  // our end of the socketpair

@@ -1,7 +1,9 @@
 """Client TLS on https:// client URLs, as etcd 3.4 serves it, for etcd and
 Cairn alike: gRPC and HTTP on one TLS port (etcdctl, python-etcd3, curl,
 python3-etcd3gw, the Node etcd3 client), client certificates required with
---client-cert-auth, a self-signed certificate with --auto-tls, and etcd's
+--client-cert-auth, a client certificate revoked by --client-crl-file
+refused ("rejected connection"), a certificate replaced on disk served
+without a restart, a self-signed certificate with --auto-tls, and etcd's
 error for an https URL without a certificate. Certificates are made per run
 with the openssl tool."""
 
@@ -14,7 +16,7 @@ import etcd3
 import pytest
 
 from cairn_harness import Server, cairn_bin, etcdctl, run_binary
-from test_certs import issue, make_ca
+from test_certs import issue, make_ca, make_crl, serial_of
 
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "differential", "node")
 
@@ -30,8 +32,10 @@ def certs(tmp_path_factory):
     ca = make_ca(d)
     server, server_key = issue(d, "server", "server")
     client, client_key = issue(d, "client", "root", usage="clientAuth", san="")
+    revoked, revoked_key = issue(d, "revoked", "root", usage="clientAuth", san="")
     return {"ca": ca, "server": server, "server_key": server_key, "client": client,
-            "client_key": client_key}
+            "client_key": client_key, "revoked": revoked, "revoked_key": revoked_key,
+            "crl": make_crl(d, [revoked])}
 
 
 class TlsServer(Server):
@@ -128,6 +132,60 @@ def test_client_cert_auth(flavour, certs):
         rc, out = curl("--cacert", certs["ca"], "--cert", certs["client"], "--key",
                        certs["client_key"], f"{s.endpoint}/health")
         assert rc == 0 and json.loads(out)["health"] == "true"
+
+
+@pytest.mark.parametrize("flavour", flavours())
+def test_client_crl_refuses_a_revoked_certificate(flavour, certs):
+    with TlsServer([f"--cert-file={certs['server']}", f"--key-file={certs['server_key']}",
+                    f"--trusted-ca-file={certs['ca']}", "--client-cert-auth",
+                    f"--client-crl-file={certs['crl']}"],
+                   {"ca_cert": certs["ca"], "cert_cert": certs["client"],
+                    "cert_key": certs["client_key"]}, flavour=flavour) as s:
+        s.start()
+        ca = f"--cacert={certs['ca']}"
+        etcdctl(s.endpoint, ca, f"--cert={certs['client']}", f"--key={certs['client_key']}",
+                "put", "c", "1").check()
+        revoked = [f"--cert={certs['revoked']}", f"--key={certs['revoked_key']}"]
+        assert etcdctl(s.endpoint, ca, *revoked, "--command-timeout=2s", "get", "c").rc != 0
+        rc, _ = curl("--cacert", certs["ca"], "--cert", certs["revoked"], "--key",
+                     certs["revoked_key"], f"{s.endpoint}/health")
+        assert rc != 0
+        n = serial_of(certs["revoked"])
+        serial = n.to_bytes((n.bit_length() + 7) // 8, "big").hex()
+        want = f"transport: certificate serial {serial} revoked"
+        assert any(r.get("msg") == "rejected connection" and r.get("error") == want
+                   for r in s.log_records()), s.log_tail()
+
+
+def served_serial(port, ca):
+    """The serial of the certificate served on `port` (openssl s_client)."""
+    p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", ca],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+    begin = p.stdout.find("-----BEGIN CERTIFICATE-----")
+    end = p.stdout.find("-----END CERTIFICATE-----")
+    assert begin >= 0, p.stdout + p.stderr
+    from cryptography import x509
+    pem = p.stdout[begin:end + len("-----END CERTIFICATE-----")] + "\n"
+    return x509.load_pem_x509_certificate(pem.encode()).serial_number
+
+
+@pytest.mark.parametrize("flavour", flavours())
+def test_a_rotated_certificate_is_served_without_a_restart(flavour, certs, tmp_path):
+    cert, key = str(tmp_path / "server.pem"), str(tmp_path / "server.key")
+    shutil.copy(certs["server"], cert)
+    shutil.copy(certs["server_key"], key)
+    with TlsServer([f"--cert-file={cert}", f"--key-file={key}"], {"ca_cert": certs["ca"]},
+                   flavour=flavour) as s:
+        s.start()
+        assert served_serial(s.client_port, certs["ca"]) == serial_of(certs["server"])
+        d = os.path.dirname(certs["ca"])
+        new_cert, new_key = issue(d, f"server-rotated-{flavour}", "server")
+        shutil.copy(new_key, key + ".new")
+        shutil.copy(new_cert, cert + ".new")
+        os.replace(key + ".new", key)
+        os.replace(cert + ".new", cert)
+        assert served_serial(s.client_port, certs["ca"]) == serial_of(new_cert)
+        etcdctl(s.endpoint, f"--cacert={certs['ca']}", "put", "r", "1").check()
 
 
 @pytest.mark.parametrize("flavour", flavours())

@@ -124,25 +124,31 @@ def test_follower_catches_up_by_snapshot_on_etcd():
 
 def run_lagging_follower(flavour, backend, keys):
     with Cluster(flavour=flavour, backend=backend, extra_args=snapshot_args(flavour)) as c:
-        c.start()
-        leader = c.leader()
-        follower = next(m for m in c.members if m is not leader)
-        client = leader.client()
-        leases = [client.lease(600).id for _ in range(3)]
-        client.close()
-        write_keys(leader, 100, "before/", leases)
-        follower.kill()
-        write_keys(leader, keys, "during/", leases)
-        client = leader.client()
-        client.delete_prefix("during/0001")  # tombstones in the history too
-        client.close()
-        follower.start()
-        want = assert_same_state(c)
-        assert len(want[1]) == 100 + keys - 10
-        assert received_snapshot(follower), follower.log_tail()
-        # And it goes on as a member: a write through it reaches everyone.
-        follower.ctl("put", "after", "1").check()
-        assert_same_state(c)
+        lag_and_catch_up(c, keys)
+
+
+def lag_and_catch_up(c, keys):
+    """Starts `c`, kills a follower, writes `keys` keys, restarts it, and
+    checks it caught up by snapshot (test_peer_tls runs it over TLS)."""
+    c.start()
+    leader = c.leader()
+    follower = next(m for m in c.members if m is not leader)
+    client = leader.client()
+    leases = [client.lease(600).id for _ in range(3)]
+    client.close()
+    write_keys(leader, 100, "before/", leases)
+    follower.kill()
+    write_keys(leader, keys, "during/", leases)
+    client = leader.client()
+    client.delete_prefix("during/0001")  # tombstones in the history too
+    client.close()
+    follower.start()
+    want = assert_same_state(c)
+    assert len(want[1]) == 100 + keys - 10
+    assert received_snapshot(follower), follower.log_tail()
+    # And it goes on as a member: a write through it reaches everyone.
+    follower.ctl("put", "after", "1").check()
+    assert_same_state(c)
 
 
 def test_member_added_after_compaction_catches_up_by_snapshot():

@@ -30,3 +30,36 @@ def issue(d, name, cn, usage="serverAuth,clientAuth", san="IP:127.0.0.1,DNS:loca
             "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext",
             cwd=d)
     return os.path.join(d, f"{name}.pem"), os.path.join(d, f"{name}.key")
+
+
+def serial_of(cert_path):
+    """The certificate's serial number."""
+    from cryptography import x509
+    with open(cert_path, "rb") as f:
+        return x509.load_pem_x509_certificate(f.read()).serial_number
+
+
+def make_crl(d, revoked, name="crl", ca="ca"):
+    """<d>/<name>.pem: a CRL signed by CA <ca> in `d` revoking the
+    certificates at the paths in `revoked` (python3-cryptography). Returns
+    its path."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    with open(os.path.join(d, f"{ca}.pem"), "rb") as f:
+        ca_cert = x509.load_pem_x509_certificate(f.read())
+    with open(os.path.join(d, f"{ca}.key"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), password=None)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+               .last_update(now).next_update(now + datetime.timedelta(days=2)))
+    for path in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial_of(path))
+            .revocation_date(now).build())
+    crl = builder.sign(ca_key, hashes.SHA256())
+    out = os.path.join(d, f"{name}.pem")
+    with open(out, "wb") as f:
+        f.write(crl.public_bytes(serialization.Encoding.PEM))
+    return out

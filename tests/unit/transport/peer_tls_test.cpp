@@ -4,7 +4,8 @@
 // -hostname, the dialer checking the listener's name and the listener the
 // dialer's address (checkSAN), --peer-auto-tls, plain and TLS peers
 // failing to talk without crashing, the cluster and HashKV queries over TLS, and the
-// setup's errors as etcd words them.
+// setup's errors as etcd words them; --peer-crl-file refusing a revoked
+// dialer; a certificate replaced on disk served from the next connection.
 #include "transport/peer_tls.h"
 
 #include <algorithm>
@@ -309,4 +310,62 @@ TEST_CASE("a corruption check's HashKV request is asked over TLS at an https:// 
   auto stranger = peerTls(withCa(pki, other.issue("x", "member", {"127.0.0.1"}), false));
   CHECK_FALSE(queryHashKv(url, stranger.get(), 2000ms, 4242, 9, &a).isOk());
   t.stop();
+}
+
+TEST_CASE("peer CRL refuses a dialer whose certificate it revokes, reread per connection") {
+  TestPki pki;
+  const TestCertificate good = pki.issue("good", "member", {"127.0.0.1"});
+  const TestCertificate revoked = pki.issue("revoked", "member", {"127.0.0.1"});
+  for (const bool der : {false, true}) {
+    PeerTlsOptions listener = withCa(pki, pki.issue("m1", "member", {"127.0.0.1"}), true);
+    listener.crlFile = pki.revoke(der ? "crl.der" : "crl.pem", {revoked.certFile}, der);
+    Member a(1, 100, 0, peerTls(listener));
+    Member admitted(2, 100, 0, peerTls(withCa(pki, good, true)));
+    Member refused(3, 100, 0, peerTls(withCa(pki, revoked, true)));
+    link(admitted, 2, a, 1);
+    link(refused, 3, a, 1);
+    REQUIRE(reaches(admitted, 2, a, 1));
+    REQUIRE_FALSE(reaches(refused, 3, a, 1, 20));
+    REQUIRE(a.logger.waitToSee("rejected connection", "transport: certificate serial "));
+    REQUIRE(a.logger.waitToSee("rejected connection", " revoked"));
+  }
+  // A CRL that cannot be read refuses every dialer with a certificate, as etcd.
+  PeerTlsOptions listener = withCa(pki, pki.issue("m4", "member", {"127.0.0.1"}), true);
+  listener.crlFile = pki.dir() + "/missing.crl";
+  Member a(1, 100, 0, peerTls(listener));
+  Member dialer(2, 100, 0, peerTls(withCa(pki, good, true)));
+  link(dialer, 2, a, 1);
+  REQUIRE_FALSE(reaches(dialer, 2, a, 1, 20));
+  REQUIRE(a.logger.waitToSee("rejected connection", "open " + listener.crlFile +
+                                                        ": no such file or directory"));
+}
+
+TEST_CASE("a peer certificate replaced on disk is used from the next connection on") {
+  TestPki pki, other("other-ca");
+  const TestCertificate m1 = pki.issue("m1", "member", {"127.0.0.1"});
+  const TestCertificate m2 = pki.issue("m2", "member", {"127.0.0.1"});
+  auto tls1 = peerTls(withCa(pki, m1, true));
+  Member a(1, 100, 0, tls1);
+  Member b(2, 100, 0, peerTls(withCa(pki, m2, true)));
+  link(a, 1, b, 2);
+  REQUIRE(reaches(a, 1, b, 2));
+  REQUIRE(reaches(b, 2, a, 1));
+  // m1's files now hold a certificate of another CA: b refuses a's new
+  // connections, so the files were read again.
+  const TestCertificate stranger = other.issue("stranger", "member", {"127.0.0.1"});
+  std::filesystem::copy_file(stranger.keyFile, m1.keyFile,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(stranger.certFile, m1.certFile,
+                             std::filesystem::copy_options::overwrite_existing);
+  Member c(3, 100, 0, peerTls(withCa(pki, pki.issue("m3", "member", {"127.0.0.1"}), true)));
+  link(a, 1, c, 3);
+  REQUIRE_FALSE(reaches(a, 1, c, 3, 20));
+  REQUIRE(c.logger.waitToSee("rejected connection", ""));
+  // Back to one of the cluster's CA: accepted again.
+  const TestCertificate renewed = pki.issue("m1-renewed", "member", {"127.0.0.1"});
+  std::filesystem::copy_file(renewed.keyFile, m1.keyFile,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(renewed.certFile, m1.certFile,
+                             std::filesystem::copy_options::overwrite_existing);
+  REQUIRE(reaches(a, 1, c, 3));
 }

@@ -4,7 +4,8 @@
 // hears it succeeded; a stream that breaks (the export failing, the peer
 // gone) is reported failed and leaves nothing behind; the state is streamed
 // (the follower's file grows while the leader is still exporting), not
-// gathered in memory on either side.
+// gathered in memory on either side. Between https:// peers the stream is
+// TLS, with the certificate checks of every peer connection.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "cairn/storage_stream.h"
+#include "test_pki.h"
 #include "transport/snapshot_file.h"
 #include "transport/tcp_transport.h"
 
@@ -51,8 +53,9 @@ std::string chunkOf(std::size_t i) {
   return c;
 }
 
+// `tls`: listen and dial https:// with it (null: http://).
 struct Member {
-  Member(uint64_t id, SnapshotIo io) : id(id) {
+  Member(uint64_t id, SnapshotIo io, std::shared_ptr<PeerTls> tls = nullptr) : id(id) {
     dir = fs::temp_directory_path() /
           ("cairn-snapshot-transport-" + std::to_string(::getpid()) + "-" + std::to_string(id));
     fs::remove_all(dir);
@@ -61,7 +64,9 @@ struct Member {
     TcpTransportOptions o;
     o.localId = id;
     o.clusterId = 7;
-    o.listenUrls = {cairn::Url{"http", "127.0.0.1", 0, "http://127.0.0.1:0"}};
+    const std::string scheme = tls ? "https" : "http";
+    o.listenUrls = {cairn::Url{scheme, "127.0.0.1", 0, scheme + "://127.0.0.1:0"}};
+    o.tls = std::move(tls);
     o.snapshot.ioTimeout = 2000ms;
     o.snapshotReceiveTimeout = 2000ms;
     transport = std::make_unique<TcpTransport>(o, logger);
@@ -82,7 +87,7 @@ struct Member {
                     },
                     fb)
                 .isOk());
-    url = "http://127.0.0.1:" + std::to_string(transport->boundPorts().at(0));
+    url = scheme + "://127.0.0.1:" + std::to_string(transport->boundPorts().at(0));
   }
   ~Member() {
     transport->stop();
@@ -121,6 +126,33 @@ raftpb::Message snapMessage(uint64_t from, uint64_t to, uint64_t index) {
   // replaces it.
   m.mutable_snapshot()->set_data(std::string(1000, 'd'));
   return m;
+}
+
+std::shared_ptr<PeerTls> peerTls(const cairn::testing::TestPki& pki,
+                                 const cairn::testing::TestCertificate& cert) {
+  PeerTlsOptions o;
+  o.certFile = cert.certFile;
+  o.keyFile = cert.keyFile;
+  o.trustedCaFile = pki.caFile();
+  o.clientCertAuth = true;
+  QuietLogger logger;
+  std::shared_ptr<PeerTls> out;
+  REQUIRE(PeerTls::create(std::move(o), logger, &out).isOk());
+  return out;
+}
+
+// A state of `chunks` generated chunks; `crc` gets their checksum.
+SnapshotIo generatedState(std::size_t chunks, cairn::storage::StreamCrc* crc) {
+  SnapshotIo io;
+  io.exportState = [chunks, crc](const std::function<Status(std::string_view)>& sink) {
+    for (std::size_t i = 0; i < chunks; ++i) {
+      const std::string c = chunkOf(i);
+      crc->process_bytes(c.data(), c.size());
+      if (Status st = sink(c); !st) return st;
+    }
+    return Status::ok();
+  };
+  return io;
 }
 
 void link(Member& a, Member& b) {
@@ -242,4 +274,60 @@ TEST_CASE("a state file whose length or checksum does not match is refused") {
   }
   REQUIRE(fs::is_empty(dir));
   fs::remove_all(dir);
+}
+
+TEST_CASE("a snapshot to an https:// peer streams over TLS, both certificates checked") {
+  cairn::testing::TestPki pki;
+  constexpr std::size_t kChunks = 160;  // 10 MiB: many TLS records, past the socket buffers
+  cairn::storage::StreamCrc crc;
+  Member a(1, generatedState(kChunks, &crc), peerTls(pki, pki.issue("m1", "m1", {"127.0.0.1"})));
+  Member b(2, SnapshotIo{}, peerTls(pki, pki.issue("m2", "m2", {"127.0.0.1"})));
+  REQUIRE(b.url.rfind("https://", 0) == 0);
+  link(a, b);
+  a.transport->send({snapMessage(1, 2, 901)});
+
+  REQUIRE(a.waitFor([&] { return a.okReports + a.failedReports > 0; }));
+  REQUIRE(a.okReports == 1);
+  REQUIRE(b.waitFor([&] { return !b.got.empty(); }));
+  REQUIRE(b.got[0].snapshot().metadata().index() == 901);
+  const std::string path = snapshotStatePath(b.dir.string(), 2, 901);
+  REQUIRE(fs::file_size(path) == kChunks * 64 * 1024);
+  SnapshotFileReader reader(path);
+  REQUIRE(reader.open().isOk());
+  cairn::storage::StreamCrc back;
+  std::string chunk;
+  while (reader.next(chunk)) back.process_bytes(chunk.data(), chunk.size());
+  REQUIRE(reader.status().isOk());
+  REQUIRE(back.checksum() == crc.checksum());
+  REQUIRE(a.logger.saw("sent database snapshot"));
+  REQUIRE(b.logger.saw("received and saved database snapshot"));
+}
+
+TEST_CASE("a snapshot is not sent to an https:// peer whose certificate another CA signed") {
+  cairn::testing::TestPki pki, other("other-ca");
+  cairn::storage::StreamCrc crc;
+  Member a(1, generatedState(4, &crc), peerTls(pki, pki.issue("m1", "m1", {"127.0.0.1"})));
+  Member b(2, SnapshotIo{}, peerTls(other, other.issue("m2", "m2", {"127.0.0.1"})));
+  link(a, b);
+  a.transport->send({snapMessage(1, 2, 902)});
+  REQUIRE(a.waitFor([&] { return a.failedReports > 0; }));
+  REQUIRE(a.okReports == 0);
+  REQUIRE(a.logger.saw("failed to send database snapshot"));
+  REQUIRE(b.got.empty());
+  REQUIRE(fs::is_empty(b.dir));
+}
+
+TEST_CASE("a plain snapshot sender is refused by an https:// listener") {
+  cairn::testing::TestPki pki;
+  cairn::storage::StreamCrc crc;
+  Member a(1, generatedState(4, &crc));  // http:// only: it cannot speak TLS
+  Member b(2, SnapshotIo{}, peerTls(pki, pki.issue("m2", "m2", {"127.0.0.1"})));
+  a.transport->addPeer(2, {"http://" + b.url.substr(std::string("https://").size())});
+  b.transport->addPeer(1, {a.url});
+  std::this_thread::sleep_for(50ms);
+  a.transport->send({snapMessage(1, 2, 903)});
+  REQUIRE(a.waitFor([&] { return a.failedReports > 0; }));
+  REQUIRE(a.okReports == 0);
+  REQUIRE(b.got.empty());
+  REQUIRE(fs::is_empty(b.dir));
 }

@@ -100,4 +100,38 @@ TestCertificate TestPki::issue(const std::string& fileName, const std::string& c
   return files;
 }
 
+std::string TestPki::revoke(const std::string& fileName,
+                            const std::vector<std::string>& certFiles, bool der) {
+  auto* caCert = static_cast<X509*>(caCert_);
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(caCert));
+  ASN1_TIME* now = X509_gmtime_adj(nullptr, 0);
+  X509_CRL_set1_lastUpdate(crl, now);
+  for (const auto& path : certFiles) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    X509* cert = f != nullptr ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr;
+    if (f != nullptr) std::fclose(f);
+    if (cert == nullptr) throw std::runtime_error("cannot read " + path);
+    X509_REVOKED* revoked = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(revoked, X509_get_serialNumber(cert));
+    X509_REVOKED_set_revocationDate(revoked, now);
+    X509_CRL_add0_revoked(crl, revoked);
+    X509_free(cert);
+  }
+  ASN1_TIME_free(now);
+  X509_CRL_sort(crl);
+  X509_CRL_sign(crl, static_cast<EVP_PKEY*>(caKey_), EVP_sha256());
+  const std::string path = dir_ + "/" + fileName;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (der) {
+    i2d_X509_CRL_fp(f, crl);
+  } else {
+    PEM_write_X509_CRL(f, crl);
+  }
+  std::fclose(f);
+  X509_CRL_free(crl);
+  return path;
+}
+
 }  // namespace cairn::testing

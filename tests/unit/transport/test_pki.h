@@ -29,6 +29,10 @@ class TestPki {
   TestCertificate issue(const std::string& fileName, const std::string& commonName,
                         const std::vector<std::string>& ips,
                         const std::vector<std::string>& dnsNames = {});
+  // A CRL of this CA revoking the certificates in `certFiles` (PEM, or DER
+  // when `der`); its path.
+  std::string revoke(const std::string& fileName, const std::vector<std::string>& certFiles,
+                     bool der = false);
 
  private:
   std::string dir_;
