@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "cairn/errors.h"
 
 namespace cairn::server {
@@ -65,9 +67,8 @@ bool PromoteForwarder::pause(std::chrono::milliseconds d) {
 Status PromoteForwarder::forwardNow(uint64_t memberId, std::string* response) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + parts_.requestTimeout;
-  auto left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  };
+  // Rounded up, so that nothing ends before the deadline.
+  auto left = [&] { return std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()); };
   while (left().count() > 0) {
     // etcd's waitLeader: looks again every election timeout.
     uint64_t leader = parts_.leader();
