@@ -225,11 +225,11 @@ void ClusterServer::memberPromote(const RequestContext& ctx,
   if (st.is(Error::NotLeader) && promoteForwarder_ != nullptr) {
     // The leader answers, with the members once promoted; the header is
     // this member's, as etcd's follower answers.
-    promoteForwarder_->forward(req.id(), [this, done = std::move(done)](const Status& st,
+    promoteForwarder_->forward(req.id(), [this, done = std::move(done)](const Status& answered,
                                                                         std::string response) {
       etcdserverpb::MemberPromoteResponse resp;
-      if (!st) {
-        done(st, {});
+      if (!answered) {
+        done(answered, {});
       } else if (!resp.ParseFromString(response)) {
         done(Status(StatusCode::Unavailable, "cairn: the leader's promote answer is garbled"), {});
       } else {
