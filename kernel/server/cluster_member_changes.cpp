@@ -147,15 +147,6 @@ void ClusterServer::memberAdd(const RequestContext& ctx, const etcdserverpb::Mem
     done(st, {});
     return;
   }
-  if (!withPeers_) {
-    // Its raft runs with no peer transport; a second member could never
-    // hear from it.
-    done(Status(StatusCode::Unimplemented,
-                "cairn: a member started without peers (a single-member --initial-cluster) "
-                "cannot add members yet"),
-         {});
-    return;
-  }
   if (Status st = mayAdd(req.islearner()); !st) {
     done(st, {});
     return;
@@ -230,14 +221,48 @@ void ClusterServer::memberPromote(const RequestContext& ctx,
     done(st, {});
     return;
   }
-  if (Status st = mayPromote(req.id()); !st) {
+  Status st = mayPromote(req.id());
+  if (st.is(Error::NotLeader) && promoteForwarder_ != nullptr) {
+    // The leader answers, with the members once promoted; the header is
+    // this member's, as etcd's follower answers.
+    promoteForwarder_->forward(req.id(), [this, done = std::move(done)](const Status& answered,
+                                                                        std::string response) {
+      etcdserverpb::MemberPromoteResponse resp;
+      if (!answered) {
+        done(answered, {});
+      } else if (!resp.ParseFromString(response)) {
+        done(Status(StatusCode::Unavailable, "cairn: the leader's promote answer is garbled"), {});
+      } else {
+        *resp.mutable_header() = header(0);
+        done(Status::ok(), std::move(resp));
+      }
+    });
+    return;
+  }
+  if (!st) {
     done(st, {});
     return;
   }
+  promote(req.id(), std::move(done));
+}
+
+void ClusterServer::promote(uint64_t id, Done<etcdserverpb::MemberPromoteResponse> done) {
   raftpb::ConfChange cc;
   cc.set_type(raftpb::CONF_CHANGE_ADD_NODE);
-  cc.set_node_id(req.id());  // an empty context marks a promotion
+  cc.set_node_id(id);  // an empty context marks a promotion
   configure(std::move(cc), etcdserverpb::MemberPromoteResponse{}, std::move(done));
+}
+
+void ClusterServer::promoteForPeer(uint64_t id,
+                                   std::function<void(const Status&, std::string)> done) {
+  if (Status st = mayPromote(id); !st) {
+    done(st, {});
+    return;
+  }
+  promote(id,
+          [done = std::move(done)](const Status& st, etcdserverpb::MemberPromoteResponse&& resp) {
+            done(st, st ? resp.SerializeAsString() : std::string());
+          });
 }
 
 }  // namespace cairn::server

@@ -3,7 +3,7 @@
 // MemberRegistry (peer URLs from the conf change that added each, name and
 // client URLs from what each published), ordered by id as etcd lists them.
 // This member's own entry falls back to --name and its advertised URLs for
-// what the registry lacks (a single member does not publish). Leader and
+// what the registry lacks (until its publish is applied). Leader and
 // term are the raft node's.
 //
 // Threads: any. The configuration is written by the apply loop under mu_;
@@ -19,6 +19,7 @@
 #include "call_gate.h"
 #include "member_registry.h"
 #include "mvcc/kv_store.h"
+#include "promote_forwarder.h"
 #include "raft_node.h"
 #include "reads.h"
 #include "server_options.h"
@@ -33,16 +34,16 @@ class ClusterServer final : public Cluster {
  public:
   ClusterServer(const ServerOptions& options, uint64_t clusterId, RaftNode& raft, Reads& reads,
                 const mvcc::KvStore& store, Authorizer* authorizer, const MemberRegistry& registry,
-                bool withPeers, const CallGate& gate)
+                const CallGate& gate, PromoteForwarder* promoteForwarder)
       : options_(options),
-        withPeers_(withPeers),
         clusterId_(clusterId),
         raft_(raft),
         registry_(registry),
         reads_(reads),
         store_(store),
         authorizer_(authorizer),
-        gate_(gate) {}
+        gate_(gate),
+        promoteForwarder_(promoteForwarder) {}
 
   uint64_t clusterId() const override { return clusterId_; }
   uint64_t memberId() const override { return raft_.memberId(); }
@@ -65,8 +66,14 @@ class ClusterServer final : public Cluster {
                     Done<etcdserverpb::MemberRemoveResponse> done) override;
   void memberUpdate(const RequestContext& ctx, const etcdserverpb::MemberUpdateRequest& req,
                     Done<etcdserverpb::MemberUpdateResponse> done) override;
+  // A follower hands the promotion to the leader (PromoteForwarder).
   void memberPromote(const RequestContext& ctx, const etcdserverpb::MemberPromoteRequest& req,
                      Done<etcdserverpb::MemberPromoteResponse> done) override;
+  // The leader's side of a promotion a follower forwarded (the peer
+  // transport's PromoteHandler): checked and proposed as memberPromote is
+  // (the follower admitted and authorized the call); `done` gets the
+  // serialized MemberPromoteResponse.
+  void promoteForPeer(uint64_t id, std::function<void(const Status&, std::string)> done);
 
   // Apply loop: the configuration after recovery or a conf change.
   void setConfState(const raftpb::ConfState& confState);
@@ -82,13 +89,13 @@ class ClusterServer final : public Cluster {
   Status mayAdd(bool learner) const;
   Status mayRemove(uint64_t id) const;
   Status mayPromote(uint64_t id) const;
+  // Proposes the promotion mayPromote allowed.
+  void promote(uint64_t id, Done<etcdserverpb::MemberPromoteResponse> done);
   // Voters (this member included) connected to this member for at least
   // etcd's HealthInterval (5 s).
   int connectedVoters(const std::vector<MemberInfo>& voters) const;
 
   const ServerOptions& options_;
-  // False for a member started alone (no peer transport): it cannot grow.
-  const bool withPeers_;
   const uint64_t clusterId_;
   RaftNode& raft_;                  // internally synchronised
   const MemberRegistry& registry_;  // internally synchronised
@@ -96,6 +103,7 @@ class ClusterServer final : public Cluster {
   const mvcc::KvStore& store_;
   Authorizer* const authorizer_;  // null: auth disabled
   const CallGate& gate_;
+  PromoteForwarder* const promoteForwarder_;  // null: a follower answers "not leader"
 
   mutable std::mutex mu_;
   raftpb::ConfState confState_;  // guarded by mu_

@@ -29,6 +29,7 @@
 #include "metrics/metrics_registry.h"
 #include "mvcc/kv_store.h"
 #include "mvcc/write_txn.h"
+#include "promote_forwarder.h"
 #include "quota_alarmer.h"
 #include "raft_node.h"
 #include "reads.h"
@@ -38,6 +39,7 @@
 #include "snapshot_installer.h"
 #include "startup_gate.h"
 #include "transport/null_transport.h"
+#include "transport/peer_listener.h"
 #include "transport/tcp_transport.h"
 #include "watch/watch_hub.h"
 #include "watch_server.h"
@@ -79,7 +81,7 @@ Server::Server(ServerOptions options, std::unique_ptr<storage::Backend> backend,
       registry_(registry),
       backend_(std::move(backend)),
       transportFactory_(std::move(transportFactory)),
-      // A single member has no peers; the cluster transport replaces this.
+      // Until start() makes the peer transport.
       transport_(std::make_unique<transport::NullTransport>()),
       events_(std::make_unique<ServerEvents>()),
       ownMetrics_(metrics == nullptr ? std::make_unique<metrics::MetricsRegistry>() : nullptr),
@@ -117,6 +119,13 @@ Status Server::start() {
   // its files are checked and --peer-auto-tls makes its certificate even
   // where this member ends up with no peers to talk to.
   if (Status st = transport::PeerTls::create(options_.peerTls, logger_, &peerTls_); !st) return st;
+  // A peer port that cannot be bound stops the start before the data dir is
+  // written, as etcd's configurePeerListeners does.
+  if (!transportFactory_) {
+    if (Status st = transport::checkPeerListeners(options_.listenPeerUrls, peerTls_.get()); !st) {
+      return st;
+    }
+  }
   Bootstrap bootstrap(options_, logger_, *backend_, raftStorage_);
   bootstrap.setPeerTls(peerTls_.get());
   if (Status st = bootstrap.run(registry_, &m); !st) return st;
@@ -139,9 +148,11 @@ Status Server::start() {
       options_.quotaBackendBytes, [backend = backend_.get()] { return backend->sizeAllocated(); });
   quota_->logConfiguration(logger_, options_.quotaBackendBytes);
   clusterMode_ = m.peers.size() > 1;
-  if (clusterMode_) {
-    startPeerTransport(m.peers);
-  }
+  // Every member listens on its peer URLs, a single one too (as etcd's
+  // does): it can grow (MemberAdd) and a joining member asks it for the
+  // cluster. Bound when raft starts; checkPeerListeners() already refused
+  // a start whose addresses cannot be bound.
+  startPeerTransport(m.peers);
 
   lessor_ = std::make_unique<lease::Lessor>(lessorConfig(options_));
   leaseApplier_ = std::make_unique<LeaseApplier>(*store_, *lessor_, logger_);
@@ -205,9 +216,20 @@ Status Server::start() {
   gate_ =
       std::make_unique<CallGate>(CallGate::Probes{[raft = raft_.get()] { return raft->leader(); },
                                                   [this] { return cluster_->selfIsLearner(); }});
-  cluster_ =
-      std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
-                                      registry_.authorizer(), members_, clusterMode_, *gate_);
+  PromoteForwarder::Parts promoteParts;
+  promoteParts.leader = [raft = raft_.get()] { return raft->leader(); };
+  promoteParts.peerUrlsOf = [this](uint64_t id) {
+    std::optional<etcdserverpb::Member> member = members_.find(id);
+    return member ? std::vector<std::string>(member->peerurls().begin(), member->peerurls().end())
+                  : std::vector<std::string>{};
+  };
+  promoteParts.transport = transport_.get();
+  promoteParts.requestTimeout = requestTimeout();
+  promoteParts.electionTimeout = std::chrono::milliseconds(options_.electionTimeoutMs);
+  promoteForwarder_ = std::make_unique<PromoteForwarder>(std::move(promoteParts));
+  cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
+                                             registry_.authorizer(), members_, *gate_,
+                                             promoteForwarder_.get());
   compactor_ = std::make_unique<Compactor>(*store_, *replyPool_, logger_);
   quotaAlarmer_ = std::make_unique<QuotaAlarmer>(*quota_, *alarms_, *raft_, memberId_,
                                                  options_.quotaBackendBytes, logger_);
@@ -270,11 +292,9 @@ Status Server::start() {
     autoCompactor_ = std::make_unique<AutoCompactor>(std::move(schedule), std::move(h), logger_);
   }
   if (options_.corruptCheckTime.count() > 0) makeCorruptionMonitor();
-  if (clusterMode_) {
-    leaseForwarder_ = std::make_unique<LeaseForwarder>(*raft_, *leaseDriver_, *lessor_, *cluster_);
-    leaderMonitor_ =
-        std::make_unique<LeaderMonitor>([raft = raft_.get()] { return raft->leader(); });
-  }
+  // A single member needs them too once it has grown and lost leadership.
+  leaseForwarder_ = std::make_unique<LeaseForwarder>(*raft_, *leaseDriver_, *lessor_, *cluster_);
+  leaderMonitor_ = std::make_unique<LeaderMonitor>([raft = raft_.get()] { return raft->leader(); });
 
   ServiceContext services{options_,
                           registry_.authorizer(),
@@ -326,18 +346,19 @@ Status Server::startParts() {
   if (autoCompactor_) autoCompactor_->start();
   if (corruptionMonitor_) corruptionMonitor_->start();
 
-  if (clusterMode_) {
-    if (Status st = publish(); !st) {
-      stop();
-      return st;
-    }
-  } else {
+  if (!clusterMode_) {
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(10 * options_.electionTimeoutMs + 10000);
     if (!startup_->wait(deadline)) {
       stop();
       return Status(StatusCode::Unavailable, "member did not become ready (no leader elected)");
     }
+  }
+  // A single member publishes too (as etcd's does): once it has grown, the
+  // others know its name and client URLs from the records.
+  if (Status st = publish(); !st) {
+    stop();
+    return st;
   }
   logger_.info(kCaller, "published local member to cluster through raft",
                jsonField("local-member-id", idToHex(memberId_)) + "," +
@@ -401,6 +422,7 @@ void Server::stop() {
   // Kept (not destroyed) until the server is: proposal callbacks of its
   // revokes still run when the waiters fail below.
   if (leaseForwarder_) leaseForwarder_->stop();
+  if (promoteForwarder_) promoteForwarder_->stop();
   if (leaderMonitor_) leaderMonitor_->stop();
   if (leaseDriver_) leaseDriver_->stop();
   if (autoCompactor_) autoCompactor_->stop();

@@ -13,6 +13,8 @@
 //   AutoCompactor    "cairn-autocomp": --auto-compaction-* (leader only)
 //   WatchSyncer      "cairn-watch": lagging watchers, progress notifications
 //   LeaseApplier     applied lease state; LeaseDriver "cairn-lease": expiry
+//   PromoteForwarder "cairn-promote": a follower's MemberPromote asked of
+//                    the leader over the peer transport
 //   Reads            read pool (2 threads) and the ReadGate
 //   reply pool       1 thread: proposers are answered here, never on the
 //                    apply loop
@@ -85,6 +87,7 @@ class LeaseForwarder;
 class LeaseServer;
 class MaintenanceServer;
 class MemberSnapshots;
+class PromoteForwarder;
 class QuotaAlarmer;
 class RaftNode;
 class Reads;
@@ -153,10 +156,10 @@ class Server {
   // The apply loop applied this member's removal.
   void removedFromCluster();
   Status startParts();
-  // A cluster member: proposes its attributes until they are applied here
+  // Every member: proposes its attributes until they are applied here
   // (etcd's publish), which also means it caught up with the cluster.
   Status publish();
-  // Makes the peer transport of a cluster member and adds `peers`
+  // Makes the member's peer transport (a single one too) and adds `peers`
   // (server_transport.cpp). start()'s thread.
   void startPeerTransport(const std::map<uint64_t, std::vector<std::string>>& peers);
   // The auto compactor's Compact: proposes it and waits for the answer
@@ -192,10 +195,10 @@ class Server {
   // TLS for https:// peer URLs (null: none), shared by the transport, the
   // join query and the corruption checks' HashKV requests.
   std::shared_ptr<transport::PeerTls> peerTls_;
-  bool clusterMode_ = false;                    // more than one member at start
-  raft::MemoryStorage raftStorage_;             // internally synchronised
-  WaitRegistry waiters_;                        // internally synchronised
-  MemberRegistry members_;                      // internally synchronised
+  bool clusterMode_ = false;         // more than one member at start (pre-vote, no early campaign)
+  raft::MemoryStorage raftStorage_;  // internally synchronised
+  WaitRegistry waiters_;             // internally synchronised
+  MemberRegistry members_;           // internally synchronised
   std::unique_ptr<AlarmStore> alarms_;          // internally synchronised
   std::unique_ptr<BackendQuota> quota_;         // thread-safe
   std::unique_ptr<QuotaAlarmer> quotaAlarmer_;  // thread-safe
@@ -220,8 +223,9 @@ class Server {
   std::unique_ptr<WatchSyncer> watchSyncer_;
   std::unique_ptr<AutoCompactor> autoCompactor_;  // with --auto-compaction-retention only
   std::unique_ptr<LeaseDriver> leaseDriver_;
-  std::unique_ptr<LeaseForwarder> leaseForwarder_;  // cluster members only
-  std::unique_ptr<LeaderMonitor> leaderMonitor_;    // cluster members only
+  std::unique_ptr<LeaseForwarder> leaseForwarder_;
+  std::unique_ptr<PromoteForwarder> promoteForwarder_;
+  std::unique_ptr<LeaderMonitor> leaderMonitor_;
   // Made by the first corruption check set up (start()'s thread), then
   // used by one check at a time (the initial one, then the monitor's
   // thread); stateless.

@@ -22,7 +22,7 @@ struct ServerOptions {
   std::string dataDir;
   std::string walDir;  // empty: <dataDir>/member/wal
   std::vector<std::string> advertisePeerUrls;
-  std::vector<config::Url> listenPeerUrls;  // bound only by a multi-member cluster
+  std::vector<config::Url> listenPeerUrls;  // bound by every member, a single one too
   std::vector<std::string> advertiseClientUrls;
   // name -> peer URL, as --initial-cluster (a name may appear more than once).
   std::vector<std::pair<std::string, std::string>> initialCluster;

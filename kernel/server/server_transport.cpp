@@ -1,6 +1,7 @@
-// Server's peer transport: the cluster's TcpTransport (or the test's
-// factory) wired to this member's records, TLS, corruption checks and
-// snapshots.
+// Server's peer transport: every member's TcpTransport (or the test's
+// factory) wired to this member's records, TLS, corruption checks,
+// snapshots and followers' forwarded promotions.
+#include "cluster_server.h"
 #include "member_registry.h"
 #include "server.h"
 #include "transport/tcp_transport.h"
@@ -32,6 +33,10 @@ void Server::startPeerTransport(const std::map<uint64_t, std::vector<std::string
     transport_ = std::make_unique<transport::TcpTransport>(std::move(topts), logger_);
   }
   for (const auto& [id, urls] : peers) transport_->addPeer(id, urls);
+  // Followers' forwarded promotions; cluster_ exists before raft starts the
+  // transport.
+  transport_->setPromoteHandler(
+      [this](uint64_t id, auto done) { cluster_->promoteForPeer(id, std::move(done)); });
   // Snapshots to lagging followers carry a consistent export of the
   // backend (taken when sent, so possibly newer than the snapshot); those
   // from the leader land in member/snap.

@@ -30,13 +30,13 @@ struct ServiceContext {
   lease::Lessor& lessor;
   LeaseDriver& leaseDriver;
   watch::WatchHub& watchHub;
-  // A cluster member's way to the leader's lessor; null for a single member.
+  // A follower's way to the leader's lessor (null in tests without one).
   LeaseForwarder* leaseForwarder;
   // The backend quota, checked before Put, Txn and LeaseGrant are proposed.
   QuotaAlarmer& quota;
   // etcd's interceptor checks (learner, require-leader), first in every call.
   const CallGate& gate;
-  // Ends require-leader streams without a leader; null for a single member.
+  // Ends require-leader streams without a leader (null: none ended).
   LeaderMonitor* leaderMonitor;
 };
 

@@ -13,7 +13,7 @@ std::unique_ptr<WatchSession> WatchServer::open(const RequestContext& ctx,
     access.authorizer = c_.authorizer;
     access.authenticated = c_.authorizer->authenticate(ctx, &access.who);
   }
-  // A single member always knows its leader (itself): no monitor.
+  // Ended once the member has had no leader for a while.
   LeaderMonitor* monitor = ctx.requireLeader ? c_.leaderMonitor : nullptr;
   return std::make_unique<ServerWatchSession>(c_.watchHub, c_.cluster, std::move(access),
                                               std::move(onReady), monitor);

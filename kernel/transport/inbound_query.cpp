@@ -1,5 +1,6 @@
 // InboundSession::readQuery: the answering side of a peer query (a HashKV
-// request, hashkv_query.h) on a connection of its own. The hello reply is
+// request, hashkv_query.h, or a forwarded MemberPromote, promote_query.h)
+// on a connection of its own. The hello reply is
 // written with the answer, since the asker sent its request right behind
 // its hello.
 #include <boost/asio/post.hpp>

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <cctype>
 #include <future>
 
 #include "config/url.h"
 #include "peer_ids.h"
+#include "peer_listener.h"
 
 namespace cairn::transport {
 namespace {
@@ -54,43 +54,9 @@ Status TcpTransport::start(Deliver deliver, Feedback feedback) {
   }
   feedback_ = std::move(feedback);
   for (const Url& url : options_.listenUrls) {
-    if (url.scheme != "http" && url.scheme != "https") {
-      return Status(StatusCode::Unimplemented,
-                    "peer URL " + url.raw +
-                        ": only http:// and https:// peer URLs are supported (unix sockets are "
-                        "not yet in effect for peers in this Cairn build)");
-    }
-    const std::string host =
-        url.host == "localhost" ? "127.0.0.1" : (url.host.empty() ? "0.0.0.0" : url.host);
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(host, ec);
-    if (ec) {
-      return Status(StatusCode::InvalidArgument, "listen tcp " + url.host + ":" +
-                                                     std::to_string(url.port) +
-                                                     ": cannot use host: " + ec.message());
-    }
-    auto acceptor = std::make_unique<tcp::acceptor>(io_);
-    const tcp::endpoint endpoint(address, url.port);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      // Go's wording: "listen tcp 127.0.0.1:2380: bind: address already in use"
-      // (errno texts in lower case).
-      std::string why = ec.message();
-      if (!why.empty())
-        why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-      return Status(StatusCode::Unavailable,
-                    "listen tcp " + host + ":" + std::to_string(url.port) + ": bind: " + why);
-    }
+    std::unique_ptr<tcp::acceptor> acceptor;
+    if (Status st = listenPeerUrl(io_, url, options_.tls.get(), &acceptor); !st) return st;
     const bool secure = url.scheme == "https";
-    if (secure && (options_.tls == nullptr || !options_.tls->serves())) {
-      // As etcd's newTLSListener, naming the bound address.
-      return Status(
-          StatusCode::InvalidArgument,
-          PeerTls::cannotListen(host + ":" + std::to_string(acceptor->local_endpoint().port())));
-    }
     boundPorts_.push_back(acceptor->local_endpoint().port());
     acceptors_.push_back(std::move(acceptor));
     acceptorSecure_.push_back(secure);
@@ -171,11 +137,17 @@ HelloReply TcpTransport::acceptHello(const Hello& hello) {
     reply.status = reply.answer.empty() ? HelloStatus::UnknownMember : HelloStatus::Accepted;
     return reply;
   }
-  if (isPeerQuery(hello) && hello.clusterId == options_.clusterId && options_.hashKv) {
+  if (isPeerQuery(hello) && hello.clusterId == options_.clusterId &&
+      (options_.hashKv || promote_)) {
     reply.status = HelloStatus::Accepted;
-    reply.serveQuery = [handler = options_.hashKv](const raftpb::Message& request,
-                                                   std::function<void(raftpb::Message &&)> answer) {
-      serveHashKv(request, handler, std::move(answer));
+    reply.serveQuery = [hashKv = options_.hashKv, promote = promote_](
+                           const raftpb::Message& request,
+                           std::function<void(raftpb::Message &&)> answer) {
+      if (request.type() == kPromoteRequest) {
+        servePromote(request, promote, std::move(answer));
+      } else {
+        serveHashKv(request, hashKv, std::move(answer));
+      }
     };
     return reply;
   }
@@ -218,6 +190,15 @@ void TcpTransport::dispatch(std::vector<raftpb::Message>& messages) {
     if (peerMetrics_ != nullptr) peerMetrics_->onSend(m);
     it->second.lanes[static_cast<int>(laneOf(m))]->enqueue(std::move(m));
   }
+}
+
+Status TcpTransport::askPromote(uint64_t /*peer*/, const std::string& url, uint64_t memberId,
+                                std::chrono::milliseconds timeout, std::string* response) {
+  Url parsed;
+  if (std::string why = config::parseUrl(url, &parsed); !why.empty()) {
+    return Status(StatusCode::Unavailable, url + ": " + why);
+  }
+  return queryPromote(parsed, options_.tls.get(), timeout, options_.clusterId, memberId, response);
 }
 
 void TcpTransport::addPeer(uint64_t id, const std::vector<std::string>& peerUrls) {

@@ -41,6 +41,7 @@
 #include "peer_metrics.h"
 #include "peer_stream.h"
 #include "peer_tls.h"
+#include "promote_query.h"
 #include "snapshot_receiver.h"
 #include "snapshot_sender.h"
 #include "transport.h"
@@ -91,6 +92,10 @@ class TcpTransport final : public Transport {
   // The later of the two lanes' connection times: both must be up.
   std::chrono::steady_clock::time_point activeSince(uint64_t id) const override;
   void setSnapshotIo(SnapshotIo io) override { snapshotIo_ = std::move(io); }
+  void setPromoteHandler(PromoteHandler handler) override { promote_ = std::move(handler); }
+  // Over a connection of its own (promote_query.h).
+  Status askPromote(uint64_t peer, const std::string& url, uint64_t memberId,
+                    std::chrono::milliseconds timeout, std::string* response) override;
 
   // The ports actually bound (tests listen on port 0).
   std::vector<uint16_t> boundPorts() const { return boundPorts_; }
@@ -133,6 +138,7 @@ class TcpTransport final : public Transport {
   std::map<uint64_t, Peer> peers_;    // io thread
   std::set<std::shared_ptr<InboundSession>> sessions_;  // io thread
   SnapshotIo snapshotIo_;                               // set before start()
+  PromoteHandler promote_;                              // set before start()
   std::mutex snapshotMu_;
   std::list<std::unique_ptr<SnapshotJob>> snapshotJobs_;  // guarded by snapshotMu_
   bool snapshotsStopped_ = false;                         // guarded by snapshotMu_

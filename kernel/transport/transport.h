@@ -7,7 +7,7 @@
 // snapshot that could not be sent) goes to the Feedback callbacks, which the
 // raft node turns into RawNode::reportUnreachable / reportSnapshot (local
 // messages raft refuses from the network). TcpTransport is the cluster's;
-// a single member uses NullTransport.
+// NullTransport stands in until the member made its own.
 //
 // Snapshots (MsgSnap) travel with the backend's state: the leader's
 // transport streams SnapshotIo::exportState after the raft snapshot, and the
@@ -35,6 +35,13 @@ struct SnapshotIo {
   // Follower: the directory receiving snapshot state files (member/snap).
   std::string dir;
 };
+
+// A member's answer to a forwarded MemberPromote (promote_query.h): it
+// promotes `memberId` as its own client's request would be (checks, conf
+// change, applied); `done` gets the outcome and, on success, the serialized
+// MemberPromoteResponse. Called on any thread; `done` once, on any thread.
+using PromoteHandler = std::function<void(
+    uint64_t memberId, std::function<void(const Status& status, std::string response)> done)>;
 
 class Transport {
  public:
@@ -70,6 +77,18 @@ class Transport {
   // How snapshots get their backend state out and in; a transport without
   // it (NullTransport: no peers) never sees a MsgSnap. Before start().
   virtual void setSnapshotIo(SnapshotIo /*io*/) {}
+  // Who answers the MemberPromote requests peers forward to this member
+  // (the leader's job); none: they are refused. Before start().
+  virtual void setPromoteHandler(PromoteHandler /*handler*/) {}
+  // Forwards a MemberPromote of `memberId` to peer `peer` at `url` (one of
+  // its peer URLs) and waits up to `timeout`: ok with the serialized
+  // MemberPromoteResponse, the peer's own error (a cairn::Error such as
+  // LearnerNotReady or NotLeader), or Unavailable when it could not be
+  // asked. Blocking; any thread but the transport's.
+  virtual Status askPromote(uint64_t /*peer*/, const std::string& url, uint64_t /*memberId*/,
+                            std::chrono::milliseconds /*timeout*/, std::string* /*response*/) {
+    return Status(StatusCode::Unavailable, url + ": no peer transport");
+  }
 };
 
 }  // namespace cairn::transport

@@ -1,12 +1,10 @@
-"""Process lifecycle: startup log lines, clean SIGTERM, bad flags, and the
-services Cairn does not implement yet."""
+"""Process lifecycle: startup log lines, clean SIGTERM, bad flags. (A single
+member's MemberAdd, once Unimplemented here, is tested in test_grow.py.)"""
 
 import json
 import subprocess
 
-import pytest
-
-from cairn_harness import Server, run_binary
+from cairn_harness import run_binary
 
 
 def test_sigterm_exits_cleanly_with_startup_logs(make_server, backend):
@@ -49,28 +47,3 @@ def test_version_flag(make_server):
     rc, out, err = run_binary(s.binary(), ["--version"])
     assert rc == 0, err
     assert out.strip(), "--version printed nothing"
-
-
-UNIMPLEMENTED = [
-    ("member add", ["member", "add", "m2", "--peer-urls=http://127.0.0.1:1"]),
-    # (Auth is served by the auth plugin: docs/auth.md, tests in test_auth.py;
-    # snapshots by Maintenance.Snapshot: test_snapshot.py.)
-]
-
-
-@pytest.fixture(scope="module")
-def cairn_only():
-    s = Server()
-    if s.flavour != "cairn":
-        s.cleanup()
-        pytest.skip("etcd implements these services; the checks are for Cairn")
-    s.start()
-    yield s
-    s.cleanup()
-
-
-@pytest.mark.parametrize("name,args", UNIMPLEMENTED, ids=[n for n, _ in UNIMPLEMENTED])
-def test_unimplemented_service_fails_explicitly(cairn_only, name, args):
-    r = cairn_only.ctl(*args)
-    assert r.rc != 0, f"{name} succeeded: {r}"
-    assert "code = Unimplemented" in r.err, r

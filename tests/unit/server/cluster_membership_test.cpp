@@ -89,9 +89,12 @@ TEST_CASE("membership changes are replicated with etcd's checks and survive a re
   CHECK(add(*leader, {"http://127.0.0.1:7009", "http://127.0.0.1:7011"}, false)
             .first.is(Error::PeerUrlExist));
   CHECK(add(*leader, {"ftp://127.0.0.1:7011"}, false).first.is(Error::MemberBadUrls));
-  // Only the leader knows the learner's progress; it never started.
-  CHECK(promote(*follower, learner).is(Error::NotLeader));
+  // Only the leader knows the learner's progress (it never started): a
+  // follower hands the promotion to it and returns its answer.
+  CHECK(promote(*follower, learner).is(Error::LearnerNotReady));
   CHECK(promote(*leader, learner).is(Error::LearnerNotReady));
+  CHECK(promote(*follower, 0x1234).is(Error::MemberNotFound));
+  CHECK(promote(*follower, leader->memberId()).is(Error::MemberNotLearner));
   CHECK(promote(*leader, leader->memberId()).is(Error::MemberNotLearner));
 
   REQUIRE(update(*follower, learner, "http://localhost:7009").isOk());

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,13 @@ class SimNetwork {
       net_.cv_.notify_one();
     }
     void setSnapshotIo(transport::SnapshotIo io) override { snapshotIo_ = std::move(io); }
+    void setPromoteHandler(transport::PromoteHandler handler) override {
+      promote_ = std::move(handler);
+    }
+    Status askPromote(uint64_t peer, const std::string& url, uint64_t memberId,
+                      std::chrono::milliseconds timeout, std::string* response) override {
+      return net_.askPromote(id_, peer, url, memberId, timeout, response);
+    }
     void addPeer(uint64_t, const std::vector<std::string>&) override {}
     void removePeer(uint64_t) override {}
     void stop() override {
@@ -80,11 +88,38 @@ class SimNetwork {
     }
     SimNetwork& net_;
     const uint64_t id_;
-    std::mutex deliverMu_;              // held while delivering; stop() waits on it
-    Deliver deliver_;                   // guarded by deliverMu_
-    Feedback feedback_;                 // guarded by deliverMu_
-    transport::SnapshotIo snapshotIo_;  // set before start()
+    std::mutex deliverMu_;               // held while delivering; stop() waits on it
+    Deliver deliver_;                    // guarded by deliverMu_
+    Feedback feedback_;                  // guarded by deliverMu_
+    transport::SnapshotIo snapshotIo_;   // set before start()
+    transport::PromoteHandler promote_;  // set before start()
   };
+
+  // A forwarded MemberPromote: `peer`'s handler called directly, unless a
+  // partition cuts the two apart or `peer` is not running.
+  Status askPromote(uint64_t from, uint64_t peer, const std::string& url, uint64_t memberId,
+                    std::chrono::milliseconds timeout, std::string* response) {
+    transport::PromoteHandler handler;
+    {
+      std::lock_guard lk(mu_);
+      auto it = endpoints_.find(peer);
+      if (it != endpoints_.end() && isolated_.count(from) == 0 && isolated_.count(peer) == 0) {
+        handler = it->second->promote_;
+      }
+    }
+    if (!handler) return Status(StatusCode::Unavailable, url + ": connection refused");
+    auto answer = std::make_shared<std::promise<std::pair<Status, std::string>>>();
+    auto got = answer->get_future();
+    handler(memberId, [answer](const Status& st, std::string r) {
+      answer->set_value({st, std::move(r)});
+    });
+    if (got.wait_for(timeout) != std::future_status::ready) {
+      return Status(StatusCode::Unavailable, url + ": no answer in time");
+    }
+    auto [st, r] = got.get();
+    if (st) *response = std::move(r);
+    return st;
+  }
 
   // Carries a MsgSnap from `from` to `to` (both held by the caller, so
   // neither stops meanwhile).
