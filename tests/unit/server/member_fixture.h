@@ -42,6 +42,10 @@ inline ServerOptions fastMemberOptions(const std::filesystem::path& dir) {
   o.advertisePeerUrls = {"http://localhost:2380"};
   o.advertiseClientUrls = {"http://localhost:2379"};
   o.initialCluster = {{"default", "http://localhost:2380"}};
+  // No peer listener: in-process members talk through the test's network
+  // (or to nobody), and test processes run side by side under ctest, where
+  // the flag table's default (localhost:2380) would be bound by only one.
+  o.listenPeerUrls.clear();
   o.heartbeatIntervalMs = 10;
   o.electionTimeoutMs = 100;
   return o;
