@@ -39,8 +39,9 @@ using PrevKvFn = std::function<bool(const std::string& key, int64_t rev, mvccpb:
 using CompactedRevisionFn = std::function<int64_t()>;
 
 struct HubConfig {
-  // Event responses a watcher may have queued in its stream before it stops
-  // receiving live events and catches up from history (etcd: chanBufLen).
+  // Revisions of events a watcher may have queued in its stream (merged or
+  // not) before it stops receiving live events and catches up from history
+  // (etcd: chanBufLen, one response per revision there).
   std::size_t watcherBufferResponses = 128;
   // Encoded bytes of responses a stream may have queued (all its watchers
   // together; one response larger than half of it may go past it, so a big
@@ -50,6 +51,11 @@ struct HubConfig {
   // flooded stream costs this much memory, not one copy per watcher per
   // event.
   std::size_t streamBufferBytes = 1 << 20;
+  // A watcher's live events of a new revision are merged into its previous
+  // live response while that one is still queued (the client is behind)
+  // and the merged response stays within this many encoded bytes. 0: one
+  // response per revision always.
+  std::size_t mergeBytes = 64 * 1024;
   // Recent revisions kept in memory (with prev_kv) so that catch-up can close
   // the gap to the live revision without reading history under the hub lock.
   std::size_t recentRevisions = 1024;
