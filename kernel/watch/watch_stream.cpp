@@ -112,12 +112,12 @@ bool WatchStream::pushShared(const std::shared_ptr<Watcher>& w,
   std::size_t events = 0;
   for (uint64_t m = picks; m != 0; m &= m - 1) events += 2 + shared->bytes[std::countr_zero(m)];
   std::lock_guard lock(outMu_);
-  // The watcher's previous live response, if it is still waiting: the
-  // client is behind, and this revision rides along with it. Valid only in
+  // The watcher's previous live response, if it is still waiting and the
+  // stream is behind: this revision rides along with it. Valid only in
   // the generation it was queued in (nothing for this watcher or the whole
   // stream was queued behind it since, and no entry moved).
-  if (hub_.config_.mergeBytes != 0 && w->tailGen == gen_ && w->tailSeq >= frontSeq_ &&
-      w->tailSeq - frontSeq_ < out_.size()) {
+  if (hub_.config_.mergeBytes != 0 && bytes_ >= hub_.config_.mergeAfterBytes &&
+      w->tailGen == gen_ && w->tailSeq >= frontSeq_ && w->tailSeq - frontSeq_ < out_.size()) {
     Out& tail = out_[w->tailSeq - frontSeq_];
     if (tail.counted == w && !tail.parts.empty() &&
         tail.bytes + events <= hub_.config_.mergeBytes) {

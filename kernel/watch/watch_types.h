@@ -52,10 +52,12 @@ struct HubConfig {
   // event.
   std::size_t streamBufferBytes = 1 << 20;
   // A watcher's live events of a new revision are merged into its previous
-  // live response while that one is still queued (the client is behind)
-  // and the merged response stays within this many encoded bytes. 0: one
-  // response per revision always.
+  // live response while that one is still queued and the stream is behind
+  // by at least mergeAfterBytes (below that a reader keeping up gets one
+  // response per revision, as from etcd), as long as the merged response
+  // stays within mergeBytes encoded bytes. mergeBytes 0: never merge.
   std::size_t mergeBytes = 64 * 1024;
+  std::size_t mergeAfterBytes = 16 * 1024;
   // Recent revisions kept in memory (with prev_kv) so that catch-up can close
   // the gap to the live revision without reading history under the hub lock.
   std::size_t recentRevisions = 1024;

@@ -40,6 +40,7 @@
 
 #include "cairn/host.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "grpc_call_metrics.h"
 
 namespace cairn::api {
 
@@ -47,8 +48,11 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
  public:
   // `watch` must outlive the gRPC server. Requests larger than
   // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED. The session is
-  // opened with the stream's RequestContext (from `call`).
-  WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch, int maxRequestBytes);
+  // opened with the stream's RequestContext (from `call`). `counters` (may
+  // be null): grpc_server_started_total/handled_total of the method, counted
+  // here at the start and at Finish (no interceptor runs on this call).
+  WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch, int maxRequestBytes,
+               const GrpcCallMetrics::MethodCounters* counters = nullptr);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -89,6 +93,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void maybeFinishLocked();
 
   const int maxRequestBytes_;
+  const GrpcCallMetrics::MethodCounters* const counters_;
   const RequestContext context_;
   const std::shared_ptr<Shared> shared_;
 

@@ -1,5 +1,6 @@
 // Merging a lagging watcher's live revisions: while a watcher's previous live
-// response is still queued, the next revision rides along in it (up to
+// response is still queued and its stream is behind (mergeAfterBytes; 0
+// here unless said), the next revision rides along in it (up to
 // HubConfig::mergeBytes), so a backlog costs one message per watcher and
 // batch. Every event still arrives exactly once and in order, and nothing is
 // merged ahead of a response queued after it (progress, cancel, catch-up).
@@ -14,6 +15,12 @@ using namespace cairn::watch;
 using namespace cairn::watch::test;
 
 namespace {
+
+HubConfig mergeAtOnce() {
+  HubConfig cfg;
+  cfg.mergeAfterBytes = 0;
+  return cfg;
+}
 
 // Revisions of watch id `id`'s events, in arrival order.
 std::vector<int64_t> revsOf(const std::vector<etcdserverpb::WatchResponse>& all, int64_t id) {
@@ -31,7 +38,7 @@ std::vector<int64_t> range(int64_t from, int64_t to) {
 }  // namespace
 
 TEST_CASE("watch: a lagging watcher's queued revisions go out merged, in order", "[watch][merge]") {
-  HubFixture f;
+  HubFixture f(mergeAtOnce());
   RecordingSink sink;
   auto s = f.hub->newStream(sink);
   const int64_t a = mustCreate(*s, watchKey("k", "l"));
@@ -70,7 +77,7 @@ TEST_CASE("watch: a lagging watcher's queued revisions go out merged, in order",
 
 TEST_CASE("watch: a taken response is not merged into; the merge stays within mergeBytes",
           "[watch][merge]") {
-  HubConfig cfg;
+  HubConfig cfg = mergeAtOnce();
   cfg.mergeBytes = 1024;
   HubFixture f(cfg);
   RecordingSink sink;
@@ -96,7 +103,7 @@ TEST_CASE("watch: a taken response is not merged into; the merge stays within me
 }
 
 TEST_CASE("watch: nothing is merged ahead of a progress response or a cancel", "[watch][merge]") {
-  HubFixture f;
+  HubFixture f(mergeAtOnce());
   RecordingSink sink;
   auto s = f.hub->newStream(sink);
   const int64_t a = mustCreate(*s, watchKey("k", "l"));
@@ -138,7 +145,7 @@ TEST_CASE("watch: nothing is merged ahead of a progress response or a cancel", "
 }
 
 TEST_CASE("watch: merged or not, a watcher's buffer counts revisions", "[watch][merge]") {
-  HubConfig cfg;
+  HubConfig cfg = mergeAtOnce();
   cfg.watcherBufferResponses = 8;
   cfg.mergeBytes = GENERATE(std::size_t{0}, std::size_t{64 * 1024});
   HubFixture f(cfg);
@@ -155,4 +162,24 @@ TEST_CASE("watch: merged or not, a watcher's buffer counts revisions", "[watch][
     if (f.hub->syncUnsynced(0) == 0 && s->queuedResponses() == 0) break;
   }
   CHECK(revsOf(sink.all(), id) == range(2, 21));
+}
+
+TEST_CASE("watch: a stream less than mergeAfterBytes behind gets one response per revision",
+          "[watch][merge]") {
+  HubConfig cfg;
+  cfg.mergeAfterBytes = 4096;
+  HubFixture f(cfg);
+  RecordingSink sink;
+  auto s = f.hub->newStream(sink);
+  const int64_t id = mustCreate(*s, watchKey("k"));
+  s->flush();
+  sink.clear();
+  // A few unread revisions, as etcd would send them: one response each.
+  for (int i = 0; i < 5; ++i) f.put("k", "v");  // 2..6
+  CHECK(s->queuedResponses() == 5);
+  // Far behind (each ~1 KiB): past 4 KiB queued, revisions ride along.
+  for (int i = 0; i < 40; ++i) f.put("k", std::string(1000, 'x'));  // 7..46
+  CHECK(s->queuedResponses() < 15);
+  s->flush();
+  CHECK(revsOf(sink.all(), id) == range(2, 46));
 }
