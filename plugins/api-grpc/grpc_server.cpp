@@ -13,6 +13,7 @@
 
 #include "bind_probe.h"
 #include "grpc_call_metrics.h"
+#include "grpc_executor.h"
 
 namespace cairn::api {
 
@@ -141,6 +142,10 @@ Status GrpcServer::start(Host& host) {
   maintenance_ = std::move(maintenance);
   generic_ = std::move(generic);
   server_ = std::move(server);
+  // Pumps posted before this (a stream opened at once) ran on gRPC's
+  // executor: correct either way.
+  pump_ = std::make_shared<PumpThread>();
+  installPumpThread(pump_);
   std::vector<int> pending;
   {
     std::lock_guard lk(adoptMu_);
@@ -196,6 +201,9 @@ void GrpcServer::stop() {
   // this server remains, so the services can be destroyed right after.
   server_->Shutdown(std::chrono::system_clock::now() + shutdownGrace_);
   server_.reset();
+  // No call is left to post a pump; what is queued finds its stream gone.
+  removePumpThread(pump_.get());
+  pump_.reset();
   kv_.reset();
   lease_.reset();
   watch_.reset();
