@@ -75,7 +75,7 @@ TEST_CASE("watch: a lagging watcher's queued revisions go out merged, in order",
   CHECK(revsOf(sink.all(), a) == std::vector<int64_t>{52});
 }
 
-TEST_CASE("watch: a taken response is not merged into; the merge stays within mergeBytes",
+TEST_CASE("watch: a taken response is not merged into, and the merge stays within mergeBytes",
           "[watch][merge]") {
   HubConfig cfg = mergeAtOnce();
   cfg.mergeBytes = 1024;
