@@ -59,7 +59,12 @@ bool WatchStream::pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::Wa
   bytes_ += size;
   if (!w->fragment || maxBytes == 0 || r.events_size() < 2 || size < maxBytes) {
     const int64_t id = r.watch_id();
-    out_.push_back(Out{std::move(r), nullptr, 0, false, 0, id, size, w});
+    Out o;
+    o.response = std::make_unique<etcdserverpb::WatchResponse>(std::move(r));
+    o.watchId = id;
+    o.bytes = size;
+    o.counted = w;
+    out_.push_back(std::move(o));
   } else {
     // etcd's sendFragments: fill each fragment while it stays under the limit,
     // at least one event per fragment; fragment=true on all but the last.
@@ -87,10 +92,16 @@ bool WatchStream::pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::Wa
       // against the watcher's buffer; their bytes add up to the whole.
       const std::size_t charged = last ? left : std::min(left, fragBytes);
       left -= charged;
-      out_.push_back(
-          Out{std::move(cur), nullptr, 0, false, 0, base.watch_id(), charged, last ? w : nullptr});
+      Out o;
+      o.response = std::make_unique<etcdserverpb::WatchResponse>(std::move(cur));
+      o.watchId = base.watch_id();
+      o.bytes = charged;
+      if (last) o.counted = w;
+      out_.push_back(std::move(o));
     }
   }
+  // A later live event of this watcher must not be merged ahead of it.
+  ++gen_;
   if (wasEmpty) *becameReady = true;
   return true;
 }
@@ -98,16 +109,46 @@ bool WatchStream::pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::Wa
 bool WatchStream::pushShared(const std::shared_ptr<Watcher>& w,
                              std::shared_ptr<const SharedEvents> shared, uint64_t picks,
                              int64_t headerRev, bool* becameReady) {
-  // Header and watch id: a few bytes beside the events.
-  std::size_t size = 16;
-  for (uint64_t m = picks; m != 0; m &= m - 1) size += 2 + shared->bytes[std::countr_zero(m)];
+  std::size_t events = 0;
+  for (uint64_t m = picks; m != 0; m &= m - 1) events += 2 + shared->bytes[std::countr_zero(m)];
   std::lock_guard lock(outMu_);
+  // The watcher's previous live response, if it is still waiting and the
+  // stream is behind: this revision rides along with it. Valid only in
+  // the generation it was queued in (nothing for this watcher or the whole
+  // stream was queued behind it since, and no entry moved).
+  if (hub_.config_.mergeBytes != 0 && bytes_ >= hub_.config_.mergeAfterBytes &&
+      w->tailGen == gen_ && w->tailSeq >= frontSeq_ && w->tailSeq - frontSeq_ < out_.size()) {
+    Out& tail = out_[w->tailSeq - frontSeq_];
+    if (tail.counted == w && !tail.parts.empty() &&
+        tail.bytes + events <= hub_.config_.mergeBytes) {
+      if (!roomLocked(*w, events)) return false;
+      tail.parts.push_back(Part{std::move(shared), picks});
+      tail.headerRev = headerRev;
+      tail.bytes += events;
+      ++tail.revisions;
+      ++w->queued;
+      w->sentSinceTick = true;
+      bytes_ += events;
+      return true;
+    }
+  }
+  // Header and watch id: a few bytes beside the events.
+  const std::size_t size = 16 + events;
   if (!roomLocked(*w, size)) return false;
   if (out_.empty()) *becameReady = true;
   ++w->queued;
   w->sentSinceTick = true;
   bytes_ += size;
-  out_.push_back(Out{{}, std::move(shared), picks, w->prevKv, headerRev, w->id, size, w});
+  w->tailSeq = frontSeq_ + out_.size();
+  w->tailGen = gen_;
+  Out o;
+  o.parts.push_back(Part{std::move(shared), picks});
+  o.prevKv = w->prevKv;
+  o.headerRev = headerRev;
+  o.watchId = w->id;
+  o.bytes = size;
+  o.counted = w;
+  out_.push_back(std::move(o));
   return true;
 }
 
@@ -116,8 +157,14 @@ void WatchStream::pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady
   std::lock_guard lock(outMu_);
   if (out_.empty()) *becameReady = true;
   bytes_ += size;
-  const int64_t id = r.watch_id();
-  out_.push_back(Out{std::move(r), nullptr, 0, false, 0, id, size, nullptr});
+  Out o;
+  o.watchId = r.watch_id();
+  o.response = std::make_unique<etcdserverpb::WatchResponse>(std::move(r));
+  o.bytes = size;
+  out_.push_back(std::move(o));
+  // A barrier: a progress notification's revision claims every event up to
+  // it was sent, and a watcher's own control responses keep their place.
+  ++gen_;
 }
 
 void WatchStream::dropQueued(int64_t watchId) {
@@ -127,28 +174,36 @@ void WatchStream::dropQueued(int64_t watchId) {
     bytes_ -= o.bytes;
     return true;
   });
+  // Entries behind the erased ones moved: no tail handle points right now.
+  ++gen_;
 }
 
 WatchStream::Out WatchStream::takeFrontLocked() {
   Out o = std::move(out_.front());
   out_.pop_front();
+  ++frontSeq_;
   bytes_ -= o.bytes;
-  if (o.counted) --o.counted->queued;
+  if (o.counted) o.counted->queued -= o.revisions;
   return o;
 }
 
 void WatchStream::build(Out&& o, etcdserverpb::WatchResponse* out) {
-  if (!o.shared) {
-    *out = std::move(o.response);
+  if (o.response) {
+    *out = std::move(*o.response);
     return;
   }
   out->Clear();
   out->mutable_header()->set_revision(o.headerRev);
   out->set_watch_id(o.watchId);
-  for (uint64_t m = o.picks; m != 0; m &= m - 1) {
-    mvccpb::Event* e = out->add_events();
-    *e = o.shared->events[std::countr_zero(m)];
-    if (!o.prevKv) e->clear_prev_kv();
+  int n = 0;
+  for (const Part& p : o.parts) n += std::popcount(p.picks);
+  out->mutable_events()->Reserve(n);
+  for (const Part& p : o.parts) {
+    for (uint64_t m = p.picks; m != 0; m &= m - 1) {
+      mvccpb::Event* e = out->add_events();
+      *e = p.shared->events[std::countr_zero(m)];
+      if (!o.prevKv) e->clear_prev_kv();
+    }
   }
 }
 

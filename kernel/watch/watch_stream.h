@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "cairn/status.h"
 #include "etcdserverpb/rpc.pb.h"
@@ -55,17 +56,26 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
  private:
   friend class WatchHub;
 
-  // One queued response. Live events are queued by reference (`shared` and
-  // the `picks` bitmap of its events) and built into a WatchResponse only
-  // when taken, outside every lock; everything else is queued built.
-  struct Out {
-    etcdserverpb::WatchResponse response;  // built form (empty if shared)
+  // Live events of one revision queued by reference: bit i of `picks` stands
+  // for shared->events[i].
+  struct Part {
     std::shared_ptr<const SharedEvents> shared;
-    uint64_t picks = 0;  // bit i: shared->events[i]
+    uint64_t picks = 0;
+  };
+  // One queued response. Live events are queued by reference (`parts`) and
+  // built into a WatchResponse only when taken, outside every lock;
+  // everything else is queued built (`response`).
+  struct Out {
+    std::unique_ptr<etcdserverpb::WatchResponse> response;  // built form (null if live)
+    // Live form: the revisions of one watcher, oldest first. More than one
+    // when the watcher's newer revisions were merged into a response still
+    // waiting in the queue (see pushShared).
+    std::vector<Part> parts;
     bool prevKv = false;
-    int64_t headerRev = 0;
+    int64_t headerRev = 0;             // the newest revision in parts
     int64_t watchId = 0;               // of either form
     std::size_t bytes = 0;             // counted against bytes_
+    std::size_t revisions = 1;         // counted against counted->queued
     std::shared_ptr<Watcher> counted;  // set if it counts against counted->queued
   };
 
@@ -75,6 +85,13 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   // fragment watchers' big responses.
   bool pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::WatchResponse&& r,
                   std::size_t maxBytes, bool* becameReady);
+  // Queues live events of one revision by reference. While the watcher's
+  // previous live response is still waiting in the queue and the stream is
+  // behind (HubConfig::mergeAfterBytes), the revision is merged into it
+  // instead, up to HubConfig::mergeBytes: a backlog costs one gRPC message per watcher and
+  // batch, not per revision, as etcd's catch-up sends many revisions in one
+  // response. Merging never moves an event ahead of a response queued after
+  // that previous one for the same watcher, nor ahead of a control response.
   bool pushShared(const std::shared_ptr<Watcher>& w, std::shared_ptr<const SharedEvents> shared,
                   uint64_t picks, int64_t headerRev, bool* becameReady);
   void pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady);
@@ -108,6 +125,13 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   std::deque<Out> out_;      // guarded by outMu_
   std::size_t bytes_ = 0;    // encoded bytes queued in out_; outMu_
   bool overflowed_ = false;  // a response was refused since the last drain; outMu_
+  // Sequence number of out_.front() (each push takes the next one), and the
+  // merge generation: a Watcher's tail handle (tailSeq, tailGen) is valid
+  // only while tailGen == gen_. Anything that must not be overtaken by a
+  // later live event (a control response, a built catch-up response) or
+  // that moves entries (dropQueued) starts a new generation. Both outMu_.
+  uint64_t frontSeq_ = 0;
+  uint64_t gen_ = 1;
   // Held while calling the sink so flushes of one stream never interleave.
   std::mutex flushMu_;
 };

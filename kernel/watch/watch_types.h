@@ -39,8 +39,9 @@ using PrevKvFn = std::function<bool(const std::string& key, int64_t rev, mvccpb:
 using CompactedRevisionFn = std::function<int64_t()>;
 
 struct HubConfig {
-  // Event responses a watcher may have queued in its stream before it stops
-  // receiving live events and catches up from history (etcd: chanBufLen).
+  // Revisions of events a watcher may have queued in its stream (merged or
+  // not) before it stops receiving live events and catches up from history
+  // (etcd: chanBufLen, one response per revision there).
   std::size_t watcherBufferResponses = 128;
   // Encoded bytes of responses a stream may have queued (all its watchers
   // together; one response larger than half of it may go past it, so a big
@@ -50,6 +51,13 @@ struct HubConfig {
   // flooded stream costs this much memory, not one copy per watcher per
   // event.
   std::size_t streamBufferBytes = 1 << 20;
+  // A watcher's live events of a new revision are merged into its previous
+  // live response while that one is still queued and the stream is behind
+  // by at least mergeAfterBytes (below that a reader keeping up gets one
+  // response per revision, as from etcd), as long as the merged response
+  // stays within mergeBytes encoded bytes. mergeBytes 0: never merge.
+  std::size_t mergeBytes = 64 * 1024;
+  std::size_t mergeAfterBytes = 16 * 1024;
   // Recent revisions kept in memory (with prev_kv) so that catch-up can close
   // the gap to the live revision without reading history under the hub lock.
   std::size_t recentRevisions = 1024;

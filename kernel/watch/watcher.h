@@ -31,7 +31,11 @@ struct Watcher : std::enable_shared_from_this<Watcher> {
   bool canceled = false;  // removed from the hub
 
   // Guarded by the owning stream's outMu_.
-  std::size_t queued = 0;      // event responses queued, not yet taken
+  std::size_t queued = 0;  // revisions of events queued, not yet taken
+  // The watcher's last live response in its stream's queue, mergeable while
+  // tailGen equals the stream's generation (see WatchStream::pushShared).
+  uint64_t tailSeq = 0;
+  uint64_t tailGen = 0;        // 0: none
   bool sentSinceTick = false;  // an event response was queued since the last progress tick
 };
 

@@ -71,9 +71,16 @@ GrpcCallMetrics::GrpcCallMetrics(Metrics& metrics, const std::vector<std::string
   }
 }
 
+const GrpcCallMetrics::MethodCounters* GrpcCallMetrics::takeOver(const std::string& method) {
+  auto it = methods_.find(method);
+  if (it == methods_.end()) return nullptr;
+  takenOver_.insert(method);
+  return &it->second;
+}
+
 gx::Interceptor* GrpcCallMetrics::CreateServerInterceptor(gx::ServerRpcInfo* info) {
   auto it = methods_.find(info->method());
-  if (it == methods_.end()) return nullptr;
+  if (it == methods_.end() || takenOver_.count(it->first) != 0) return nullptr;
   return new CallCounter(it->second);
 }
 

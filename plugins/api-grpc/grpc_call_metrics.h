@@ -14,6 +14,7 @@
 #include <array>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cairn/metrics.h"
@@ -36,10 +37,19 @@ class GrpcCallMetrics final : public grpc::experimental::ServerInterceptorFactor
     std::array<Counter*, kCodes> handled{};
   };
 
+  // The counters of "/service/method" (null if it has none), which its
+  // handler then increments itself: no interceptor is made for its calls.
+  // An interceptor runs gRPC's hook machinery on every batch of a call,
+  // each message written included, which a busy watch stream pays per
+  // response; counting at the call's start and Finish is the same count.
+  // Before the server starts (the table is read-only after).
+  const MethodCounters* takeOver(const std::string& method);
+
  private:
   // By "/service/method"; read-only after construction, read by gRPC's
   // threads.
   std::unordered_map<std::string, MethodCounters> methods_;
+  std::unordered_set<std::string> takenOver_;  // counted by their handlers
 };
 
 // Go's codes.Code.String() for `code` (0..16).

@@ -1,5 +1,6 @@
 #include "grpc_server.h"
 
+#include <absl/synchronization/mutex.h>
 #include <fcntl.h>
 #include <grpc/grpc.h>
 #include <grpcpp/server_posix.h>
@@ -12,6 +13,7 @@
 
 #include "bind_probe.h"
 #include "grpc_call_metrics.h"
+#include "grpc_executor.h"
 
 namespace cairn::api {
 
@@ -21,10 +23,27 @@ Status GrpcServer::start(Host& host) {
   ServerSettings settings;
   if (Status s = serverSettingsFrom(host.settings(), settings); !s.isOk()) return s;
 
+  // Debian's Abseil is built without NDEBUG, which leaves absl::Mutex's
+  // deadlock detection on: every lock gRPC takes (several per message
+  // written) updates a lock-order graph and records a stack trace. A
+  // debugging aid, measured at a few percent of a watch stream's CPU.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
+  std::vector<std::string> served = {"etcdserverpb.KV",          "etcdserverpb.Watch",
+                                     "etcdserverpb.Lease",       "etcdserverpb.Cluster",
+                                     "etcdserverpb.Maintenance", "etcdserverpb.Auth"};
+  for (const ServiceDef* def : host.services().all()) {
+    if (std::find(served.begin(), served.end(), def->name) == served.end()) {
+      served.push_back(def->name);
+    }
+  }
+  auto callMetrics = std::make_unique<GrpcCallMetrics>(host.metrics(), served);
+
   const int limit = settings.maxReceiveMessageBytes;
   auto kv = std::make_unique<KvGrpcService>(host.kv(), limit);
   auto lease = std::make_unique<LeaseGrpcService>(host.lease(), limit);
-  auto watch = std::make_unique<WatchGrpcService>(host.watch(), limit);
+  auto watch = std::make_unique<WatchGrpcService>(
+      host.watch(), limit, callMetrics->takeOver("/etcdserverpb.Watch/Watch"));
   auto cluster = std::make_unique<ClusterGrpcService>(host.cluster(), limit);
   auto maintenance = std::make_unique<MaintenanceGrpcService>(host.maintenance(), limit);
   std::vector<ServiceDef> own;
@@ -58,16 +77,8 @@ Status GrpcServer::start(Host& host) {
   builder.RegisterService(maintenance.get());
   builder.RegisterCallbackGenericService(generic.get());
 
-  std::vector<std::string> served = {"etcdserverpb.KV",          "etcdserverpb.Watch",
-                                     "etcdserverpb.Lease",       "etcdserverpb.Cluster",
-                                     "etcdserverpb.Maintenance", "etcdserverpb.Auth"};
-  for (const ServiceDef* def : host.services().all()) {
-    if (std::find(served.begin(), served.end(), def->name) == served.end()) {
-      served.push_back(def->name);
-    }
-  }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<GrpcCallMetrics>(host.metrics(), served));
+  interceptors.push_back(std::move(callMetrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   builder.SetMaxReceiveMessageSize(settings.transportReceiveLimitBytes);
@@ -131,6 +142,10 @@ Status GrpcServer::start(Host& host) {
   maintenance_ = std::move(maintenance);
   generic_ = std::move(generic);
   server_ = std::move(server);
+  // Pumps posted before this (a stream opened at once) ran on gRPC's
+  // executor: correct either way.
+  pump_ = std::make_shared<PumpThread>();
+  installPumpThread(pump_);
   std::vector<int> pending;
   {
     std::lock_guard lk(adoptMu_);
@@ -186,6 +201,9 @@ void GrpcServer::stop() {
   // this server remains, so the services can be destroyed right after.
   server_->Shutdown(std::chrono::system_clock::now() + shutdownGrace_);
   server_.reset();
+  // No call is left to post a pump; what is queued finds its stream gone.
+  removePumpThread(pump_.get());
+  pump_.reset();
   kv_.reset();
   lease_.reset();
   watch_.reset();

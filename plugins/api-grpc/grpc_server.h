@@ -25,6 +25,7 @@
 #include "kv_grpc_service.h"
 #include "lease_grpc_service.h"
 #include "maintenance_grpc_service.h"
+#include "pump_thread.h"
 #include "server_settings.h"
 #include "watch_grpc_service.h"
 
@@ -66,6 +67,9 @@ class GrpcServer {
  private:
   const std::chrono::milliseconds shutdownGrace_;
   // All below: owned by the lifecycle thread (start/stop).
+  // Runs stream pumps posted by kernel callbacks (see grpc_executor.h);
+  // installed while the server runs.
+  std::shared_ptr<PumpThread> pump_;
   std::unique_ptr<KvGrpcService> kv_;
   std::unique_ptr<LeaseGrpcService> lease_;
   std::unique_ptr<WatchGrpcService> watch_;

@@ -9,7 +9,7 @@
 // client half-closes (onClientDone()), which ends only the reads.
 //
 // Writes: the same pump as WatchReactor. onReady never polls or writes on
-// the handler's thread: it posts the pump to gRPC's executor. The pump
+// the handler's thread: it posts the pump (runOnGrpcExecutor: the server's pump thread). The pump
 // owner polls until a write starts (one write in flight), the call is Idle
 // with no onReady meanwhile (readyAgain), or the call is Finished, which
 // finishes the gRPC call with its status once no write is in flight.

@@ -6,7 +6,7 @@ namespace cairn::api {
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* WatchGrpcService::Watch(
     grpc::CallbackServerContext* context) {
-  return new WatchReactor(*context, watch_, maxRequestBytes_);
+  return new WatchReactor(*context, watch_, maxRequestBytes_, counters_);
 }
 
 }  // namespace cairn::api

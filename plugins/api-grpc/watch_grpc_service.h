@@ -10,6 +10,7 @@
 
 #include "cairn/host.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "grpc_call_metrics.h"
 
 namespace cairn::api {
 
@@ -19,8 +20,11 @@ class WatchGrpcService final
  public:
   // `watch` must outlive the gRPC server this service is registered with.
   // `maxRequestBytes`: the receive limit clients see (see KvGrpcService).
-  WatchGrpcService(WatchService& watch, int maxRequestBytes)
-      : watch_(watch), maxRequestBytes_(maxRequestBytes) {}
+  // `counters` (may be null): the method's call counters, incremented by
+  // each stream (see GrpcCallMetrics::takeOver); they outlive the server.
+  WatchGrpcService(WatchService& watch, int maxRequestBytes,
+                   const GrpcCallMetrics::MethodCounters* counters = nullptr)
+      : watch_(watch), maxRequestBytes_(maxRequestBytes), counters_(counters) {}
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* context) override;
@@ -28,6 +32,7 @@ class WatchGrpcService final
  private:
   WatchService& watch_;
   const int maxRequestBytes_;
+  const GrpcCallMetrics::MethodCounters* const counters_;
 };
 
 }  // namespace cairn::api

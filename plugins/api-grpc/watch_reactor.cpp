@@ -20,11 +20,13 @@ thread_local bool tInlineOk = false;
 }  // namespace
 
 WatchReactor::WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch,
-                           int maxRequestBytes)
+                           int maxRequestBytes, const GrpcCallMetrics::MethodCounters* counters)
     : maxRequestBytes_(maxRequestBytes),
+      counters_(counters),
       context_(requestContextFor(call)),
       shared_(std::make_shared<Shared>()) {
   shared_->reactor = this;
+  if (counters_ != nullptr && counters_->started != nullptr) counters_->started->inc();
   // Weak: the session keeps this function, and the block keeps the session.
   std::weak_ptr<Shared> weak = shared_;
   std::unique_ptr<WatchSession> session;
@@ -252,6 +254,11 @@ void WatchReactor::maybeFinishLocked() {
   // a cancelled call fails its pending write promptly.
   if (finished_ || !finishStatus_ || writeInFlight_) return;
   finished_ = true;
+  if (counters_ != nullptr) {
+    const int code = static_cast<int>(finishStatus_->error_code());
+    if (code >= 0 && code < GrpcCallMetrics::kCodes && counters_->handled[code] != nullptr)
+      counters_->handled[code]->inc();
+  }
   Finish(*finishStatus_);
 }
 

@@ -17,9 +17,9 @@
 // is owned only sets readyAgain, which makes the owner poll once more before letting go. Both flags
 // change under the mutex, so a response queued between an empty poll() and the release is always
 // seen by someone: either the owner (readyAgain set before it released) or a new pump (onReady
-// after release). onReady itself never polls or writes: it posts the pump to gRPC's executor
-// (runOnGrpcExecutor), keeping the kernel's thread free, as the session
-// contract asks. After a write completes, its callback thread pumps.
+// after release). onReady itself never polls or writes: it posts the pump to the server's pump
+// thread (runOnGrpcExecutor), keeping the kernel's thread free, as the session contract asks. After
+// a write completes, its callback thread pumps.
 //
 // Served raw (see wire_codec.h): each client message is decoded here, and
 // one that does not parse ends the stream with grpc-go's INTERNAL status.
@@ -40,6 +40,7 @@
 
 #include "cairn/host.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "grpc_call_metrics.h"
 
 namespace cairn::api {
 
@@ -47,8 +48,11 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
  public:
   // `watch` must outlive the gRPC server. Requests larger than
   // `maxRequestBytes` end the stream with RESOURCE_EXHAUSTED. The session is
-  // opened with the stream's RequestContext (from `call`).
-  WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch, int maxRequestBytes);
+  // opened with the stream's RequestContext (from `call`). `counters` (may
+  // be null): grpc_server_started_total/handled_total of the method, counted
+  // here at the start and at Finish (no interceptor runs on this call).
+  WatchReactor(const grpc::CallbackServerContext& call, WatchService& watch, int maxRequestBytes,
+               const GrpcCallMetrics::MethodCounters* counters = nullptr);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -62,7 +66,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
     // Runs by the pump's owner, without mu: poll until a write starts, or the
     // queue is empty and no onReady came meanwhile.
     void pump();
-    // Hands pump() to gRPC's executor.
+    // Hands pump() to the pump thread (runOnGrpcExecutor).
     void postPump();
 
     std::mutex mu;
@@ -89,6 +93,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void maybeFinishLocked();
 
   const int maxRequestBytes_;
+  const GrpcCallMetrics::MethodCounters* const counters_;
   const RequestContext context_;
   const std::shared_ptr<Shared> shared_;
 

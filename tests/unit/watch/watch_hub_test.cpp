@@ -227,6 +227,9 @@ TEST_CASE("watch: one txn's events arrive together with one revision", "[watch]"
   auto s = f.hub->newStream(sink);
   int64_t id = mustCreate(*s, watchKey("a", "z"));
   f.put("b", "0");
+  // Read at once: a revision queued behind an unread one of the same
+  // watcher would be merged into it (watch_merge_test).
+  s->flush();
   auto txn = f.store->write();
   int64_t rev = 0, n = 0;
   REQUIRE(txn->put("c", "1", 0, &rev).isOk());
