@@ -16,7 +16,7 @@ import pytest
 
 from cairn_cluster import Cluster, ClusterMember
 from cairn_harness import ETCD_BIN, Server, cairn_bin, etcdctl, reserve_port, run_binary
-from test_membership import Transcript, member_ids, wait_status
+from test_membership import Transcript, member_ids, same_transcript_as_etcd, wait_status
 
 
 def wait_leader(member, want_none, timeout=20):
@@ -129,13 +129,7 @@ def session(flavour):
 
 
 def test_a_single_member_grows_as_etcd():
-    want = session("etcd")
-    print("\n".join(want))
-    if not cairn_bin():
-        pytest.skip("etcd's transcript only; CAIRN_BIN is not set")
-    got = session("cairn")
-    assert got == want, "\n".join(
-        f"{'  ' if a == b else '!!'} etcd: {a!r}\n   cairn: {b!r}" for a, b in zip(want, got))
+    same_transcript_as_etcd(session)
 
 
 def refused_on_taken_peer_port(flavour, binary, tmp_path):

@@ -13,11 +13,9 @@ Transcript of test_membership.py):
 
 import time
 
-import pytest
-
 from cairn_cluster import Cluster
-from cairn_harness import cairn_bin, etcdctl, reserve_port
-from test_membership import Transcript, member_ids, wait_status
+from cairn_harness import etcdctl, reserve_port
+from test_membership import Transcript, member_ids, same_transcript_as_etcd, wait_status
 
 
 def session(flavour):
@@ -103,10 +101,4 @@ def session(flavour):
 
 
 def test_five_members_with_two_down_as_etcd():
-    want = session("etcd")
-    print("\n".join(want))
-    if not cairn_bin():
-        pytest.skip("etcd's transcript only; CAIRN_BIN is not set")
-    got = session("cairn")
-    assert got == want, "\n".join(
-        f"{'  ' if a == b else '!!'} etcd: {a!r}\n   cairn: {b!r}" for a, b in zip(want, got))
+    same_transcript_as_etcd(session)
