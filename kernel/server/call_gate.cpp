@@ -16,4 +16,12 @@ Status CallGate::check(const RequestContext& ctx, bool learnerServes, bool leade
   return Status::ok();
 }
 
+Status CallGate::admitStreamMessage(const RequestContext& ctx) const {
+  if (Status st = check(ctx, false, /*leaderChecked=*/false); !st) return st;
+  if (!ctx.trusted && ctx.requireLeader && probes_.leaderLost && probes_.leaderLost()) {
+    return Status(Error::NoLeader);
+  }
+  return Status::ok();
+}
+
 }  // namespace cairn::server

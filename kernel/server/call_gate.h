@@ -26,6 +26,8 @@ class CallGate {
   struct Probes {
     std::function<uint64_t()> leader;     // 0: no leader known
     std::function<bool()> selfIsLearner;  // this member is a learner
+    // No leader for etcd's three checks in a row (LeaderMonitor::leaderLost)
+    std::function<bool()> leaderLost;
   };
   explicit CallGate(Probes probes) : probes_(std::move(probes)) {}
 
@@ -34,13 +36,13 @@ class CallGate {
   // For the calls a learner serves (Status, serializable Range).
   Status admitOnLearner(const RequestContext& ctx) const { return check(ctx, true); }
   // For each message of a LeaseKeepAlive stream, which the SDK hands over
-  // one by one: the learner check only. etcd checks for a leader once, when
-  // such a stream opens (clientv3 opens every keep-alive stream with
-  // WithRequireLeader); refusing each message during a brief election would
-  // end streams etcd keeps, and a renewal without a leader fails anyway.
-  Status admitStreamMessage(const RequestContext& ctx) const {
-    return check(ctx, false, /*leaderChecked=*/false);
-  }
+  // one by one. A brief election does not refuse it (etcd checks for a
+  // leader when such a stream opens, and clientv3 opens every keep-alive
+  // stream with WithRequireLeader; refusing each message during an election
+  // would end streams etcd keeps). Once the member has had no leader for
+  // etcd's three checks, a stream that asked for a leader ends with "no
+  // leader", as etcd's monitorLeader ends it; here at its next message.
+  Status admitStreamMessage(const RequestContext& ctx) const;
 
  private:
   Status check(const RequestContext& ctx, bool learnerServes, bool leaderChecked = true) const;

@@ -21,10 +21,12 @@ void LeaderMonitor::check() {
   std::lock_guard lk(mu_);
   if (hasLeader) {
     noLeaderChecks_ = 0;
+    lost_ = false;
     return;
   }
   if (++noLeaderChecks_ < kMaxNoLeaderChecks) return;
   noLeaderChecks_ = 0;
+  lost_ = true;
   const Status lost(Error::NoLeader);
   for (auto& [_, onLost] : watched_) onLost(lost);
   watched_.clear();

@@ -13,6 +13,7 @@
 // thread under mu_, so once unwatch() returned the callback never runs.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -45,6 +46,11 @@ class LeaderMonitor {
   // stream (forgetting them) on the kMaxNoLeaderChecks-th in a row.
   void check();
 
+  // True from the check that ended the streams until a check finds a
+  // leader again: streams that cannot be watched (a LeaseKeepAlive's, which
+  // the SDK hands over message by message) end at their next message.
+  bool leaderLost() const { return lost_.load(); }
+
   void start(std::chrono::milliseconds every);
   void stop();
 
@@ -56,7 +62,8 @@ class LeaderMonitor {
   uint64_t nextToken_ = 1;                                          // guarded by mu_
   int noLeaderChecks_ = 0;                                          // guarded by mu_
   bool stopping_ = false;                                           // guarded by mu_
-  std::thread thread_;  // started and joined by the owner's lifecycle thread
+  std::atomic<bool> lost_{false};  // written under mu_ by check(), read anywhere
+  std::thread thread_;             // started and joined by the owner's lifecycle thread
 };
 
 }  // namespace cairn::server

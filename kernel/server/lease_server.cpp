@@ -1,5 +1,8 @@
 #include "lease_server.h"
 
+#include <memory>
+#include <mutex>
+
 #include "cairn/errors.h"
 #include "lease/lease.h"
 #include "lease_auth.h"
@@ -7,6 +10,51 @@
 #include "request_auth.h"
 
 namespace cairn::server {
+namespace {
+
+// The answer to one keep-alive message of a stream that requires a leader:
+// either the renewal's, or "no leader" when the LeaderMonitor gives up on
+// the leader first (etcd's monitorLeader cancels such a stream while its
+// renewal is still waiting for a leader). Whichever comes first answers;
+// the other is dropped. `done` is called outside mu_, so neither side
+// holds this lock while the monitor's or the reactor's is taken.
+class LeaderBoundAnswer {
+ public:
+  using KeepAliveDone = Done<etcdserverpb::LeaseKeepAliveResponse>;
+
+  static KeepAliveDone wrap(LeaderMonitor& monitor, KeepAliveDone done) {
+    auto self = std::make_shared<LeaderBoundAnswer>(monitor, std::move(done));
+    // Watched before the renewal starts, so the token is known to any answer.
+    self->token_ = monitor.watch([self](const Status& lost) { self->finish(lost, {}, false); });
+    return [self](Status st, etcdserverpb::LeaseKeepAliveResponse&& resp) {
+      self->finish(st, std::move(resp), true);
+    };
+  }
+
+  LeaderBoundAnswer(LeaderMonitor& monitor, KeepAliveDone done)
+      : monitor_(monitor), done_(std::move(done)) {}
+
+ private:
+  void finish(const Status& st, etcdserverpb::LeaseKeepAliveResponse&& resp, bool fromRenewal) {
+    KeepAliveDone done;
+    {
+      std::lock_guard lk(mu_);
+      if (!done_) return;
+      done = std::move(done_);
+      done_ = nullptr;
+    }
+    // The monitor forgets what it ended; a renewal's answer unwatches.
+    if (fromRenewal) monitor_.unwatch(token_);
+    done(st, std::move(resp));
+  }
+
+  LeaderMonitor& monitor_;
+  uint64_t token_ = 0;  // set once, before the renewal can answer
+  std::mutex mu_;
+  KeepAliveDone done_;  // guarded by mu_; empty once answered
+};
+
+}  // namespace
 
 void LeaseServer::grant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                         Done<etcdserverpb::LeaseGrantResponse> done) {
@@ -74,6 +122,9 @@ void LeaseServer::keepAlive(const RequestContext& ctx,
     return;
   }
   const int64_t id = req.id();
+  if (ctx.requireLeader && !ctx.trusted && c_.leaderMonitor != nullptr) {
+    done = LeaderBoundAnswer::wrap(*c_.leaderMonitor, std::move(done));
+  }
   // On the read pool, so `done` never runs on the caller's (gRPC) thread.
   c_.reads.serializable([this, id, done = std::move(done)](const Status& gate) mutable {
     if (!gate) {

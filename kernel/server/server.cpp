@@ -213,9 +213,10 @@ Status Server::start() {
                                      std::move(m.wal), std::move(m.snapshotter), waiters_,
                                      *startup_, *transport_, std::move(hooks), !clusterMode_);
   reads_ = std::make_unique<Reads>(*raft_, kReadThreads, m.appliedIndex);
-  gate_ =
-      std::make_unique<CallGate>(CallGate::Probes{[raft = raft_.get()] { return raft->leader(); },
-                                                  [this] { return cluster_->selfIsLearner(); }});
+  gate_ = std::make_unique<CallGate>(CallGate::Probes{
+      [raft = raft_.get()] { return raft->leader(); }, [this] { return cluster_->selfIsLearner(); },
+      // Set before any client call is served.
+      [this] { return leaderMonitor_ != nullptr && leaderMonitor_->leaderLost(); }});
   PromoteForwarder::Parts promoteParts;
   promoteParts.leader = [raft = raft_.get()] { return raft->leader(); };
   promoteParts.peerUrlsOf = [this](uint64_t id) {

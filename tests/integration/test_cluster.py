@@ -300,6 +300,43 @@ def test_a_watch_requiring_a_leader_ends_when_the_member_loses_it(flavour):
                                          "Error: watch is canceled by the server"], err
 
 
+def test_a_keep_alive_requiring_a_leader_ends_when_the_member_loses_it(flavour):
+    """clientv3 opens its keep-alive streams WithRequireLeader (gRPC metadata
+    hasleader=true): once the member has had no leader for three election
+    timeouts the stream ends with "etcdserver: no leader" (etcd cancels it
+    then; Cairn at the stream's next keep-alive, sent here every 0.2 s)."""
+    import grpc
+    from etcd_protos import KeepAliveStream, pb, unary
+    with Cluster(flavour=flavour) as c:
+        c.start()
+        c.leader()
+        m1, m2, m3 = c.members
+        ch = grpc.insecure_channel(f"127.0.0.1:{m1.client_port}")
+        try:
+            lease = unary(ch, "Lease", "LeaseGrant", pb.LeaseGrantRequest(TTL=60),
+                          "LeaseGrantResponse").ID
+            ka = KeepAliveStream(ch, metadata=(("hasleader", "true"),))
+            ka.keep_alive(lease)
+            assert ka.next().TTL > 0
+            m2.kill()
+            m3.kill()
+            killed = time.monotonic()
+            ended = None
+            while ended is None and time.monotonic() - killed < 30:
+                ka.keep_alive(lease)
+                try:
+                    ka.next(timeout=0.2)
+                except AssertionError:
+                    continue  # no answer yet
+                except grpc.RpcError as e:
+                    ended = e
+            assert ended is not None, "the stream never ended"
+            assert ended.code() == grpc.StatusCode.UNAVAILABLE, ended
+            assert ended.details() == "etcdserver: no leader", ended
+        finally:
+            ch.close()
+
+
 def test_a_stopping_leader_hands_over_leadership_first(flavour):
     """A leader stopped gracefully transfers leadership to the voter it has
     been connected to the longest before it exits (etcd's

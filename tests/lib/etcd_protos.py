@@ -163,8 +163,9 @@ class WatchStream(_Stream):
 
 
 class KeepAliveStream(_Stream):
-    def __init__(self, channel):
-        super().__init__(channel, "/etcdserverpb.Lease/LeaseKeepAlive", pb.LeaseKeepAliveResponse)
+    def __init__(self, channel, metadata=None):
+        super().__init__(channel, "/etcdserverpb.Lease/LeaseKeepAlive", pb.LeaseKeepAliveResponse,
+                         metadata=metadata)
 
     def keep_alive(self, lease_id):
         self.send(pb.LeaseKeepAliveRequest(ID=lease_id))

@@ -18,7 +18,7 @@ namespace {
 struct Member {
   uint64_t leader = 1;
   bool learner = false;
-  CallGate gate{CallGate::Probes{[this] { return leader; }, [this] { return learner; }}};
+  CallGate gate{CallGate::Probes{[this] { return leader; }, [this] { return learner; }, {}}};
 };
 
 }  // namespace
@@ -120,12 +120,35 @@ TEST_CASE("the monitor's thread checks on its own and stops promptly") {
   CHECK(ended.load() == 1);
 }
 
-TEST_CASE("a keep-alive message is checked for a learner but not for a leader") {
-  Member m;
-  m.leader = 0;
+TEST_CASE("a keep-alive message is refused for a learner, and for a lost leader only") {
+  uint64_t leader = 0;
+  bool learner = false;
+  LeaderMonitor monitor([&] { return leader; });
+  CallGate gate{CallGate::Probes{[&] { return leader; }, [&] { return learner; },
+                                 [&] { return monitor.leaderLost(); }}};
   RequestContext strict;
   strict.requireLeader = true;
-  CHECK(m.gate.admitStreamMessage(strict));
-  m.learner = true;
-  CHECK(m.gate.admitStreamMessage(strict).is(Error::NotSupportedForLearner));
+  RequestContext lenient;
+  // A brief election (fewer than three checks without a leader) ends nothing.
+  monitor.check();
+  monitor.check();
+  CHECK_FALSE(monitor.leaderLost());
+  CHECK(gate.admitStreamMessage(strict));
+  // The third check: a stream that required a leader ends at its next message.
+  monitor.check();
+  CHECK(monitor.leaderLost());
+  CHECK(gate.admitStreamMessage(strict).is(Error::NoLeader));
+  CHECK(gate.admitStreamMessage(lenient));
+  RequestContext trusted = strict;
+  trusted.trusted = true;
+  CHECK(gate.admitStreamMessage(trusted));
+  // Still lost at later checks, until a leader is seen again.
+  monitor.check();
+  CHECK(monitor.leaderLost());
+  leader = 3;
+  monitor.check();
+  CHECK_FALSE(monitor.leaderLost());
+  CHECK(gate.admitStreamMessage(strict));
+  learner = true;
+  CHECK(gate.admitStreamMessage(strict).is(Error::NotSupportedForLearner));
 }
