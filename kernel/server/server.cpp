@@ -217,17 +217,7 @@ Status Server::start() {
       [raft = raft_.get()] { return raft->leader(); }, [this] { return cluster_->selfIsLearner(); },
       // Set before any client call is served.
       [this] { return leaderMonitor_ != nullptr && leaderMonitor_->leaderLost(); }});
-  PromoteForwarder::Parts promoteParts;
-  promoteParts.leader = [raft = raft_.get()] { return raft->leader(); };
-  promoteParts.peerUrlsOf = [this](uint64_t id) {
-    std::optional<etcdserverpb::Member> member = members_.find(id);
-    return member ? std::vector<std::string>(member->peerurls().begin(), member->peerurls().end())
-                  : std::vector<std::string>{};
-  };
-  promoteParts.transport = transport_.get();
-  promoteParts.requestTimeout = requestTimeout();
-  promoteParts.electionTimeout = std::chrono::milliseconds(options_.electionTimeoutMs);
-  promoteForwarder_ = std::make_unique<PromoteForwarder>(std::move(promoteParts));
+  makePromoteForwarder();
   cluster_ = std::make_unique<ClusterServer>(options_, clusterId_, *raft_, *reads_, *store_,
                                              registry_.authorizer(), members_, *gate_,
                                              promoteForwarder_.get());

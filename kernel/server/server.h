@@ -162,6 +162,7 @@ class Server {
   // Makes the member's peer transport (a single one too) and adds `peers`
   // (server_transport.cpp). start()'s thread.
   void startPeerTransport(const std::map<uint64_t, std::vector<std::string>>& peers);
+  void makePromoteForwarder();  // needs raft_ and transport_
   // The auto compactor's Compact: proposes it and waits for the answer
   // (Error::Stopped once `stopping` says so).
   Status compactThroughRaft(int64_t rev, const std::function<bool()>& stopping);

@@ -49,4 +49,19 @@ void Server::startPeerTransport(const std::map<uint64_t, std::vector<std::string
   transport_->setSnapshotIo(std::move(snapIo));
 }
 
+// A follower's MemberPromote goes to the leader over the peer protocol.
+void Server::makePromoteForwarder() {
+  PromoteForwarder::Parts promoteParts;
+  promoteParts.leader = [raft = raft_.get()] { return raft->leader(); };
+  promoteParts.peerUrlsOf = [this](uint64_t id) {
+    std::optional<etcdserverpb::Member> member = members_.find(id);
+    return member ? std::vector<std::string>(member->peerurls().begin(), member->peerurls().end())
+                  : std::vector<std::string>{};
+  };
+  promoteParts.transport = transport_.get();
+  promoteParts.requestTimeout = requestTimeout();
+  promoteParts.electionTimeout = std::chrono::milliseconds(options_.electionTimeoutMs);
+  promoteForwarder_ = std::make_unique<PromoteForwarder>(std::move(promoteParts));
+}
+
 }  // namespace cairn::server
