@@ -137,6 +137,21 @@ bool ServerWatchSession::poll(etcdserverpb::WatchResponse* out) {
   return true;
 }
 
+bool ServerWatchSession::pollEncoded(std::string* out) {
+  // Outside orderMu_: only the revision differs between responses.
+  const etcdserverpb::ResponseHeader header = cluster_.header(0);
+  std::lock_guard order(orderMu_);
+  etcdserverpb::WatchResponse relayed;
+  if (relay_->take(&relayed)) {
+    const int64_t rev = relayed.header().revision();
+    *relayed.mutable_header() = header;
+    relayed.mutable_header()->set_revision(rev);
+    out->clear();
+    return relayed.AppendToString(out);
+  }
+  return stream_->pollEncoded(header, out);
+}
+
 void ServerWatchSession::close() {
   if (leaderMonitor_ != nullptr) leaderMonitor_->unwatch(monitorToken_);
   stream_->close();

@@ -42,6 +42,7 @@ class ServerWatchSession final : public WatchSession {
 
   void request(const etcdserverpb::WatchRequest& req) override;
   bool poll(etcdserverpb::WatchResponse* out) override;
+  bool pollEncoded(std::string* out) override;
   void close() override;
   Status failure() const override;
 

@@ -279,11 +279,44 @@ bool WatchHub::deliverShared(const std::shared_ptr<Watcher>& w,
   return true;
 }
 
+bool WatchHub::deliverRecent(const std::shared_ptr<Watcher>& w,
+                             std::deque<Recent>::const_iterator first, WakeList* wake,
+                             bool* byRef) {
+  *byRef = false;
+  if (w->fragment && config_.maxResponseBytes) return false;
+  std::vector<WatchStream::Part> parts;
+  for (auto it = first; it != recent_.cend(); ++it) {
+    const std::vector<mvccpb::Event>& evs = it->events->events;
+    if (evs.size() > 64) return false;
+    uint64_t mine = 0;
+    for (std::size_t i = 0; i < evs.size(); ++i) {
+      const mvccpb::Event& ev = evs[i];
+      if (ev.kv().mod_revision() < w->nextRev || !matches(*w, ev.kv().key())) continue;
+      if (ev.type() == mvccpb::Event::PUT ? w->noPut : w->noDelete) continue;
+      mine |= uint64_t{1} << i;
+    }
+    if (mine != 0) parts.push_back(WatchStream::Part{it->events, mine});
+  }
+  *byRef = true;
+  if (parts.empty()) return true;  // etcd sends nothing when the filters removed every event
+  bool ready = false;
+  if (!w->stream->pushCatchUp(w, std::move(parts), rev_, &ready)) return false;
+  if (ready) addWake(w->stream, wake);
+  return true;
+}
+
 bool WatchHub::catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wake) {
   if (w->nextRev <= rev_) {
     if (w->nextRev <= recentFloor_) return false;
-    auto first = std::lower_bound(recent_.begin(), recent_.end(), w->nextRev,
+    auto first = std::lower_bound(recent_.cbegin(), recent_.cend(), w->nextRev,
                                   [](const Recent& r, int64_t rev) { return r.rev < rev; });
+    bool byRef = false;
+    if (deliverRecent(w, first, wake, &byRef)) {
+      w->nextRev = rev_ + 1;
+      makeSynced(w, wake);
+      return true;
+    }
+    if (byRef) return false;  // buffer full
     std::vector<const mvccpb::Event*> evs;
     for (auto it = first; it != recent_.end(); ++it)
       for (const auto& e : it->events->events)

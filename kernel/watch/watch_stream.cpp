@@ -6,6 +6,7 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "watch/watch_hub.h"
+#include "watch/wire_format.h"
 
 namespace cairn::watch {
 
@@ -152,6 +153,30 @@ bool WatchStream::pushShared(const std::shared_ptr<Watcher>& w,
   return true;
 }
 
+bool WatchStream::pushCatchUp(const std::shared_ptr<Watcher>& w, std::vector<Part>&& parts,
+                              int64_t headerRev, bool* becameReady) {
+  std::size_t size = 16;  // header and watch id, as pushShared counts them
+  for (const Part& p : parts)
+    for (uint64_t m = p.picks; m != 0; m &= m - 1) size += 2 + p.shared->bytes[std::countr_zero(m)];
+  std::lock_guard lock(outMu_);
+  if (!roomLocked(*w, size)) return false;
+  if (out_.empty()) *becameReady = true;
+  ++w->queued;
+  w->sentSinceTick = true;
+  bytes_ += size;
+  w->tailSeq = frontSeq_ + out_.size();
+  w->tailGen = gen_;
+  Out o;
+  o.parts = std::move(parts);
+  o.prevKv = w->prevKv;
+  o.headerRev = headerRev;
+  o.watchId = w->id;
+  o.bytes = size;
+  o.counted = w;
+  out_.push_back(std::move(o));
+  return true;
+}
+
 void WatchStream::pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady) {
   const std::size_t size = r.ByteSizeLong();
   std::lock_guard lock(outMu_);
@@ -238,21 +263,74 @@ std::size_t WatchStream::flush(std::size_t max) {
   return sent;
 }
 
-bool WatchStream::poll(etcdserverpb::WatchResponse* out) {
-  Out o;
+bool WatchStream::take(Out* o) {
   bool kick = false;
   {
     std::lock_guard lock(outMu_);
     if (out_.empty()) return false;
-    o = takeFrontLocked();
+    *o = takeFrontLocked();
     if (overflowed_ && bytes_ <= hub_.config_.streamBufferBytes / 2) {
       overflowed_ = false;
       kick = true;
     }
   }
   afterTake(kick);
+  return true;
+}
+
+bool WatchStream::poll(etcdserverpb::WatchResponse* out) {
+  Out o;
+  if (!take(&o)) return false;
   build(std::move(o), out);
   return true;
+}
+
+bool WatchStream::pollEncoded(const etcdserverpb::ResponseHeader& header, std::string* out) {
+  Out o;
+  if (!take(&o)) return false;
+  encode(std::move(o), header, out);
+  return true;
+}
+
+void WatchStream::encode(Out&& o, const etcdserverpb::ResponseHeader& header, std::string* out) {
+  out->clear();
+  if (o.response) {
+    const int64_t rev = o.response->header().revision();
+    etcdserverpb::ResponseHeader* h = o.response->mutable_header();
+    *h = header;
+    h->set_revision(rev);
+    o.response->AppendToString(out);
+    return;
+  }
+  // Field order as protobuf's serializer writes it: header (1), watch_id
+  // (2, omitted when 0 as proto3 does), events (11).
+  etcdserverpb::ResponseHeader h = header;
+  h.set_revision(o.headerRev);
+  const std::size_t headerSize = h.ByteSizeLong();
+  // Sizes with prev_kv: enough room either way.
+  std::size_t room = 2 + wire::varintSize(headerSize) + headerSize + 11;
+  for (const Part& p : o.parts) {
+    for (uint64_t m = p.picks; m != 0; m &= m - 1) {
+      const std::size_t n = p.shared->bytes[std::countr_zero(m)];
+      room += 1 + wire::varintSize(n) + n;
+    }
+  }
+  out->reserve(room);
+  wire::appendTag(out, 1, wire::kLengthDelimited);
+  wire::appendVarint(out, headerSize);
+  const std::size_t at = out->size();
+  out->resize(at + headerSize);
+  h.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out->data() + at));
+  if (o.watchId != 0) {
+    wire::appendTag(out, 2, wire::kVarint);
+    wire::appendVarint(out, static_cast<uint64_t>(o.watchId));
+  }
+  for (const Part& p : o.parts) {
+    const EncodedEvents& events = p.shared->encoded(o.prevKv);
+    for (uint64_t m = p.picks; m != 0; m &= m - 1) {
+      wire::appendBytesField(out, 11, events.event(std::countr_zero(m)));
+    }
+  }
 }
 
 std::size_t WatchStream::queuedResponses() const {

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -49,6 +50,12 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   std::size_t flush(std::size_t max = SIZE_MAX);
   // Takes the next queued response, if any (for a one-write-at-a-time reactor).
   bool poll(etcdserverpb::WatchResponse* out);
+  // As poll(), but the response comes encoded (a serialized WatchResponse),
+  // its header `header` with the response's revision. Live events are copied
+  // from their revision's shared encoding, so a fan-out serializes each
+  // event once, not once per watcher. The bytes equal what serializing
+  // poll()'s response with that header gives.
+  bool pollEncoded(const etcdserverpb::ResponseHeader& header, std::string* out);
   std::size_t queuedResponses() const;
   // Encoded bytes queued (what HubConfig::streamBufferBytes bounds).
   std::size_t queuedBytes() const;
@@ -94,6 +101,12 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   // that previous one for the same watcher, nor ahead of a control response.
   bool pushShared(const std::shared_ptr<Watcher>& w, std::shared_ptr<const SharedEvents> shared,
                   uint64_t picks, int64_t headerRev, bool* becameReady);
+  // Queues a catch-up response by reference: the watcher's events of several
+  // revisions, oldest first, with header revision `headerRev`. It becomes
+  // the watcher's tail, so later live revisions may merge into it (they
+  // are newer than all it holds).
+  bool pushCatchUp(const std::shared_ptr<Watcher>& w, std::vector<Part>&& parts, int64_t headerRev,
+                   bool* becameReady);
   void pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady);
   void dropQueued(int64_t watchId);
   // outMu_ held: room for `bytes` more for `w`? Marks the stream overflowed if
@@ -103,6 +116,9 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   Out takeFrontLocked();
   // Outside every lock: the response `o` stands for.
   static void build(Out&& o, etcdserverpb::WatchResponse* out);
+  static void encode(Out&& o, const etcdserverpb::ResponseHeader& header, std::string* out);
+  // Takes the front response for poll()/pollEncoded(); false if none.
+  bool take(Out* o);
   // After a take: wakes the hub's catch-up once an overflowed queue has
   // drained to half its byte bound.
   void afterTake(bool kick);

@@ -93,21 +93,19 @@ void WatchReactor::Shared::pump() {
     polled = session.get();
   }
   while (true) {
-    // Only the pump owner touches `ahead`; mu is taken for the reactor's sake.
-    std::optional<etcdserverpb::WatchResponse> response;
+    // Only the pump owner touches the byte buffers; mu guards haveAhead for
+    // the reactor's sake.
+    bool taken = false;
     {
       std::lock_guard<std::mutex> lock(mu);
-      response.swap(ahead);
+      if (haveAhead) {
+        takenBytes.swap(aheadBytes);
+        haveAhead = false;
+        taken = true;
+      }
     }
-    if (!response && polled != nullptr) {
-      response.emplace();
-      if (!polled->poll(&*response)) response.reset();
-    }
-    std::optional<etcdserverpb::WatchResponse> next;
-    if (response && polled != nullptr) {
-      next.emplace();
-      if (!polled->poll(&*next)) next.reset();
-    }
+    if (!taken && polled != nullptr) taken = polled->pollEncoded(&takenBytes);
+    const bool more = taken && polled != nullptr && polled->pollEncoded(&aheadBytes);
     WatchReactor* writer = nullptr;
     grpc::WriteOptions options;
     // The kernel ended the stream (a client requiring a leader, none left).
@@ -117,16 +115,16 @@ void WatchReactor::Shared::pump() {
       if (reactor == nullptr || reactor->finishStatus_ || reactor->finished_) {
         // The stream is ending; what the session still holds is dropped with it.
         pumping = false;
-        ahead.reset();
+        haveAhead = false;
         return;
       }
       if (!failure) {
         pumping = false;
-        ahead.reset();
+        haveAhead = false;
         reactor->finishAfterWriteLocked(toGrpcStatus(failure));
         return;
       }
-      if (!response) {
+      if (!taken) {
         if (!readyAgain) {
           pumping = false;
           return;
@@ -134,9 +132,9 @@ void WatchReactor::Shared::pump() {
         readyAgain = false;
         continue;
       }
-      ahead = std::move(next);
+      haveAhead = more;
       // Still pumping until the write completes.
-      if (!reactor->startWriteLocked(*response, ahead.has_value(), &options)) return;
+      reactor->startWriteLocked(takenBytes, more, &options);
       writer = reactor;
     }
     // Outside mu: gRPC may complete a buffered write inside StartWrite, on
@@ -153,21 +151,16 @@ void WatchReactor::Shared::pump() {
   }
 }
 
-bool WatchReactor::startWriteLocked(const etcdserverpb::WatchResponse& response, bool more,
+void WatchReactor::startWriteLocked(const std::string& response, bool more,
                                     grpc::WriteOptions* options) {
-  if (!encodeResponse(response, &writing_)) {
-    shared_->pumping = false;
-    finishAfterWriteLocked(
-        grpc::Status(grpc::StatusCode::INTERNAL, "cairn: cannot serialize the response"));
-    return false;
-  }
+  grpc::Slice slice(response.data(), response.size());
+  writing_ = grpc::ByteBuffer(&slice, 1);
   // Set before mu is released: Finish waits for the write from here on.
   writeInFlight_ = true;
   // Not on the first write: it carries the initial metadata, and chttp2
   // holds a buffered batch with headers until a later write flushes it.
   if (more && wroteOnce_) options->set_buffer_hint();
   wroteOnce_ = true;
-  return true;
 }
 
 bool WatchReactor::writeDoneLocked(bool ok) {

@@ -37,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "cairn/host.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
@@ -74,19 +75,24 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
     WatchReactor* reactor = nullptr;  // null once OnDone ran
     bool pumping = false;             // someone polls, or a write is in flight
     bool readyAgain = false;          // onReady came while pumping
-    // The response polled ahead by the pump owner, written next.
-    std::optional<etcdserverpb::WatchResponse> ahead;
+    // A response polled ahead by the pump owner is in `aheadBytes`, written
+    // next.
+    bool haveAhead = false;
+    // Owned by the pump's owner (one at a time, handed over under mu): the
+    // encoded response being taken, and the one polled ahead of it. Reused
+    // from response to response, so polling allocates nothing once warm.
+    std::string takenBytes;
+    std::string aheadBytes;
     // Set once, before any onReady can come (the queue starts empty); closed
     // by OnDone, destroyed with the block (after every pump let go of it).
     std::unique_ptr<WatchSession> session;
   };
 
   // All *Locked methods run with shared_->mu held.
-  // Encodes the response and marks the write in flight; the caller then
-  // calls StartWrite without the mutex. `more`: another response follows
-  // at once (write with the buffer hint). False: the stream is finishing.
-  bool startWriteLocked(const etcdserverpb::WatchResponse& response, bool more,
-                        grpc::WriteOptions* options);
+  // Copies the encoded response into the write buffer and marks the write
+  // in flight; the caller then calls StartWrite without the mutex. `more`:
+  // another response follows at once (write with the buffer hint).
+  void startWriteLocked(const std::string& response, bool more, grpc::WriteOptions* options);
   // A write completed: false if the pump stops (the stream is finishing).
   bool writeDoneLocked(bool ok);
   void finishAfterWriteLocked(const grpc::Status& status);

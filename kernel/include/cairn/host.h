@@ -95,6 +95,17 @@ class WatchSession {
   // leader for a client that required one). The frontend checks it after
   // open() and whenever onReady is signalled, and ends the call with it.
   virtual Status failure() const { return Status::ok(); }
+  // Appended in SDK 6: as poll(), but the response comes serialized (a
+  // WatchResponse message, `out` replaced), for a frontend that writes
+  // bytes. The kernel's session encodes each revision's events once and
+  // shares the bytes among the watchers it goes to, instead of building
+  // and serializing one message per watcher.
+  virtual bool pollEncoded(std::string* out) {
+    etcdserverpb::WatchResponse response;
+    if (!poll(&response)) return false;
+    out->clear();
+    return response.AppendToString(out);
+  }
 };
 
 // The etcd v3 Watch service.

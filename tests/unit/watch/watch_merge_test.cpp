@@ -183,3 +183,51 @@ TEST_CASE("watch: a stream less than mergeAfterBytes behind gets one response pe
   s->flush();
   CHECK(revsOf(sink.all(), id) == range(2, 46));
 }
+
+TEST_CASE("watch: a catch-up from the recent log goes by reference, and later revisions join it",
+          "[watch][merge]") {
+  HubConfig cfg = mergeAtOnce();
+  cfg.watcherBufferResponses = 4;
+  HubFixture f(cfg);
+  RecordingSink sink;
+  auto s = f.hub->newStream(sink);
+  auto pp = watchKey("k", "l");
+  pp.prevKv = true;
+  const int64_t a = mustCreate(*s, pp);
+  auto np = watchKey("k", "l");
+  np.noPut = true;
+  const int64_t b = mustCreate(*s, np);
+  s->flush();
+  sink.clear();
+  // Four revisions fill a's buffer (merged, they still count one each), the
+  // rest make it unsynced (b keeps only deletes, which are few).
+  for (int i = 0; i < 12; ++i) {
+    if (i % 4 == 3) {
+      f.del("k" + std::to_string(i - 1));
+    } else {
+      f.put("k" + std::to_string(i), "v" + std::to_string(i));
+    }
+  }
+  s->flush();  // drains the buffer, so the catch-up has room
+  auto all = sink.all();
+  sink.clear();
+  f.syncAll();
+  // Live revisions after the catch-up was queued merge into it: one
+  // response for a holds the rest.
+  f.put("k1", "after");
+  f.put("k2", "after");
+  s->flush();
+  int fromA = 0;
+  for (const auto& r : sink.all()) fromA += r.watch_id() == a ? 1 : 0;
+  CHECK(fromA == 1);
+  for (const auto& r : sink.all()) all.push_back(r);
+  CHECK(revsOf(all, a) == range(2, 15));
+  CHECK(revsOf(all, b) == std::vector<int64_t>{5, 9, 13});
+  for (const auto& r : all) {
+    for (const auto& e : r.events()) {
+      // a asked for prev_kv, b did not; puts of fresh keys have none.
+      if (r.watch_id() == b) CHECK_FALSE(e.has_prev_kv());
+      if (r.watch_id() == a && e.type() == mvccpb::Event::DELETE) CHECK(e.has_prev_kv());
+    }
+  }
+}
