@@ -56,8 +56,14 @@ struct HubConfig {
   // by at least mergeAfterBytes (below that a reader keeping up gets one
   // response per revision, as from etcd), as long as the merged response
   // stays within mergeBytes encoded bytes. mergeBytes 0: never merge.
+  // The stream's queue only grows once gRPC holds all it will take (its
+  // flow-control window and api-grpc's bound on buffered writes), so 2 KiB
+  // queued means the client is already behind: merging then cuts the
+  // messages a flooded client must take (1,000 streams x 10 watchers, etcd's
+  // Go client: p99 latency 2.2 s -> 1.0 s, with the api-grpc bound, against
+  // 16 KiB).
   std::size_t mergeBytes = 64 * 1024;
-  std::size_t mergeAfterBytes = 16 * 1024;
+  std::size_t mergeAfterBytes = 2 * 1024;
   // Recent revisions kept in memory (with prev_kv) so that catch-up can close
   // the gap to the live revision without reading history under the hub lock.
   std::size_t recentRevisions = 1024;

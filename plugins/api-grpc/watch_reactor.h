@@ -12,7 +12,10 @@
 // completes it at once and coalesces a burst into few HTTP/2 writes (as
 // grpc-go's loopy writer does for etcd) instead of one syscall and one
 // round through the completion queue per watch response; the last response
-// of a burst is written without the hint, which flushes everything. The pump is owned (pumping)
+// of a burst is written without the hint, which flushes everything, and so is
+// every write after 16 KiB of hinted ones (kHintedBytesMax): its completion
+// waits until it is written out, so a flooded stream's backlog stays in the
+// kernel's queue, where it is bounded and merged. The pump is owned (pumping)
 // from the moment someone decides to poll until poll() comes back empty; onReady arriving while it
 // is owned only sets readyAgain, which makes the owner poll once more before letting go. Both flags
 // change under the mutex, so a response queued between an empty poll() and the release is always
@@ -91,7 +94,8 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // All *Locked methods run with shared_->mu held.
   // Copies the encoded response into the write buffer and marks the write
   // in flight; the caller then calls StartWrite without the mutex. `more`:
-  // another response follows at once (write with the buffer hint).
+  // another response follows at once (write with the buffer hint, unless
+  // 16 KiB went out hinted since the last flush).
   void startWriteLocked(const std::string& response, bool more, grpc::WriteOptions* options);
   // A write completed: false if the pump stops (the stream is finishing).
   bool writeDoneLocked(bool ok);
@@ -111,6 +115,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   grpc::ByteBuffer writing_;  // the write in flight, if writeInFlight_
   bool writeInFlight_ = false;
   bool wroteOnce_ = false;                    // the initial metadata went out with a write
+  std::size_t hintedBytes_ = 0;               // written with the hint since the last flush
   std::optional<grpc::Status> finishStatus_;  // finish once no write is in flight
   bool finished_ = false;                     // Finish was called
 };
