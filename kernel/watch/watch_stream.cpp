@@ -134,16 +134,23 @@ bool WatchStream::pushShared(const std::shared_ptr<Watcher>& w,
     }
   }
   // Header and watch id: a few bytes beside the events.
-  const std::size_t size = 16 + events;
+  std::vector<Part> parts;
+  parts.push_back(Part{std::move(shared), picks});
+  return queueLiveLocked(w, std::move(parts), headerRev, 16 + events, becameReady);
+}
+
+bool WatchStream::queueLiveLocked(const std::shared_ptr<Watcher>& w, std::vector<Part>&& parts,
+                                  int64_t headerRev, std::size_t size, bool* becameReady) {
   if (!roomLocked(*w, size)) return false;
   if (out_.empty()) *becameReady = true;
   ++w->queued;
   w->sentSinceTick = true;
   bytes_ += size;
+  // The watcher's newest queued response: its later revisions may merge in.
   w->tailSeq = frontSeq_ + out_.size();
   w->tailGen = gen_;
   Out o;
-  o.parts.push_back(Part{std::move(shared), picks});
+  o.parts = std::move(parts);
   o.prevKv = w->prevKv;
   o.headerRev = headerRev;
   o.watchId = w->id;
@@ -159,22 +166,7 @@ bool WatchStream::pushCatchUp(const std::shared_ptr<Watcher>& w, std::vector<Par
   for (const Part& p : parts)
     for (uint64_t m = p.picks; m != 0; m &= m - 1) size += 2 + p.shared->bytes[std::countr_zero(m)];
   std::lock_guard lock(outMu_);
-  if (!roomLocked(*w, size)) return false;
-  if (out_.empty()) *becameReady = true;
-  ++w->queued;
-  w->sentSinceTick = true;
-  bytes_ += size;
-  w->tailSeq = frontSeq_ + out_.size();
-  w->tailGen = gen_;
-  Out o;
-  o.parts = std::move(parts);
-  o.prevKv = w->prevKv;
-  o.headerRev = headerRev;
-  o.watchId = w->id;
-  o.bytes = size;
-  o.counted = w;
-  out_.push_back(std::move(o));
-  return true;
+  return queueLiveLocked(w, std::move(parts), headerRev, size, becameReady);
 }
 
 void WatchStream::pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady) {

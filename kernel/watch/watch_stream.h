@@ -108,6 +108,10 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   bool pushCatchUp(const std::shared_ptr<Watcher>& w, std::vector<Part>&& parts, int64_t headerRev,
                    bool* becameReady);
   void pushControl(etcdserverpb::WatchResponse&& r, bool* becameReady);
+  // outMu_ held: queues a live-form response of `size` bytes (false if no
+  // room) and makes it the watcher's merge tail.
+  bool queueLiveLocked(const std::shared_ptr<Watcher>& w, std::vector<Part>&& parts,
+                       int64_t headerRev, std::size_t size, bool* becameReady);
   void dropQueued(int64_t watchId);
   // outMu_ held: room for `bytes` more for `w`? Marks the stream overflowed if
   // not, so that draining it wakes the catch-up.
