@@ -279,13 +279,13 @@ bool WatchHub::deliverShared(const std::shared_ptr<Watcher>& w,
   return true;
 }
 
-bool WatchHub::deliverRecent(const std::shared_ptr<Watcher>& w,
-                             std::deque<Recent>::const_iterator first, WakeList* wake,
-                             bool* byRef) {
+template <typename It>
+bool WatchHub::deliverByRef(const std::shared_ptr<Watcher>& w, It first, It last, int64_t headerRev,
+                            WakeList* wake, bool* byRef) {
   *byRef = false;
   if (w->fragment && config_.maxResponseBytes) return false;
   std::vector<WatchStream::Part> parts;
-  for (auto it = first; it != recent_.cend(); ++it) {
+  for (auto it = first; it != last; ++it) {
     const std::vector<mvccpb::Event>& evs = it->events->events;
     if (evs.size() > 64) return false;
     uint64_t mine = 0;
@@ -300,7 +300,7 @@ bool WatchHub::deliverRecent(const std::shared_ptr<Watcher>& w,
   *byRef = true;
   if (parts.empty()) return true;  // etcd sends nothing when the filters removed every event
   bool ready = false;
-  if (!w->stream->pushCatchUp(w, std::move(parts), rev_, &ready)) return false;
+  if (!w->stream->pushCatchUp(w, std::move(parts), headerRev, &ready)) return false;
   if (ready) addWake(w->stream, wake);
   return true;
 }
@@ -311,7 +311,7 @@ bool WatchHub::catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wa
     auto first = std::lower_bound(recent_.cbegin(), recent_.cend(), w->nextRev,
                                   [](const Recent& r, int64_t rev) { return r.rev < rev; });
     bool byRef = false;
-    if (deliverRecent(w, first, wake, &byRef)) {
+    if (deliverByRef(w, first, recent_.cend(), rev_, wake, &byRef)) {
       w->nextRev = rev_ + 1;
       makeSynced(w, wake);
       return true;
@@ -483,14 +483,29 @@ std::size_t WatchHub::syncUnsynced(std::size_t limit) {
             *e.mutable_prev_kv() = std::move(kv);
         }
       }
+      // Stored once per revision and shared by every watcher catching up
+      // through them, as live events are (history never splits a revision).
+      std::vector<Recent> read;
+      for (std::size_t i = 0; i < evs.size();) {
+        const int64_t rev = evs[i].kv().mod_revision();
+        std::vector<mvccpb::Event> same;
+        for (; i < evs.size() && evs[i].kv().mod_revision() == rev; ++i)
+          same.push_back(std::move(evs[i]));
+        read.push_back(Recent{rev, std::make_shared<const SharedEvents>(std::move(same))});
+      }
       std::lock_guard lock(mu_);
       for (Pick& p : picks) {
         const std::shared_ptr<Watcher>& w = p.w;
         if (w->canceled || w->synced || w->nextRev != p.from) continue;
-        std::vector<const mvccpb::Event*> mine;
-        for (const mvccpb::Event& e : evs)
-          if (matches(*w, e.kv().key())) mine.push_back(&e);
-        if (!deliver(w, mine, curRev, &wake)) continue;  // buffer full: next round
+        bool byRef = false;
+        if (!deliverByRef(w, read.cbegin(), read.cend(), curRev, &wake, &byRef)) {
+          if (byRef) continue;  // buffer full: next round
+          std::vector<const mvccpb::Event*> mine;
+          for (const Recent& r : read)
+            for (const mvccpb::Event& e : r.events->events)
+              if (matches(*w, e.kv().key())) mine.push_back(&e);
+          if (!deliver(w, mine, curRev, &wake)) continue;  // buffer full: next round
+        }
         w->nextRev = std::max(w->nextRev, next);
         catchUpFromRecent(w, &wake);
       }

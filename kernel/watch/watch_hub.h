@@ -126,12 +126,15 @@ class WatchHub {
   bool deliverShared(const std::shared_ptr<Watcher>& w,
                      const std::shared_ptr<const SharedEvents>& shared, uint64_t picks,
                      int64_t headerRev, WakeList* wake);
-  // Catch-up from the recent log by reference: the watcher's events of
-  // every revision from `first` on, one response. False (nothing queued)
-  // if it cannot go by reference (a fragmenting watcher, or a revision of
-  // more than 64 events) or the buffer is full; *byRef tells which.
-  bool deliverRecent(const std::shared_ptr<Watcher>& w, std::deque<Recent>::const_iterator first,
-                     WakeList* wake, bool* byRef);
+  // Catch-up by reference: the watcher's events of the revisions [first,
+  // last) (Recent entries: the recent log, or history read in a sync round
+  // and stored once per revision), one response with header revision
+  // `headerRev`. False (nothing queued) if it cannot go by reference (a
+  // fragmenting watcher, or a revision of more than 64 events) or the
+  // buffer is full; *byRef tells which.
+  template <typename It>
+  bool deliverByRef(const std::shared_ptr<Watcher>& w, It first, It last, int64_t headerRev,
+                    WakeList* wake, bool* byRef);
   void kickSync();
   // Queues recent revisions [w.nextRev, rev_] and makes w synced, if the
   // recent log covers them and the buffer has room.
