@@ -25,7 +25,9 @@ HubConfig mergeAtOnce() {
 // Revisions of watch id `id`'s events, in arrival order.
 std::vector<int64_t> revsOf(const std::vector<etcdserverpb::WatchResponse>& all, int64_t id) {
   std::vector<int64_t> revs;
-  for (const auto& e : eventsById(all)[id]) revs.push_back(std::get<0>(e));
+  // Named: a range-for over a member of a temporary would outlive it.
+  auto byId = eventsById(all);
+  for (const auto& e : byId[id]) revs.push_back(std::get<0>(e));
   return revs;
 }
 
