@@ -147,7 +147,8 @@ bool ServerWatchSession::pollEncoded(std::string* out) {
     *relayed.mutable_header() = header;
     relayed.mutable_header()->set_revision(rev);
     out->clear();
-    return relayed.AppendToString(out);
+    if (!relayed.AppendToString(out)) out->clear();  // too large: see WatchSession
+    return true;
   }
   return stream_->pollEncoded(header, out);
 }

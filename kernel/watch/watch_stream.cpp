@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <vector>
 
 #include "google/protobuf/io/coded_stream.h"
@@ -291,7 +292,7 @@ void WatchStream::encode(Out&& o, const etcdserverpb::ResponseHeader& header, st
     etcdserverpb::ResponseHeader* h = o.response->mutable_header();
     *h = header;
     h->set_revision(rev);
-    o.response->AppendToString(out);
+    if (!o.response->AppendToString(out)) out->clear();  // over 2 GiB: no bytes
     return;
   }
   // Field order as protobuf's serializer writes it: header (1), watch_id
@@ -323,6 +324,8 @@ void WatchStream::encode(Out&& o, const etcdserverpb::ResponseHeader& header, st
       wire::appendBytesField(out, 11, events.event(std::countr_zero(m)));
     }
   }
+  // Past protobuf's limit no reader could parse it: no bytes, as above.
+  if (out->size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max())) out->clear();
 }
 
 std::size_t WatchStream::queuedResponses() const {

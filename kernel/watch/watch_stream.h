@@ -54,7 +54,8 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   // its header `header` with the response's revision. Live events are copied
   // from their revision's shared encoding, so a fan-out serializes each
   // event once, not once per watcher. The bytes equal what serializing
-  // poll()'s response with that header gives.
+  // poll()'s response with that header gives; none (true, `out` empty) if
+  // the response is over protobuf's 2 GiB.
   bool pollEncoded(const etcdserverpb::ResponseHeader& header, std::string* out);
   std::size_t queuedResponses() const;
   // Encoded bytes queued (what HubConfig::streamBufferBytes bounds).

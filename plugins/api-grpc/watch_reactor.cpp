@@ -134,6 +134,14 @@ void WatchReactor::Shared::pump() {
         reactor->finishAfterWriteLocked(toGrpcStatus(failure));
         return;
       }
+      if (taken && takenBytes.empty()) {
+        // Taken but not serializable (see WatchSession::pollEncoded).
+        pumping = false;
+        haveAhead = false;
+        reactor->finishAfterWriteLocked(
+            grpc::Status(grpc::StatusCode::INTERNAL, "cairn: cannot serialize the response"));
+        return;
+      }
       if (!taken) {
         if (!readyAgain) {
           pumping = false;

@@ -99,12 +99,16 @@ class WatchSession {
   // WatchResponse message, `out` replaced), for a frontend that writes
   // bytes. The kernel's session encodes each revision's events once and
   // shares the bytes among the watchers it goes to, instead of building
-  // and serializing one message per watcher.
+  // and serializing one message per watcher. True with `out` empty: a
+  // response was taken but cannot be serialized (over protobuf's 2 GiB; a
+  // real response is never empty, it always has a header); the frontend
+  // ends the stream with INTERNAL.
   virtual bool pollEncoded(std::string* out) {
     etcdserverpb::WatchResponse response;
     if (!poll(&response)) return false;
     out->clear();
-    return response.AppendToString(out);
+    if (!response.AppendToString(out)) out->clear();
+    return true;
   }
 };
 

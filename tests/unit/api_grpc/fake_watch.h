@@ -38,8 +38,19 @@ class FakeWatchSession {
   bool poll(etcdserverpb::WatchResponse* out) {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.empty()) return false;
-    *out = std::move(queue_.front());
+    *out = std::move(queue_.front().response);
     queue_.pop_front();
+    return true;
+  }
+  // As the SDK's default, except for a response pushed unencodable: taken,
+  // with no bytes (what a kernel answers for one over protobuf's 2 GiB).
+  bool pollEncoded(std::string* out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.empty()) return false;
+    Queued q = std::move(queue_.front());
+    queue_.pop_front();
+    out->clear();
+    if (!q.unencodable) q.response.AppendToString(out);
     return true;
   }
   void close() {
@@ -55,14 +66,11 @@ class FakeWatchSession {
   // The test's side. Queues `response`; onReady runs on the calling thread if
   // the queue was empty and `notify` is set. Dropped once closed.
   void push(etcdserverpb::WatchResponse response, bool notify = true) {
-    bool wasEmpty = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (closed_) return;
-      wasEmpty = queue_.empty();
-      queue_.push_back(std::move(response));
-    }
-    if (wasEmpty && notify) fireOnReady();
+    pushQueued(Queued{std::move(response), false}, notify);
+  }
+  // Queues a response pollEncoded() cannot serialize.
+  void pushUnencodable(etcdserverpb::WatchResponse response) {
+    pushQueued(Queued{std::move(response), true}, true);
   }
   // onReady unless closed (a spurious or a late wake-up).
   void fireOnReady() {
@@ -105,7 +113,22 @@ class FakeWatchSession {
   std::condition_variable cv_;
   const std::function<void()> onReady_;
   const RequestScript script_;
-  std::deque<etcdserverpb::WatchResponse> queue_;     // guarded by mu_
+  struct Queued {
+    etcdserverpb::WatchResponse response;
+    bool unencodable = false;
+  };
+  void pushQueued(Queued q, bool notify) {
+    bool wasEmpty = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      wasEmpty = queue_.empty();
+      queue_.push_back(std::move(q));
+    }
+    if (wasEmpty && notify) fireOnReady();
+  }
+
+  std::deque<Queued> queue_;                          // guarded by mu_
   std::vector<etcdserverpb::WatchRequest> requests_;  // guarded by mu_
   bool closed_ = false;                               // guarded by mu_
 };
@@ -119,6 +142,7 @@ class FakeWatchSessionHandle final : public WatchSession {
   ~FakeWatchSessionHandle() override { session_->close(); }
   void request(const etcdserverpb::WatchRequest& req) override { session_->request(req); }
   bool poll(etcdserverpb::WatchResponse* out) override { return session_->poll(out); }
+  bool pollEncoded(std::string* out) override { return session_->pollEncoded(out); }
   void close() override { session_->close(); }
 
  private:

@@ -294,3 +294,23 @@ TEST_CASE("A session request that throws ends the stream with INTERNAL", "[watch
   CHECK(status.error_code() == grpc::StatusCode::INTERNAL);
   CHECK(status.error_message() == "cairn: watch request failed: boom");
 }
+
+TEST_CASE("A response that cannot be serialized ends the stream with INTERNAL", "[watch]") {
+  ServedKv s;
+  s.fakeWatch().scriptRequests([](const pb::WatchRequest& req, FakeWatchSession& session) {
+    if (!req.has_create_request()) return;
+    session.push(event(0, 1));
+    session.pushUnencodable(event(0, 2));
+    session.push(event(0, 3));
+  });
+  auto context = contextWithDeadline();
+  auto stream = s.watch->Watch(context.get());
+  REQUIRE(stream->Write(create("a")));
+  pb::WatchResponse r;
+  REQUIRE(stream->Read(&r));
+  CHECK(r.header().revision() == 1);
+  CHECK_FALSE(stream->Read(&r));  // nothing after the one that failed
+  const grpc::Status status = stream->Finish();
+  CHECK(status.error_code() == grpc::StatusCode::INTERNAL);
+  CHECK(status.error_message() == "cairn: cannot serialize the response");
+}
