@@ -238,8 +238,7 @@ bool WatchHub::deliverShared(const std::shared_ptr<Watcher>& w,
   for (uint64_t m = picks; m != 0; m &= m - 1) {
     const int i = std::countr_zero(m);
     const mvccpb::Event& ev = shared->events[i];
-    if (ev.kv().mod_revision() < w->nextRev) continue;
-    if (ev.type() == mvccpb::Event::PUT ? w->noPut : w->noDelete) continue;
+    if (!wants(*w, ev)) continue;
     mine |= uint64_t{1} << i;
   }
   if (mine == 0) return true;  // etcd sends nothing when the filters removed every event

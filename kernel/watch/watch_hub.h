@@ -143,6 +143,12 @@ class WatchHub {
   static void wakeAll(WakeList& wake);
   static void addWake(WatchStream* s, WakeList* wake);
   bool matches(const Watcher& w, const std::string& key) const;
+  // The event is one `w` still takes: not before its next revision, and not
+  // removed by its NOPUT/NODELETE filter.
+  static bool wants(const Watcher& w, const mvccpb::Event& ev) {
+    return ev.kv().mod_revision() >= w.nextRev &&
+           !(ev.type() == mvccpb::Event::PUT ? w.noPut : w.noDelete);
+  }
 
   const HistoryFn history_;
   const PrevKvFn prevKv_;

@@ -22,8 +22,7 @@ bool WatchHub::deliver(const std::shared_ptr<Watcher>& w,
                        WakeList* wake) {
   etcdserverpb::WatchResponse r;
   for (const mvccpb::Event* ev : events) {
-    if (ev->kv().mod_revision() < w->nextRev) continue;
-    if (ev->type() == mvccpb::Event::PUT ? w->noPut : w->noDelete) continue;
+    if (!wants(*w, *ev)) continue;
     mvccpb::Event* e = r.add_events();
     *e = *ev;
     if (!w->prevKv) e->clear_prev_kv();
@@ -50,8 +49,7 @@ bool WatchHub::deliverByRef(const std::shared_ptr<Watcher>& w, It first, It last
     uint64_t mine = 0;
     for (std::size_t i = 0; i < evs.size(); ++i) {
       const mvccpb::Event& ev = evs[i];
-      if (ev.kv().mod_revision() < w->nextRev || !matches(*w, ev.kv().key())) continue;
-      if (ev.type() == mvccpb::Event::PUT ? w->noPut : w->noDelete) continue;
+      if (!wants(*w, ev) || !matches(*w, ev.kv().key())) continue;
       mine |= uint64_t{1} << i;
     }
     if (mine != 0) parts.push_back(WatchStream::Part{it->events, mine});
