@@ -94,8 +94,8 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   bool pushEvents(const std::shared_ptr<Watcher>& w, etcdserverpb::WatchResponse&& r,
                   std::size_t maxBytes, bool* becameReady);
   // Queues live events of one revision by reference. While the watcher's
-  // previous live response is still waiting in the queue and the stream is
-  // behind (HubConfig::mergeAfterBytes), the revision is merged into it
+  // previous live response is still waiting in the queue (and the stream
+  // holds HubConfig::mergeAfterBytes), the revision is merged into it
   // instead, up to HubConfig::mergeBytes: a backlog costs one gRPC message per watcher and
   // batch, not per revision, as etcd's catch-up sends many revisions in one
   // response. Merging never moves an event ahead of a response queued after

@@ -114,12 +114,19 @@ class Ctx:
     def drain(self, label, stream, min_count=0, timeout=10.0, record=True):
         """Records everything `stream` delivers until QUIET seconds pass
         without a response (waiting up to `timeout` for the first
-        `min_count`)."""
+        `min_count`, counted as etcd frames them: a response per revision).
+
+        A watcher's revisions may come in one response or several: etcd
+        sends one per revision while a watcher keeps up and merges them when
+        it catches up, Cairn also merges while the stream's previous write
+        is in flight. Clients see the same events either way, so a
+        watcher's consecutive plain event responses are compared merged."""
         got = []
+        seen = 0
         end_of_stream = False
         deadline = time.monotonic() + timeout
         while True:
-            wait = QUIET if len(got) >= min_count else max(0.05, deadline - time.monotonic())
+            wait = QUIET if seen >= min_count else max(0.05, deadline - time.monotonic())
             try:
                 r = stream.next(timeout=wait)
             except AssertionError:
@@ -130,8 +137,9 @@ class Ctx:
             if r is None:
                 end_of_stream = True
                 break
+            seen += _revisions_in(r)
             got.append((getattr(r, "watch_id", 0), r))
-        msgs = sorted([g for g in got if g[0] != "error"], key=lambda g: g[0])
+        msgs = _merge_plain(sorted([g for g in got if g[0] != "error"], key=lambda g: g[0]))
         parts = [self.render(m)[0] for _, m in msgs]
         parts += [g[1] for g in got if g[0] == "error"]
         if end_of_stream:
@@ -139,6 +147,36 @@ class Ctx:
         if record:
             self.record(label, "".join(parts) or "<nothing>\n")
         return [m for _, m in msgs]
+
+
+def _plain(r):
+    """A response that only carries events (no create, cancel, compaction,
+    fragment or progress meaning of its own)."""
+    return (isinstance(r, pb.WatchResponse) and len(r.events) > 0 and not r.created
+            and not r.canceled and r.compact_revision == 0 and not r.fragment)
+
+
+def _revisions_in(r):
+    """How many responses etcd would send for `r` while keeping up."""
+    if not _plain(r):
+        return 1
+    return len({e.kv.mod_revision for e in r.events})
+
+
+def _merge_plain(msgs):
+    """(watch_id, response) sorted by watch id: a watcher's consecutive plain
+    responses become one, with the later header."""
+    out = []
+    for wid, r in msgs:
+        if out and out[-1][0] == wid and _plain(out[-1][1]) and _plain(r):
+            merged = pb.WatchResponse()
+            merged.CopyFrom(out[-1][1])
+            merged.events.extend(r.events)
+            merged.header.CopyFrom(r.header)
+            out[-1] = (wid, merged)
+        else:
+            out.append((wid, r))
+    return out
 
 
 # ------------------------------------------------------------------ steps

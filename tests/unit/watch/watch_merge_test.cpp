@@ -1,6 +1,6 @@
 // Merging a lagging watcher's live revisions: while a watcher's previous live
-// response is still queued and its stream is behind (mergeAfterBytes; 0
-// here unless said), the next revision rides along in it (up to
+// response is still queued (and its stream holds mergeAfterBytes: 0 by
+// default and here unless said), the next revision rides along in it (up to
 // HubConfig::mergeBytes), so a backlog costs one message per watcher and
 // batch. Every event still arrives exactly once and in order, and nothing is
 // merged ahead of a response queued after it (progress, cancel, catch-up).
@@ -40,7 +40,8 @@ std::vector<int64_t> range(int64_t from, int64_t to) {
 }  // namespace
 
 TEST_CASE("watch: a lagging watcher's queued revisions go out merged, in order", "[watch][merge]") {
-  HubFixture f(mergeAtOnce());
+  // The default configuration: whatever waits takes the next revision along.
+  HubFixture f(HubConfig{});
   RecordingSink sink;
   auto s = f.hub->newStream(sink);
   const int64_t a = mustCreate(*s, watchKey("k", "l"));
