@@ -160,7 +160,7 @@ void ApplyLoop::applyNormal(const raftpb::Entry& entry) {
   DecodedRequest decoded = decodeRequest(req, p_.registry);
   ApplyOutcome outcome;
   p_.chain.apply(ApplyRequest{req, entry.index(), decoded.field, decoded.request}, &outcome);
-  if (!outcome.events.empty()) publish(outcome.events);
+  if (!outcome.events.empty()) publish(std::move(outcome.events));
   // A request that wrote nothing (failed, or deleted nothing) still consumes
   // its index; a no-op when the applier already stored it.
   if (Status st = p_.store.setConsistentIndex(entry.index()); !st) {
@@ -169,11 +169,11 @@ void ApplyLoop::applyNormal(const raftpb::Entry& entry) {
   reply(req.header().id(), std::move(outcome));
 }
 
-void ApplyLoop::publish(const std::vector<mvccpb::Event>& events) {
+void ApplyLoop::publish(std::vector<mvccpb::Event>&& events) {
   p_.leases.followEvents(events);
   const int64_t revision = events.front().kv().mod_revision();
-  p_.watchHub.notify(revision, events);
   p_.events.publishApplied(revision, events);
+  p_.watchHub.notify(revision, std::move(events));
 }
 
 void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {

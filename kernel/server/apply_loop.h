@@ -112,8 +112,9 @@ class ApplyLoop {
   void applyConfChange(const raftpb::Entry& entry);
   // The member records (and the transport) follow an accepted conf change.
   void recordMemberChange(const raftpb::ConfChange& cc, storage::WriteBatch* batch);
-  // Lease attachments, watchers, applied subscribers.
-  void publish(const std::vector<mvccpb::Event>& events);
+  // Lease attachments, applied subscribers, then watchers (which keep the
+  // events).
+  void publish(std::vector<mvccpb::Event>&& events);
   void reply(uint64_t requestId, ApplyOutcome&& outcome);
 
   Parts p_;

@@ -248,18 +248,22 @@ bool WatchHub::deliverShared(const std::shared_ptr<Watcher>& w,
   return true;
 }
 
-void WatchHub::notify(int64_t revision, const std::vector<mvccpb::Event>& events) {
+void WatchHub::notify(int64_t revision, std::vector<mvccpb::Event> events) {
   WakeList wake;
+  // Revisions leaving the recent log: freed after mu_ is released (each is a
+  // revision's events, cold in cache by now).
+  std::vector<Recent> evicted;
   {
     std::lock_guard lock(mu_);
     // Revisions only move forward; a repeat would duplicate events.
     if (revision <= rev_) return;
     rev_ = revision;
     // Stored once: the recent log and every watcher's queued response share it.
-    auto shared = std::make_shared<const SharedEvents>(events);
+    auto shared = std::make_shared<const SharedEvents>(std::move(events));
     recent_.push_back(Recent{revision, shared});
     while (recent_.size() > config_.recentRevisions) {
       recentFloor_ = recent_.front().rev;
+      evicted.push_back(std::move(recent_.front()));
       recent_.pop_front();
     }
     const std::vector<mvccpb::Event>& stored = shared->events;

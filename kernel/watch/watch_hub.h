@@ -67,7 +67,9 @@ class WatchHub {
 
   // The events of one committed write txn at `revision` (all of them, in
   // order). Apply thread, after the txn is published. Never blocks on clients.
-  void notify(int64_t revision, const std::vector<mvccpb::Event>& events);
+  // The events are kept (the recent log, queued responses): a caller that
+  // is done with them moves them in, saving a copy of every key and value.
+  void notify(int64_t revision, std::vector<mvccpb::Event> events);
 
   // The store's state was replaced (snapshot install) at `revision`: every
   // watcher catches up from history from where it was.
