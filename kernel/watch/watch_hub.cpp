@@ -59,6 +59,12 @@ void WatchHub::addWake(WatchStream* s, WakeList* wake) {
   if (auto sp = s->weak_from_this().lock()) wake->push_back(std::move(sp));
 }
 
+void WatchHub::queueControl(WatchStream& s, etcdserverpb::WatchResponse&& r, WakeList* wake) {
+  bool ready = false;
+  s.pushControl(std::move(r), &ready);
+  if (ready) addWake(&s, wake);
+}
+
 void WatchHub::wakeAll(WakeList& wake) {
   for (auto& s : wake) s->sink_.onReady();
   wake.clear();
@@ -143,9 +149,7 @@ Status WatchHub::cancelWatcher(WatchStream& s, int64_t id) {
     r.mutable_header()->set_revision(rev_);
     r.set_watch_id(id);
     r.set_canceled(true);
-    bool ready = false;
-    s.pushControl(std::move(r), &ready);
-    if (ready) addWake(&s, &wake);
+    queueControl(s, std::move(r), &wake);
     maybeSendProgress(s, &wake);
   }
   wakeAll(wake);
@@ -168,9 +172,7 @@ void WatchHub::maybeSendProgress(WatchStream& s, WakeList* wake) {
   etcdserverpb::WatchResponse r;
   r.mutable_header()->set_revision(rev_);
   r.set_watch_id(-1);  // etcd's InvalidWatchID: for every watcher of the stream
-  bool ready = false;
-  s.pushControl(std::move(r), &ready);
-  if (ready) addWake(&s, wake);
+  queueControl(s, std::move(r), wake);
 }
 
 void WatchHub::closeStream(WatchStream& s) {
@@ -250,9 +252,9 @@ bool WatchHub::deliverShared(const std::shared_ptr<Watcher>& w,
 
 void WatchHub::notify(int64_t revision, std::vector<mvccpb::Event> events) {
   WakeList wake;
-  // Revisions leaving the recent log: freed after mu_ is released (each is a
-  // revision's events, cold in cache by now).
-  std::vector<Recent> evicted;
+  // The revision leaving the recent log: freed after mu_ is released (its
+  // events are cold in cache by now). One per notify once the log is full.
+  Recent evicted{};
   {
     std::lock_guard lock(mu_);
     // Revisions only move forward; a repeat would duplicate events.
@@ -263,7 +265,7 @@ void WatchHub::notify(int64_t revision, std::vector<mvccpb::Event> events) {
     recent_.push_back(Recent{revision, shared});
     while (recent_.size() > config_.recentRevisions) {
       recentFloor_ = recent_.front().rev;
-      evicted.push_back(std::move(recent_.front()));
+      evicted = std::move(recent_.front());
       recent_.pop_front();
     }
     const std::vector<mvccpb::Event>& stored = shared->events;
@@ -355,9 +357,7 @@ void WatchHub::progressTick() {
       etcdserverpb::WatchResponse r;
       r.mutable_header()->set_revision(rev_);
       r.set_watch_id(w->id);
-      bool ready = false;
-      w->stream->pushControl(std::move(r), &ready);
-      if (ready) addWake(w->stream, &wake);
+      queueControl(*w->stream, std::move(r), &wake);
     }
   }
   wakeAll(wake);

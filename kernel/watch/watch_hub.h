@@ -144,6 +144,9 @@ class WatchHub {
   void maybeSendProgress(WatchStream& s, WakeList* wake);
   static void wakeAll(WakeList& wake);
   static void addWake(WatchStream* s, WakeList* wake);
+  // Queues a control response (created, canceled, progress) on `s` and
+  // wakes the stream if its queue was empty.
+  static void queueControl(WatchStream& s, etcdserverpb::WatchResponse&& r, WakeList* wake);
   bool matches(const Watcher& w, const std::string& key) const;
   // The event is one `w` still takes: not before its next revision, and not
   // removed by its NOPUT/NODELETE filter.

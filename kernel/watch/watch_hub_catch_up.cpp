@@ -124,9 +124,7 @@ std::size_t WatchHub::syncUnsynced(std::size_t limit) {
         r.set_watch_id(w->id);
         r.set_compact_revision(compactRev);
         r.set_canceled(true);
-        bool ready = false;
-        s.pushControl(std::move(r), &ready);
-        if (ready) addWake(&s, &wake);
+        queueControl(s, std::move(r), &wake);
         maybeSendProgress(s, &wake);
         continue;
       }
