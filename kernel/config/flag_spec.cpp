@@ -198,6 +198,10 @@ std::vector<FlagSpec> buildTable() {
        "Directory of plugin modules (default '<cairn binary dir>/../plugins')."},
       {"plugins", K::PluginList, "api-http,api-grpc,concurrency,auth", true, true, kCairn,
        "Comma-separated API and extension plugins to load."},
+      {"grpc-transport", K::Choice, "cairn", true, true, kCairn,
+       "HTTP/2 under the gRPC API on listeners api-http owns: 'cairn' (api-grpc's own) or "
+       "'grpcpp' (gRPC C++).",
+       "cairn,grpcpp"},
       {"storage-option", K::KeyValue, "", true, true, kCairn,
        "key=value passed to the storage backend; repeatable."},
       {"lua-hooks-dir", K::String, "", true, true, kCairn,

@@ -18,7 +18,9 @@
 namespace cairn::api {
 
 Status GrpcServer::start(Host& host) {
-  if (server_) return Status(StatusCode::FailedPrecondition, "api-grpc: server already started");
+  if (server_ || h2_) {
+    return Status(StatusCode::FailedPrecondition, "api-grpc: server already started");
+  }
 
   ServerSettings settings;
   if (Status s = serverSettingsFrom(host.settings(), settings); !s.isOk()) return s;
@@ -39,6 +41,21 @@ Status GrpcServer::start(Host& host) {
   }
   auto callMetrics = std::make_unique<GrpcCallMetrics>(host.metrics(), served);
 
+  // Another plugin owns the client URLs: bind nothing, serve what it hands
+  // over (adopt()), with the own transport unless told otherwise.
+  const bool handedOver = host.connections().listenersClaimed();
+  if (handedOver && settings.ownTransport) {
+    h2_ = std::make_unique<H2GrpcServer>();
+    h2_->start(host, settings, std::move(callMetrics), kH2Threads);
+    std::vector<int> pending;
+    std::lock_guard lk(adoptMu_);
+    adoptIntoH2_ = h2_.get();
+    stopped_ = false;
+    pending.swap(pendingFds_);
+    for (int fd : pending) adoptIntoH2_->adopt(fd);
+    return Status::ok();
+  }
+
   const int limit = settings.maxReceiveMessageBytes;
   auto kv = std::make_unique<KvGrpcService>(host.kv(), limit);
   auto lease = std::make_unique<LeaseGrpcService>(host.lease(), limit);
@@ -53,9 +70,6 @@ Status GrpcServer::start(Host& host) {
   grpc::ServerBuilder builder;
   // AddListeningPort writes the bound port here during BuildAndStart, so the
   // storage must not move until then.
-  // Another plugin owns the client URLs: bind nothing, serve what it hands
-  // over (adopt()).
-  const bool handedOver = host.connections().listenersClaimed();
   if (handedOver) settings.listen.clear();
   for (const ListenAddress& address : settings.listen) {
     if (address.secure) {
@@ -177,7 +191,9 @@ void prepareAdoptedSocket(int fd) {
 void GrpcServer::adopt(int fd) {
   prepareAdoptedSocket(fd);
   std::lock_guard lk(adoptMu_);
-  if (adoptInto_ != nullptr) {
+  if (adoptIntoH2_ != nullptr) {
+    adoptIntoH2_->adopt(fd);
+  } else if (adoptInto_ != nullptr) {
     grpc::AddInsecureChannelFromFd(adoptInto_, fd);
   } else if (stopped_) {
     ::close(fd);
@@ -190,9 +206,14 @@ void GrpcServer::stop() {
   {
     std::lock_guard lk(adoptMu_);
     adoptInto_ = nullptr;
+    adoptIntoH2_ = nullptr;
     stopped_ = true;
     for (int fd : pendingFds_) ::close(fd);
     pendingFds_.clear();
+  }
+  if (h2_) {
+    h2_->stop(shutdownGrace_);
+    h2_.reset();
   }
   if (!server_) return;
   // After the deadline gRPC cancels what is still running; every reactor

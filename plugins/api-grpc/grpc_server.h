@@ -6,8 +6,10 @@
 // the rest UNIMPLEMENTED). It runs on gRPC's own callback threads; start()
 // returns once the ports are bound. When another plugin owns the client
 // listeners (cairn/connection.h) it binds nothing and serves the HTTP/2
-// connections it is handed with adopt(). start() and stop() are called from one thread (the
-// kernel's plugin lifecycle), never concurrently.
+// connections it is handed with adopt(): by default with api-grpc's own
+// HTTP/2 transport (H2GrpcServer, every method of the same services, no
+// gRPC C++ server at all), or with gRPC C++ under --grpc-transport=grpcpp. start() and stop() are
+// called from one thread (the kernel's plugin lifecycle), never concurrently.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -22,6 +24,7 @@
 #include "cairn/status.h"
 #include "cluster_grpc_service.h"
 #include "generic_grpc_service.h"
+#include "h2_grpc_server.h"
 #include "kv_grpc_service.h"
 #include "lease_grpc_service.h"
 #include "maintenance_grpc_service.h"
@@ -65,6 +68,10 @@ class GrpcServer {
   const std::vector<std::string>& boundAddresses() const { return boundAddresses_; }
 
  private:
+  // I/O threads of the own transport: one per core of the machine Cairn is
+  // built for (two); each connection stays on one.
+  static constexpr unsigned kH2Threads = 2;
+
   const std::chrono::milliseconds shutdownGrace_;
   // All below: owned by the lifecycle thread (start/stop).
   // Runs stream pumps posted by kernel callbacks (see grpc_executor.h);
@@ -77,14 +84,18 @@ class GrpcServer {
   std::unique_ptr<MaintenanceGrpcService> maintenance_;
   std::unique_ptr<GenericGrpcService> generic_;
   std::unique_ptr<grpc::Server> server_;
+  // Api-grpc's own HTTP/2 transport, serving the handed-over connections
+  // instead of gRPC C++ when enabled.
+  std::unique_ptr<H2GrpcServer> h2_;
   std::vector<std::string> boundAddresses_;
 
   // Guards the server as adopt() sees it: adopt() runs on the listener
   // owner's threads, concurrently with start() and stop().
   std::mutex adoptMu_;
-  grpc::Server* adoptInto_ = nullptr;  // guarded by adoptMu_; set while serving
-  bool stopped_ = false;               // guarded by adoptMu_; after stop(), close
-  std::vector<int> pendingFds_;        // guarded by adoptMu_; handed before start()
+  grpc::Server* adoptInto_ = nullptr;    // guarded by adoptMu_; set while serving
+  H2GrpcServer* adoptIntoH2_ = nullptr;  // guarded by adoptMu_; set while serving
+  bool stopped_ = false;                 // guarded by adoptMu_; after stop(), close
+  std::vector<int> pendingFds_;          // guarded by adoptMu_; handed before start()
 };
 
 }  // namespace cairn::api

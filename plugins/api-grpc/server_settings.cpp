@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 #include <string>
 
 namespace cairn::api {
@@ -56,7 +57,12 @@ Status serverSettingsFrom(const Settings& settings, ServerSettings& out) {
       !s.isOk()) {
     return s;
   }
-  return readMillis(settings, "grpc-keepalive-timeout", out.keepaliveTimeout);
+  if (Status s = readMillis(settings, "grpc-keepalive-timeout", out.keepaliveTimeout); !s.isOk()) {
+    return s;
+  }
+  const std::optional<std::string> transport = settings.raw("grpc-transport");
+  out.ownTransport = !transport || *transport != "grpcpp";
+  return Status::ok();
 }
 
 }  // namespace cairn::api

@@ -34,10 +34,14 @@ struct ServerSettings {
   std::chrono::milliseconds keepaliveMinTime{0};
   std::chrono::milliseconds keepaliveInterval{0};
   std::chrono::milliseconds keepaliveTimeout{0};
+  // --grpc-transport=cairn: connections handed over by the listeners' owner
+  // are served by api-grpc's own HTTP/2 transport (h2_grpc_server.h), not by
+  // gRPC C++.
+  bool ownTransport = true;
 };
 
 // Reads listen-client-urls, max-request-bytes, max-concurrent-streams and
-// grpc-keepalive-{min-time,interval,timeout} with the kernel's typed reads
+// grpc-keepalive-{min-time,interval,timeout} and grpc-transport with the kernel's typed reads
 // (their defaults are the kernel's). A read error is returned as the kernel
 // words it; a TLS client URL is refused (see listenAddressFor).
 Status serverSettingsFrom(const Settings& settings, ServerSettings& out);

@@ -42,7 +42,7 @@ Run etcdctl(const std::string& endpoint, const std::string& args) {
 TEST_CASE("etcdctl put and get go through the plugin", "[etcdctl]") {
   REQUIRE(std::system("command -v etcdctl >/dev/null") == 0);  // installed with the deps
   ServedKv s;
-  const std::string endpoint = s.server.boundAddresses()[0];
+  const std::string endpoint = s.address;
 
   pb::PutResponse put;
   put.mutable_header()->set_revision(2);
@@ -70,7 +70,7 @@ TEST_CASE("etcdctl put and get go through the plugin", "[etcdctl]") {
 
 TEST_CASE("etcdctl shows kernel errors and unimplemented services", "[etcdctl]") {
   ServedKv s;
-  const std::string endpoint = s.server.boundAddresses()[0];
+  const std::string endpoint = s.address;
   s.fake().rangeMethod.script(failOn<pb::RangeRequest, pb::RangeResponse>(
       s.kernel,
       Status(StatusCode::OutOfRange, "etcdserver: mvcc: required revision has been compacted")));
@@ -94,7 +94,7 @@ TEST_CASE("etcdctl shows kernel errors and unimplemented services", "[etcdctl]")
 
 TEST_CASE("etcdctl member list and endpoint status go through the kernel", "[etcdctl]") {
   ServedKv s;
-  const std::string endpoint = s.server.boundAddresses()[0];
+  const std::string endpoint = s.address;
   pb::MemberListResponse members;
   members.mutable_header()->set_revision(1);
   auto* m = members.add_members();
@@ -123,7 +123,7 @@ TEST_CASE("etcdctl member list and endpoint status go through the kernel", "[etc
 
 TEST_CASE("etcdctl lease grant, keep-alive --once and watch go through the plugin", "[etcdctl]") {
   ServedKv s;
-  const std::string endpoint = s.server.boundAddresses()[0];
+  const std::string endpoint = s.address;
 
   pb::LeaseGrantResponse grant;
   grant.mutable_header()->set_revision(2);

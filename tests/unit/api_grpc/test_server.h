@@ -10,12 +10,16 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "fake_kernel.h"
@@ -45,6 +49,57 @@ inline std::unique_ptr<grpc::ClientContext> contextWithDeadline(
   return context;
 }
 
+// CAIRN_TEST_GRPC_TRANSPORT=cairn (CTest's second run of these tests): the
+// server gets its connections handed over, as api-http hands them, and so
+// serves them with api-grpc's own HTTP/2 transport instead of gRPC C++.
+inline bool handOverMode() {
+  const char* transport = std::getenv("CAIRN_TEST_GRPC_TRANSPORT");
+  return transport != nullptr && std::string_view(transport) == "cairn";
+}
+
+// Accepts on 127.0.0.1 and hands every connection to GrpcServer::adopt, as
+// api-http's listeners do. Stopped (and joined) by its destructor.
+class HandOverListener {
+ public:
+  explicit HandOverListener(GrpcServer& server) : server_(server) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    REQUIRE(::listen(fd_, 128) == 0);
+    socklen_t len = sizeof sa;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+    port_ = ntohs(sa.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c >= 0) {
+          server_.adopt(c);
+        } else if (errno != EINTR && errno != ECONNABORTED) {
+          return;  // shut down
+        }
+      }
+    });
+  }
+  ~HandOverListener() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  HandOverListener(const HandOverListener&) = delete;
+  HandOverListener& operator=(const HandOverListener&) = delete;
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  GrpcServer& server_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
 inline std::map<std::string, std::string> withDefaultUrl(std::map<std::string, std::string> flags) {
   flags.emplace("listen-client-urls", "http://127.0.0.1:0");
   return flags;
@@ -61,11 +116,18 @@ struct ServedKv {
                     const std::function<void(FakeHost&)>& beforeStart = {})
       : host(withDefaultUrl(std::move(flags))), server(shutdownGrace) {
     if (beforeStart) beforeStart(host);
+    if (handOverMode()) host.fakeConnections().claimed = true;
     const Status status = server.start(host);
     INFO(status.message());
     REQUIRE(status.isOk());
-    REQUIRE(server.boundAddresses().size() >= 1);
-    channel = grpc::CreateChannel(server.boundAddresses()[0], grpc::InsecureChannelCredentials());
+    if (handOverMode()) {
+      listener = std::make_unique<HandOverListener>(server);
+      address = listener->address();
+    } else {
+      REQUIRE(server.boundAddresses().size() >= 1);
+      address = server.boundAddresses()[0];
+    }
+    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
     kv = etcdserverpb::KV::NewStub(channel);
     lease = etcdserverpb::Lease::NewStub(channel);
     watch = etcdserverpb::Watch::NewStub(channel);
@@ -80,6 +142,9 @@ struct ServedKv {
   KernelThread kernel;
   FakeHost host;
   GrpcServer server;
+  // Hand-over mode only: the listener that feeds `server`.
+  std::unique_ptr<HandOverListener> listener;
+  std::string address;  // where the server is reached
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<etcdserverpb::KV::Stub> kv;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease;

@@ -1,0 +1,281 @@
+// H2GrpcConnection's calls: a unary call to the kernel and its answer,
+// streams opened and fed, LeaseKeepAlive one request at a time, and the
+// pumps that move a watch session's or a stream call's responses into the
+// HTTP/2 session. See h2_grpc_connection.h for the threads.
+#include <utility>
+
+#include "grpc_wire.h"
+#include "h2_grpc_call.h"
+#include "wire_codec.h"
+
+namespace cairn::api {
+
+namespace pb = etcdserverpb;
+
+void H2GrpcConnection::runUnary(const std::shared_ptr<Call>& call, std::uint32_t id,
+                                const std::string& message) {
+  std::unique_ptr<google::protobuf::Message> request(call->method->request->New());
+  if (Status decoded =
+          grpcwire::decode(message, config_->maxRequestBytes, CallShape::Unary, request.get());
+      !decoded.isOk()) {
+    answer(id, decoded, nullptr);
+    return;
+  }
+  std::weak_ptr<H2GrpcConnection> weak = weak_from_this();
+  const H2Method* method = call->method;
+  auto done = [weak, id, method](Status status,
+                                 std::unique_ptr<google::protobuf::Message> response) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (status.isOk() && response && response->GetDescriptor() != method->response) {
+      status = Status(StatusCode::Internal, "cairn: " + method->fullName + " answered a " +
+                                                response->GetDescriptor()->full_name() +
+                                                ", not a " + method->response->full_name());
+    }
+    self->answer(id, status, response.get());
+  };
+  if (auto failed = guarded(method->failure,
+                            [&] { (*method->unary)(call->ctx, *request, std::move(done)); })) {
+    answer(id, *failed, nullptr);
+  }
+}
+
+void H2GrpcConnection::openStream(const std::shared_ptr<Call>& call, std::uint32_t id) {
+  {
+    std::lock_guard lk(mu_);
+    if (call->finished) return;
+  }
+  std::weak_ptr<H2GrpcConnection> weak = weak_from_this();
+  auto onReady = [weak, id] {
+    if (auto self = weak.lock()) self->markReady(id);
+  };
+  std::optional<Status> failed;
+  switch (call->method->kind) {
+    case H2Method::Kind::Watch:
+      failed = guarded(call->method->failure,
+                       [&] { call->watch = config_->host->watch().open(call->ctx, onReady); });
+      if (!failed && !call->watch) {
+        failed = Status(StatusCode::Internal, "cairn: watch request failed: no session");
+      }
+      if (!failed) {
+        if (Status failure = call->watch->failure(); !failure.isOk()) failed = failure;
+      }
+      break;
+    case H2Method::Kind::Stream:
+      failed = guarded(call->method->failure,
+                       [&] { call->stream = (*call->method->stream)(call->ctx, onReady); });
+      if (!failed && !call->stream) {
+        failed =
+            Status(StatusCode::Internal, "cairn: " + call->method->failure + " failed: no stream");
+      }
+      break;
+    default:
+      break;
+  }
+  if (failed) {
+    std::lock_guard lk(mu_);
+    finishLocked(id, *failed);  // a session already open is closed by the I/O thread
+  }
+}
+
+void H2GrpcConnection::streamMessage(const std::shared_ptr<Call>& call, std::uint32_t id,
+                                     const std::string& message) {
+  {
+    std::lock_guard lk(mu_);
+    if (call->finished) return;
+  }
+  switch (call->method->kind) {
+    case H2Method::Kind::Watch: {
+      pb::WatchRequest request;
+      if (Status s =
+              grpcwire::decode(message, config_->maxRequestBytes, CallShape::Stream, &request);
+          !s.isOk()) {
+        std::lock_guard lk(mu_);
+        finishLocked(id, s);
+        return;
+      }
+      if (auto failed = guarded(call->method->failure, [&] { call->watch->request(request); })) {
+        std::lock_guard lk(mu_);
+        finishLocked(id, *failed);
+      }
+      break;
+    }
+    case H2Method::Kind::LeaseKeepAlive: {
+      {
+        std::lock_guard lk(mu_);
+        if (call->keepAliveBusy) {
+          call->keepAlives.push_back(message);
+          return;
+        }
+        call->keepAliveBusy = true;
+      }
+      keepAlive(call, id, message);
+      break;
+    }
+    case H2Method::Kind::Stream: {
+      std::unique_ptr<google::protobuf::Message> request(call->method->request->New());
+      if (Status s =
+              grpcwire::decode(message, config_->maxRequestBytes, CallShape::Stream, request.get());
+          !s.isOk()) {
+        std::lock_guard lk(mu_);
+        finishLocked(id, s);
+        return;
+      }
+      if (auto failed =
+              guarded(call->method->failure, [&] { call->stream->onMessage(*request); })) {
+        std::lock_guard lk(mu_);
+        finishLocked(id, *failed);
+      }
+      break;
+    }
+    case H2Method::Kind::Unary:
+      break;
+  }
+}
+
+void H2GrpcConnection::keepAlive(const std::shared_ptr<Call>& call, std::uint32_t id,
+                                 const std::string& message) {
+  pb::LeaseKeepAliveRequest request;
+  if (Status s = grpcwire::decode(message, config_->maxRequestBytes, CallShape::Stream, &request);
+      !s.isOk()) {
+    std::lock_guard lk(mu_);
+    finishLocked(id, s);
+    return;
+  }
+  std::weak_ptr<H2GrpcConnection> weak = weak_from_this();
+  auto done = [weak, id](Status status, pb::LeaseKeepAliveResponse&& response) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::string framed;
+    if (status.isOk()) grpcwire::appendMessage(response, &framed);
+    std::lock_guard lk(self->mu_);
+    const std::shared_ptr<Call> c = self->findLocked(id);
+    if (!c || c->finished) return;
+    c->keepAliveBusy = false;
+    if (!status.isOk()) {
+      // An error ends the stream, after the answers already sent.
+      self->finishLocked(id, status);
+      return;
+    }
+    self->sendMessageLocked(id, *c, framed);
+    if (!c->keepAlives.empty()) {
+      // The next request goes to the kernel from the I/O thread.
+      c->keepAliveBusy = true;
+      self->keepAliveNext_.push_back(id);
+    } else if (c->clientDone) {
+      self->finishLocked(id, Status::ok());
+    }
+    self->postFlushLocked();
+  };
+  if (auto failed = guarded(call->method->failure, [&] {
+        config_->host->lease().keepAlive(call->ctx, request, std::move(done));
+      })) {
+    std::lock_guard lk(mu_);
+    finishLocked(id, *failed);
+  }
+}
+
+void H2GrpcConnection::answer(std::uint32_t id, const Status& status,
+                              const google::protobuf::Message* response) {
+  thread_local std::string framed;
+  framed.clear();
+  Status final = status;
+  if (final.isOk() && (response == nullptr || !grpcwire::appendMessage(*response, &framed))) {
+    final = Status(StatusCode::Internal, "cairn: cannot serialize the response");
+  }
+  std::lock_guard lk(mu_);
+  const auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->finished) return;
+  Call& call = *it->second;
+  if (final.isOk()) sendMessageLocked(id, call, framed);
+  finishLocked(id, final);
+}
+
+void H2GrpcConnection::pumpWatch(const std::shared_ptr<Call>& call, std::uint32_t id) {
+  std::size_t queued;
+  {
+    std::lock_guard lk(mu_);
+    if (call->finished) return;
+    call->ready = false;
+    queued = session_.queuedBytes(id);
+  }
+  std::string& batch = ioBuffers().batch;
+  std::string& polled = ioBuffers().poll;
+  batch.clear();
+  bool more = true;
+  bool unencodable = false;
+  while (queued + batch.size() < kWatchQueueBytes) {
+    if (!call->watch->pollEncoded(&polled)) {
+      more = false;
+      break;
+    }
+    if (polled.empty()) {
+      unencodable = true;
+      break;
+    }
+    grpcwire::appendPrefix(polled.size(), &batch);
+    batch += polled;
+  }
+  const Status failure = call->watch->failure();
+  std::lock_guard lk(mu_);
+  if (call->finished) return;
+  if (!batch.empty()) sendMessageLocked(id, *call, batch);
+  if (unencodable) {
+    finishLocked(id, Status(StatusCode::Internal, "cairn: cannot serialize the response"));
+  } else if (!failure.isOk()) {
+    finishLocked(id, failure);
+  } else if (more) {
+    call->blocked = true;
+    blocked_.push_back(id);
+  }
+}
+
+void H2GrpcConnection::pumpStream(const std::shared_ptr<Call>& call, std::uint32_t id) {
+  std::size_t queued;
+  {
+    std::lock_guard lk(mu_);
+    if (call->finished) return;
+    call->ready = false;
+    queued = session_.queuedBytes(id);
+  }
+  std::string& batch = ioBuffers().batch;
+  batch.clear();
+  bool more = true;
+  std::optional<Status> end;
+  while (queued + batch.size() < kWatchQueueBytes) {
+    std::unique_ptr<google::protobuf::Message> message;
+    Status finalStatus;
+    StreamCall::Next next = StreamCall::Next::Idle;
+    if (auto failed =
+            guarded("stream poll", [&] { next = call->stream->poll(&message, &finalStatus); })) {
+      end = *failed;
+      more = false;
+      break;
+    }
+    if (next == StreamCall::Next::Idle) {
+      more = false;
+      break;
+    }
+    if (next == StreamCall::Next::Finished) {
+      end = finalStatus;
+      more = false;
+      break;
+    }
+    if (!message || !grpcwire::appendMessage(*message, &batch)) {
+      end = Status(StatusCode::Internal, "cairn: cannot serialize the response");
+      more = false;
+      break;
+    }
+  }
+  std::lock_guard lk(mu_);
+  if (call->finished) return;
+  if (!batch.empty()) sendMessageLocked(id, *call, batch);
+  if (end) {
+    finishLocked(id, *end);
+  } else if (more) {
+    call->blocked = true;
+    blocked_.push_back(id);
+  }
+}
+
+}  // namespace cairn::api

@@ -1,0 +1,499 @@
+#include "h2_grpc_connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <utility>
+
+#include "call_context.h"
+#include "generic_grpc_service.h"
+#include "grpc_wire.h"
+#include "h2_grpc_call.h"
+#include "wire_codec.h"
+
+namespace cairn::api {
+
+namespace pb = etcdserverpb;
+
+H2GrpcConnection::H2GrpcConnection(boost::asio::io_context& io, int fd,
+                                   std::shared_ptr<const H2GrpcConfig> config)
+    : io_(io),
+      socket_(io),
+      config_(std::move(config)),
+      session_(*this, config_->session),
+      keepalive_(io) {
+  boost::system::error_code ec;
+  socket_.assign(fd, ec);
+  if (ec) ::close(fd);
+}
+
+IoBuffers& ioBuffers() {
+  thread_local IoBuffers buffers;
+  return buffers;
+}
+
+H2GrpcConnection::~H2GrpcConnection() = default;
+
+void H2GrpcConnection::start() {
+  boost::asio::post(io_, [self = shared_from_this()] {
+    self->flush();  // the server preface
+    self->waitReadable();
+    self->armKeepalive(self->config_->keepaliveInterval);
+  });
+}
+
+void H2GrpcConnection::armKeepalive(std::chrono::milliseconds after) {
+  keepalive_.expires_after(after);
+  keepalive_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->onKeepalive();
+  });
+}
+
+void H2GrpcConnection::onKeepalive() {
+  std::chrono::milliseconds next{0};
+  bool dead = false;
+  {
+    std::lock_guard lk(mu_);
+    if (closed_) return;
+    const bool heard = readSinceCheck_;
+    readSinceCheck_ = false;
+    if (heard) {
+      probing_ = false;
+      next = config_->keepaliveInterval;
+    } else if (!probing_) {
+      // Quiet for a whole interval: ask, and give the client the timeout.
+      probing_ = true;
+      session_.ping();
+      postFlushLocked();
+      next = config_->keepaliveTimeout;
+    } else {
+      dead = true;  // the probe went out a timeout ago and nothing came back
+    }
+  }
+  if (dead) {
+    close();
+    return;
+  }
+  armKeepalive(next);
+}
+
+bool H2GrpcConnection::onPing() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto last = lastPingAt_;
+  lastPingAt_ = now;
+  if (resetPingStrikes_) {
+    resetPingStrikes_ = false;
+    pingStrikes_ = 0;
+    return true;
+  }
+  // With no call open keepalive should not be active: a ping within two
+  // hours of the last is a strike (PermitWithoutStream false, as etcd).
+  const std::chrono::steady_clock::duration minTime =
+      calls_.empty() ? std::chrono::steady_clock::duration(std::chrono::hours(2))
+                     : std::chrono::steady_clock::duration(config_->keepaliveMinTime);
+  if (last != std::chrono::steady_clock::time_point{} && last + minTime > now) ++pingStrikes_;
+  return pingStrikes_ <= 2;
+}
+
+void H2GrpcConnection::shutdown() {
+  boost::asio::post(io_, [self = shared_from_this()] { self->close(); });
+}
+
+bool H2GrpcConnection::idle() const {
+  std::lock_guard lk(mu_);
+  return calls_.empty();
+}
+
+void H2GrpcConnection::goAway() {
+  std::lock_guard lk(mu_);
+  session_.goAway(h2::ErrorCode::NoError, "");
+  postFlushLocked();
+}
+
+void H2GrpcConnection::waitReadable() {
+  socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (ec) {
+                         self->close();
+                         return;
+                       }
+                       self->onReadable();
+                     });
+}
+
+void H2GrpcConnection::onReadable() {
+  // A few reads per wake-up, so one busy client does not starve the other
+  // connections of this thread.
+  std::string& readBuf = ioBuffers().read;
+  for (int i = 0; i < 4; ++i) {
+    const ssize_t n = ::recv(socket_.native_handle(), readBuf.data(), readBuf.size(), MSG_DONTWAIT);
+    if (n == 0) {
+      close();
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      close();
+      return;
+    }
+    std::vector<Action> actions;
+    bool ok = false;
+    {
+      std::lock_guard lk(mu_);
+      if (closed_) return;
+      actions_ = &actions;
+      readSinceCheck_ = true;
+      ok = session_.receive(std::string_view(readBuf.data(), static_cast<std::size_t>(n)));
+      actions_ = nullptr;
+    }
+    runActions(actions);
+    if (!ok) {
+      // A connection error: the GOAWAY goes out, then the socket closes.
+      flush();
+      close();
+      return;
+    }
+    if (static_cast<std::size_t>(n) < readBuf.size()) break;
+  }
+  flush();
+  bool closed;
+  {
+    std::lock_guard lk(mu_);
+    closed = closed_;
+  }
+  if (!closed) waitReadable();
+}
+
+void H2GrpcConnection::countHandled(const Call& call, StatusCode code) {
+  if (call.method == nullptr || call.method->counters == nullptr) return;
+  const int n = static_cast<int>(code);
+  if (n >= 0 && n < GrpcCallMetrics::kCodes) call.method->counters->handled[n]->inc();
+}
+
+std::shared_ptr<H2GrpcConnection::Call> H2GrpcConnection::findLocked(std::uint32_t id) const {
+  const auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second;
+}
+
+void H2GrpcConnection::onRequest(std::uint32_t id, std::vector<h2::Header>&& headers,
+                                 bool endStream, bool tooLarge) {
+  auto call = std::make_shared<Call>();
+  call->id = id;
+  calls_.emplace(id, call);
+  std::string_view path;
+  std::string_view encoding;
+  for (const h2::Header& h : headers) {
+    if (h.name == ":path") {
+      path = h.value;
+    } else if (h.name == kTokenMetadataKey) {
+      call->ctx.token = h.value;
+    } else if (h.name == kRequireLeaderMetadataKey) {
+      call->ctx.requireLeader = h.value == kHasLeader;
+    } else if (h.name == "grpc-timeout") {
+      if (auto timeout = grpcwire::parseTimeout(h.value)) {
+        call->ctx.deadline = std::chrono::steady_clock::now() + *timeout;
+      }
+    } else if (h.name == "grpc-encoding") {
+      encoding = h.value;
+    }
+  }
+  if (tooLarge) {
+    finishLocked(id, Status(StatusCode::Internal, "grpc: header list size exceeds the limit"));
+    return;
+  }
+  call->method = config_->methods->find(path);
+  if (call->method == nullptr) {
+    finishLocked(id,
+                 Status(StatusCode::Unimplemented, GenericGrpcService::unimplementedMessage(path)));
+    return;
+  }
+  if (call->method->counters != nullptr) call->method->counters->started->inc();
+  if (!encoding.empty() && encoding != "identity") {
+    // grpc-go's server as etcd builds it has no decompressor.
+    finishLocked(id, Status(StatusCode::Unimplemented,
+                            "grpc: Decompressor is not installed for grpc-encoding \"" +
+                                std::string(encoding) + "\""));
+    return;
+  }
+  if (call->method->kind != H2Method::Kind::Unary) {
+    actions_->push_back(Action{Action::Kind::Open, call, id, {}});
+  }
+  if (endStream) onData(id, {}, true);
+}
+
+bool H2GrpcConnection::takeMessagesLocked(std::uint32_t id, Call& call,
+                                          std::vector<std::string>* out) {
+  std::size_t at = 0;
+  while (call.in.size() - at >= grpcwire::kPrefixBytes) {
+    const auto* p = reinterpret_cast<const unsigned char*>(call.in.data() + at);
+    const std::uint64_t length = h2::readU32(p + 1);
+    if (length > static_cast<std::uint64_t>(config_->maxRequestBytes)) {
+      finishLocked(id, grpcwire::messageTooLarge(length, config_->maxRequestBytes));
+      return false;
+    }
+    if (p[0] != 0) {
+      finishLocked(id, Status(StatusCode::Internal,
+                              "grpc: compressed flag set with identity or empty encoding"));
+      return false;
+    }
+    if (call.in.size() - at - grpcwire::kPrefixBytes < length) break;
+    out->emplace_back(call.in, at + grpcwire::kPrefixBytes, length);
+    at += grpcwire::kPrefixBytes + length;
+  }
+  call.in.erase(0, at);
+  return true;
+}
+
+void H2GrpcConnection::onData(std::uint32_t id, std::string_view data, bool endStream) {
+  const std::shared_ptr<Call> call = findLocked(id);
+  if (!call || call->finished) return;
+  call->in.append(data);
+  std::vector<std::string> messages;
+  if (!takeMessagesLocked(id, *call, &messages)) return;
+  if (call->method->kind == H2Method::Kind::Unary) {
+    if (!messages.empty() && !call->gotMessage) {
+      call->gotMessage = true;
+      actions_->push_back(Action{Action::Kind::Unary, call, id, std::move(messages.front())});
+    }
+    if (endStream && !call->gotMessage) finishLocked(id, missingRequest());
+    return;
+  }
+  for (std::string& m : messages) {
+    actions_->push_back(Action{Action::Kind::Message, call, id, std::move(m)});
+  }
+  if (endStream) {
+    call->clientDone = true;
+    actions_->push_back(Action{Action::Kind::ClientDone, call, id, {}});
+  }
+}
+
+void H2GrpcConnection::onReset(std::uint32_t id, h2::ErrorCode) {
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  std::shared_ptr<Call> call = std::move(it->second);
+  calls_.erase(it);
+  call->finished = true;
+  call->ctx.cancel->cancel();
+  countHandled(*call, StatusCode::Cancelled);
+  if (call->method != nullptr && call->method->kind != H2Method::Kind::Unary) {
+    toClose_.push_back(std::move(call));
+  }
+}
+
+void H2GrpcConnection::runActions(std::vector<Action>& actions) {
+  for (Action& a : actions) {
+    switch (a.kind) {
+      case Action::Kind::Unary:
+        runUnary(a.call, a.id, a.bytes);
+        break;
+      case Action::Kind::Open:
+        openStream(a.call, a.id);
+        break;
+      case Action::Kind::Message:
+        streamMessage(a.call, a.id, a.bytes);
+        break;
+      case Action::Kind::ClientDone:
+        if (a.call->stream) a.call->stream->onClientDone();
+        if (a.call->method->kind == H2Method::Kind::LeaseKeepAlive) {
+          // OK once the requests already sent are answered.
+          std::lock_guard lk(mu_);
+          if (!a.call->finished && !a.call->keepAliveBusy) finishLocked(a.id, Status::ok());
+        }
+        break;
+    }
+  }
+  // Calls released here, outside mu_.
+  actions.clear();
+}
+
+void H2GrpcConnection::sendMessageLocked(std::uint32_t id, Call& call, std::string_view framed) {
+  resetPingStrikes_ = true;
+  if (!call.headersSent) {
+    call.headersSent = true;
+    session_.sendHeaders(id, grpcwire::okHeaders());
+  }
+  session_.sendData(id, framed);
+}
+
+void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status) {
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  std::shared_ptr<Call> call = std::move(it->second);
+  calls_.erase(it);
+  call->finished = true;
+  countHandled(*call, status.code());
+  resetPingStrikes_ = true;
+  if (status.isOk() && call->headersSent) {
+    session_.sendTrailers(id, grpcwire::okTrailers());
+  } else {
+    session_.sendTrailers(id, grpcwire::statusTrailers(status, !call->headersSent));
+  }
+  postFlushLocked();
+  if (call->watch || call->stream) toClose_.push_back(std::move(call));
+}
+
+void H2GrpcConnection::markReady(std::uint32_t id) {
+  std::lock_guard lk(mu_);
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  Call& call = *it->second;
+  if (call.ready || call.blocked || call.finished) return;
+  call.ready = true;
+  ready_.push_back(id);
+  postFlushLocked();
+}
+
+void H2GrpcConnection::postFlushLocked() {
+  if (flushPosted_ || writing_ || closed_) return;
+  flushPosted_ = true;
+  boost::asio::post(io_, [self = shared_from_this()] { self->flush(); });
+}
+
+void H2GrpcConnection::flush() {
+  for (int round = 0; round < 8; ++round) {
+    std::vector<std::uint32_t> ready;
+    std::vector<std::shared_ptr<Call>> closing;
+    std::vector<std::pair<std::shared_ptr<Call>, std::string>> keepAlives;
+    {
+      std::lock_guard lk(mu_);
+      flushPosted_ = false;
+      if (closed_) return;
+      ready.swap(ready_);
+      closing.swap(toClose_);
+      for (std::uint32_t id : keepAliveNext_) {
+        std::shared_ptr<Call> call = findLocked(id);
+        if (!call || call->keepAlives.empty()) continue;
+        keepAlives.emplace_back(call, std::move(call->keepAlives.front()));
+        call->keepAlives.pop_front();
+      }
+      keepAliveNext_.clear();
+    }
+    for (auto& [call, message] : keepAlives) keepAlive(call, call->id, message);
+    keepAlives.clear();
+    for (const std::shared_ptr<Call>& call : closing) {
+      if (call->watch) call->watch->close();
+      if (call->stream) call->stream->close();
+    }
+    closing.clear();
+    for (std::uint32_t id : ready) {
+      std::shared_ptr<Call> call;
+      {
+        std::lock_guard lk(mu_);
+        call = findLocked(id);
+      }
+      if (!call) continue;
+      if (call->watch) {
+        pumpWatch(call, id);
+      } else if (call->stream) {
+        pumpStream(call, id);
+      }
+    }
+    {
+      std::lock_guard lk(mu_);
+      if (writing_) return;
+      session_.takeOutput(&writeBuf_);
+      writeOffset_ = 0;
+      // Streams whose queue flow control has drained are polled again.
+      for (std::size_t i = 0; i < blocked_.size();) {
+        const std::uint32_t id = blocked_[i];
+        const auto it = calls_.find(id);
+        if (it == calls_.end()) {
+          blocked_[i] = blocked_.back();
+          blocked_.pop_back();
+          continue;
+        }
+        if (session_.queuedBytes(id) < kWatchQueueBytes / 2) {
+          it->second->blocked = false;
+          it->second->ready = true;
+          ready_.push_back(id);
+          blocked_[i] = blocked_.back();
+          blocked_.pop_back();
+          continue;
+        }
+        ++i;
+      }
+    }
+    if (!writeBuf_.empty() && !writeOut()) return;
+    std::lock_guard lk(mu_);
+    if (ready_.empty() && toClose_.empty() && keepAliveNext_.empty() && !session_.hasOutput()) {
+      return;
+    }
+  }
+  // Still busy: let the reads of this thread's other connections in first.
+  std::lock_guard lk(mu_);
+  postFlushLocked();
+}
+
+bool H2GrpcConnection::writeOut() {
+  while (writeOffset_ < writeBuf_.size()) {
+    const ssize_t n = ::send(socket_.native_handle(), writeBuf_.data() + writeOffset_,
+                             writeBuf_.size() - writeOffset_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      writeOffset_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      {
+        std::lock_guard lk(mu_);
+        writing_ = true;
+      }
+      socket_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                           {
+                             std::lock_guard lk(self->mu_);
+                             self->writing_ = false;
+                           }
+                           if (ec) {
+                             self->close();
+                             return;
+                           }
+                           if (self->writeOut()) self->flush();
+                         });
+      return false;
+    }
+    close();
+    return false;
+  }
+  // A burst's buffer is not kept by a connection that goes quiet.
+  if (writeBuf_.capacity() > 256 * 1024) {
+    std::string().swap(writeBuf_);
+  } else {
+    writeBuf_.clear();
+  }
+  writeOffset_ = 0;
+  return true;
+}
+
+void H2GrpcConnection::close() {
+  std::unordered_map<std::uint32_t, std::shared_ptr<Call>> calls;
+  std::vector<std::shared_ptr<Call>> closing;
+  {
+    std::lock_guard lk(mu_);
+    if (closed_) return;
+    closed_ = true;
+    calls.swap(calls_);
+    closing.swap(toClose_);
+  }
+  for (auto& [id, call] : calls) {
+    call->ctx.cancel->cancel();
+    countHandled(*call, StatusCode::Cancelled);
+    if (call->watch) call->watch->close();
+    if (call->stream) call->stream->close();
+  }
+  for (const std::shared_ptr<Call>& call : closing) {
+    if (call->watch) call->watch->close();
+    if (call->stream) call->stream->close();
+  }
+  keepalive_.cancel();
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+}  // namespace cairn::api

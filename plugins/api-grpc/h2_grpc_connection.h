@@ -1,0 +1,156 @@
+// H2GrpcConnection: one client connection served by api-grpc's own HTTP/2
+// transport (h2/session.h says why it exists): gRPC calls over an
+// h2::Session, answered by the kernel through the H2MethodTable.
+//
+// Threads. The connection belongs to one I/O thread (its io_context): only
+// that thread reads and writes the socket, opens and drives watch sessions
+// and stream calls, and runs requests into the kernel. Kernel threads come
+// in two ways only: a unary call's `done` and a stream's `onReady`. Both
+// take `mu_`, append to the session or mark a stream ready, and post one
+// flush to the I/O thread unless one is already due; so whatever answers
+// gather while a write is in flight leave together in the next write.
+//
+// Watch streams are pulled as gRPC's were (cairn/host.h): the I/O thread
+// polls a ready stream's session until its queue in the HTTP/2 session
+// holds kWatchQueueBytes; a stream past that is "blocked" and polled again
+// when flow control has let its queue fall below half of it. Meanwhile the
+// kernel's queue holds (and merges) the backlog, bounded as before.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cairn/host.h"
+#include "h2/hpack_encoder.h"
+#include "h2/session.h"
+#include "h2_method_table.h"
+
+namespace cairn::api {
+
+// What every connection of a server shares; outlives them all.
+struct H2GrpcConfig {
+  Host* host = nullptr;
+  const H2MethodTable* methods = nullptr;
+  int maxRequestBytes = 0;  // the receive limit clients see (grpc-go's texts beyond)
+  h2::SessionSettings session;
+  // etcd's --grpc-keepalive-min-time: a client pinging more often (or, with
+  // no call open, more often than every two hours) is refused after two
+  // strikes, as grpc-go's enforcement policy does.
+  std::chrono::milliseconds keepaliveMinTime{std::chrono::minutes(5)};
+  // --grpc-keepalive-interval / -timeout: a connection quiet for the
+  // interval is pinged, and closed if still quiet after the timeout.
+  std::chrono::milliseconds keepaliveInterval{std::chrono::hours(2)};
+  std::chrono::milliseconds keepaliveTimeout{std::chrono::seconds(20)};
+};
+
+class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnection>,
+                               private h2::SessionHandler {
+ public:
+  // Takes ownership of the connected socket `fd`.
+  H2GrpcConnection(boost::asio::io_context& io, int fd, std::shared_ptr<const H2GrpcConfig> config);
+  ~H2GrpcConnection() override;
+
+  // Starts serving (any thread).
+  void start();
+  // Ends the connection now: every call is cancelled, the socket closed
+  // (any thread; runs on the I/O thread).
+  void shutdown();
+  // Sends GOAWAY: no new calls; the open ones go on (any thread).
+  void goAway();
+  // No call is open (any thread).
+  bool idle() const;
+
+  // A watch stream's queue in the session beyond which it is not polled.
+  static constexpr std::size_t kWatchQueueBytes = 64 * 1024;
+
+ private:
+  struct Call;
+  struct Action;
+
+  // h2::SessionHandler, called inside session_.receive() with mu_ held.
+  void onRequest(std::uint32_t stream, std::vector<h2::Header>&& headers, bool endStream,
+                 bool tooLarge) override;
+  void onData(std::uint32_t stream, std::string_view data, bool endStream) override;
+  void onReset(std::uint32_t stream, h2::ErrorCode code) override;
+  bool onPing() override;
+
+  // I/O thread: the keepalive timer (armed for the interval, or for the
+  // timeout once a ping went out).
+  void armKeepalive(std::chrono::milliseconds after);
+  void onKeepalive();
+
+  // I/O thread.
+  void waitReadable();
+  void onReadable();
+  void runActions(std::vector<Action>& actions);
+  void runUnary(const std::shared_ptr<Call>& call, std::uint32_t id, const std::string& message);
+  void openStream(const std::shared_ptr<Call>& call, std::uint32_t id);
+  void streamMessage(const std::shared_ptr<Call>& call, std::uint32_t id,
+                     const std::string& message);
+  // Hands one LeaseKeepAlive request to the kernel; its answer queues the
+  // next waiting request (keepAliveNext_).
+  void keepAlive(const std::shared_ptr<Call>& call, std::uint32_t id, const std::string& message);
+  void pumpWatch(const std::shared_ptr<Call>& call, std::uint32_t id);
+  void pumpStream(const std::shared_ptr<Call>& call, std::uint32_t id);
+  void flush();
+  bool writeOut();  // false: the write waits for the socket (or failed)
+  void close();
+
+  // Any thread.
+  void answer(std::uint32_t id, const Status& status, const google::protobuf::Message* response);
+  void markReady(std::uint32_t id);
+  void postFlushLocked();
+
+  // mu_ held.
+  void finishLocked(std::uint32_t id, const Status& status);
+  void sendMessageLocked(std::uint32_t id, Call& call, std::string_view framed);
+  // Cuts whole gRPC messages off `call.in`; false (and the call finished)
+  // on a message over the limit or a compressed one.
+  bool takeMessagesLocked(std::uint32_t id, Call& call, std::vector<std::string>* out);
+  std::shared_ptr<Call> findLocked(std::uint32_t id) const;
+  // grpc_server_handled_total of the call's method, once per call.
+  static void countHandled(const Call& call, StatusCode code);
+
+  boost::asio::io_context& io_;
+  // Any stream socket (TCP or unix); read and written by the I/O thread.
+  boost::asio::posix::stream_descriptor socket_;
+  const std::shared_ptr<const H2GrpcConfig> config_;
+
+  mutable std::mutex mu_;
+  // All below: guarded by mu_.
+  h2::Session session_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<Call>> calls_;
+  std::vector<Action>* actions_ = nullptr;    // set while receive() runs
+  std::vector<std::uint32_t> ready_;          // streams to poll
+  std::vector<std::uint32_t> blocked_;        // watch streams waiting for flow control
+  std::vector<std::uint32_t> keepAliveNext_;  // LeaseKeepAlive streams with a request to send
+  // Finished streams whose watch session or stream call the I/O thread
+  // closes (outside mu_).
+  std::vector<std::shared_ptr<Call>> toClose_;
+  bool flushPosted_ = false;
+  bool readSinceCheck_ = false;  // bytes arrived since the keepalive timer last ran
+  bool probing_ = false;         // a keepalive ping is out, waiting for any bytes
+  // grpc-go's ping policy: strikes against pings closer than the minimum
+  // interval, forgiven whenever we send headers or data.
+  std::chrono::steady_clock::time_point lastPingAt_{};
+  int pingStrikes_ = 0;
+  bool resetPingStrikes_ = false;
+  bool writing_ = false;  // a write waits for the socket to drain
+  bool closed_ = false;
+
+  // I/O thread only.
+  boost::asio::steady_timer keepalive_;
+  std::string writeBuf_;
+  std::size_t writeOffset_ = 0;
+};
+
+}  // namespace cairn::api
