@@ -86,8 +86,7 @@ bool H2GrpcConnection::onPing() {
   const auto now = std::chrono::steady_clock::now();
   const auto last = lastPingAt_;
   lastPingAt_ = now;
-  if (resetPingStrikes_) {
-    resetPingStrikes_ = false;
+  if (resetPingStrikes_.exchange(false, std::memory_order_relaxed)) {
     pingStrikes_ = 0;
     return true;
   }
@@ -155,6 +154,14 @@ void H2GrpcConnection::onReadable() {
     runActions(actions);
     if (!ok) {
       // A connection error: the GOAWAY goes out, then the socket closes.
+      std::string why;
+      {
+        std::lock_guard lk(mu_);
+        why = session_.failure();
+      }
+      config_->host->logger().warn("api-grpc/h2_grpc_connection.cpp",
+                                   "closing a client connection after an HTTP/2 error",
+                                   jsonField("error", why));
       flush();
       close();
       return;
@@ -313,7 +320,6 @@ void H2GrpcConnection::runActions(std::vector<Action>& actions) {
 }
 
 void H2GrpcConnection::sendMessageLocked(std::uint32_t id, Call& call, std::string_view framed) {
-  resetPingStrikes_ = true;
   if (!call.headersSent) {
     call.headersSent = true;
     session_.sendHeaders(id, grpcwire::okHeaders());
@@ -328,7 +334,6 @@ void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status) {
   calls_.erase(it);
   call->finished = true;
   countHandled(*call, status.code());
-  resetPingStrikes_ = true;
   if (status.isOk() && call->headersSent) {
     session_.sendTrailers(id, grpcwire::okTrailers());
   } else {
@@ -381,10 +386,16 @@ void H2GrpcConnection::flush() {
       if (call->stream) call->stream->close();
     }
     closing.clear();
-    for (std::uint32_t id : ready) {
+    std::size_t pumped = 0;
+    for (; pumped < ready.size(); ++pumped) {
+      const std::uint32_t id = ready[pumped];
       std::shared_ptr<Call> call;
       {
         std::lock_guard lk(mu_);
+        // One write's worth at a time: what is not polled yet waits in the
+        // kernel's queue, where a watcher's revisions merge, rather than in
+        // this connection's output behind everything polled before it.
+        if (session_.outputBytes() >= kFlushBytes) break;
         call = findLocked(id);
       }
       if (!call) continue;
@@ -394,10 +405,16 @@ void H2GrpcConnection::flush() {
         pumpStream(call, id);
       }
     }
+    if (pumped < ready.size()) {
+      std::lock_guard lk(mu_);
+      ready_.insert(ready_.begin(), ready.begin() + static_cast<std::ptrdiff_t>(pumped),
+                    ready.end());
+    }
     {
       std::lock_guard lk(mu_);
       if (writing_) return;
       session_.takeOutput(&writeBuf_);
+      writeCarriesData_ = session_.takeFramedData();
       writeOffset_ = 0;
       // Streams whose queue flow control has drained are polled again.
       for (std::size_t i = 0; i < blocked_.size();) {
@@ -436,6 +453,9 @@ bool H2GrpcConnection::writeOut() {
                              writeBuf_.size() - writeOffset_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       writeOffset_ += static_cast<std::size_t>(n);
+      // The client pings as it receives our data (grpc-go's BDP probe):
+      // data on the wire forgives those pings, as grpc-go's server does.
+      if (writeCarriesData_) resetPingStrikes_.store(true, std::memory_order_relaxed);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

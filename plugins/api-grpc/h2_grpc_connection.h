@@ -17,6 +17,7 @@
 // kernel's queue holds (and merges) the backlog, bounded as before.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -71,6 +72,8 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
 
   // A watch stream's queue in the session beyond which it is not polled.
   static constexpr std::size_t kWatchQueueBytes = 64 * 1024;
+  // The output one flush fills from ready streams before it writes.
+  static constexpr std::size_t kFlushBytes = 256 * 1024;
 
  private:
   struct Call;
@@ -140,14 +143,18 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   bool readSinceCheck_ = false;  // bytes arrived since the keepalive timer last ran
   bool probing_ = false;         // a keepalive ping is out, waiting for any bytes
   // grpc-go's ping policy: strikes against pings closer than the minimum
-  // interval, forgiven whenever we send headers or data.
+  // interval, forgiven whenever headers or data go out on the socket.
   std::chrono::steady_clock::time_point lastPingAt_{};
   int pingStrikes_ = 0;
-  bool resetPingStrikes_ = false;
   bool writing_ = false;  // a write waits for the socket to drain
   bool closed_ = false;
 
+  // Set by the I/O thread when the write in progress sends headers or data,
+  // read and cleared by onPing (under mu_).
+  std::atomic<bool> resetPingStrikes_{false};
+
   // I/O thread only.
+  bool writeCarriesData_ = false;  // writeBuf_ holds HEADERS or DATA frames
   boost::asio::steady_timer keepalive_;
   std::string writeBuf_;
   std::size_t writeOffset_ = 0;

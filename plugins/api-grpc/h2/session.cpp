@@ -338,6 +338,7 @@ bool Session::onGoaway(const FrameHeader& h, std::string_view payload) {
 bool Session::fail(ErrorCode code, std::string_view debug) {
   if (failed_) return false;
   failed_ = true;
+  failure_.assign(debug);
   goingAway_ = true;
   appendFrameHeader(&out_, static_cast<std::uint32_t>(8 + debug.size()), FrameType::Goaway, 0, 0);
   appendU32(&out_, lastAccepted_);
@@ -383,6 +384,7 @@ bool Session::forget(std::uint32_t id) {
 }
 
 void Session::writeHeaderBlock(std::uint32_t id, std::string_view block, bool endStream) {
+  framedData_ = true;
   // Split into HEADERS + CONTINUATION frames of the peer's frame size.
   std::uint8_t first = endStream ? flags::kEndStream : 0;
   FrameType type = FrameType::Headers;
@@ -413,6 +415,7 @@ void Session::sendData(std::uint32_t stream, std::string_view bytes) {
     // straight into the output, without a stop in the stream's queue.
     s.sendWindow -= size;
     connSendWindow_ -= size;
+    framedData_ = true;
     while (!bytes.empty()) {
       const std::size_t n = std::min<std::size_t>(bytes.size(), peerMaxFrame_);
       appendFrameHeader(&out_, static_cast<std::uint32_t>(n), FrameType::Data, 0, stream);
@@ -484,6 +487,7 @@ void Session::flushData() {
     s.inSendQueue = false;
     std::size_t left = s.pending.size() - s.pendingOffset;
     while (left > 0 && s.sendWindow > 0 && connSendWindow_ > 0) {
+      framedData_ = true;
       const std::size_t n =
           std::min<std::size_t>({left, peerMaxFrame_, static_cast<std::size_t>(s.sendWindow),
                                  static_cast<std::size_t>(connSendWindow_)});

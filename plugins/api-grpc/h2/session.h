@@ -96,11 +96,22 @@ class Session {
   // and swaps it into `out` (left empty if nothing is to be sent).
   void takeOutput(std::string* out);
   bool hasOutput() const;
+  // True if HEADERS or DATA went into the output since the last call
+  // (grpc-go's ping policy forgives a client's pings while we send them).
+  bool takeFramedData() {
+    const bool framed = framedData_;
+    framedData_ = false;
+    return framed;
+  }
+  // Bytes already framed into the output, waiting for takeOutput().
+  std::size_t outputBytes() const { return out_.size(); }
 
   std::size_t activeStreams() const { return streams_.size(); }
   // A connection error happened or the peer sent GOAWAY: no new streams.
   bool goingAway() const { return goingAway_; }
   bool failed() const { return failed_; }
+  // Why the connection failed (the GOAWAY's debug text), once failed().
+  const std::string& failure() const { return failure_; }
 
  private:
   struct Stream {
@@ -168,6 +179,8 @@ class Session {
 
   bool goingAway_ = false;
   bool failed_ = false;
+  std::string failure_;
+  bool framedData_ = false;  // HEADERS or DATA appended since takeFramedData()
 };
 
 }  // namespace cairn::api::h2
