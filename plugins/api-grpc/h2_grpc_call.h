@@ -22,7 +22,7 @@ struct H2GrpcConnection::Call {
   // All below: guarded by mu_.
   bool headersSent = false;
   bool gotMessage = false;  // a unary call's request arrived
-  bool clientDone = false;  // the client half-closed
+  bool clientDone = false;  // the client half-closed (set when its action runs)
   bool ready = false;       // listed in ready_
   bool blocked = false;     // listed in blocked_
   bool finished = false;    // trailers sent or the stream reset

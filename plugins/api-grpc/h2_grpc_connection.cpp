@@ -274,10 +274,10 @@ void H2GrpcConnection::onData(std::uint32_t id, std::string_view data, bool endS
   for (std::string& m : messages) {
     actions_->push_back(Action{Action::Kind::Message, call, id, std::move(m)});
   }
-  if (endStream) {
-    call->clientDone = true;
-    actions_->push_back(Action{Action::Kind::ClientDone, call, id, {}});
-  }
+  // Marked done when the action runs, after the messages before it: a
+  // keep-alive answered meanwhile must not see the stream done with
+  // requests not yet queued.
+  if (endStream) actions_->push_back(Action{Action::Kind::ClientDone, call, id, {}});
 }
 
 void H2GrpcConnection::onReset(std::uint32_t id, h2::ErrorCode) {
@@ -310,6 +310,7 @@ void H2GrpcConnection::runActions(std::vector<Action>& actions) {
         if (a.call->method->kind == H2Method::Kind::LeaseKeepAlive) {
           // OK once the requests already sent are answered.
           std::lock_guard lk(mu_);
+          a.call->clientDone = true;
           if (!a.call->finished && !a.call->keepAliveBusy) finishLocked(a.id, Status::ok());
         }
         break;
