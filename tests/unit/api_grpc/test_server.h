@@ -111,16 +111,19 @@ inline std::map<std::string, std::string> withDefaultUrl(std::map<std::string, s
 // `beforeStart` runs on the host before the server starts (e.g. to register
 // plugin services, which the server reads at start).
 struct ServedKv {
+  // `handOver`: connections come from a HandOverListener (the own
+  // transport) rather than from the server's own listener (gRPC C++).
   explicit ServedKv(std::map<std::string, std::string> flags = {},
                     std::chrono::milliseconds shutdownGrace = std::chrono::milliseconds(500),
-                    const std::function<void(FakeHost&)>& beforeStart = {})
+                    const std::function<void(FakeHost&)>& beforeStart = {},
+                    bool handOver = handOverMode())
       : host(withDefaultUrl(std::move(flags))), server(shutdownGrace) {
     if (beforeStart) beforeStart(host);
-    if (handOverMode()) host.fakeConnections().claimed = true;
+    if (handOver) host.fakeConnections().claimed = true;
     const Status status = server.start(host);
     INFO(status.message());
     REQUIRE(status.isOk());
-    if (handOverMode()) {
+    if (handOver) {
       listener = std::make_unique<HandOverListener>(server);
       address = listener->address();
     } else {

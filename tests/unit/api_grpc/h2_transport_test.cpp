@@ -1,0 +1,222 @@
+// api-grpc's own HTTP/2 transport seen by a raw HTTP/2 client (frames
+// written by hand), for what a gRPC client library never shows: the ping
+// policy, GOAWAY, the answer's frames and a client that is not a gRPC one.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "h2/frame.h"
+#include "h2/hpack_decoder.h"
+#include "h2/hpack_encoder.h"
+#include "test_server.h"
+
+using namespace std::chrono_literals;
+using namespace cairn::api::h2;
+using cairn::api::test::ServedKv;
+namespace pb = etcdserverpb;
+
+namespace {
+
+struct Frame {
+  FrameType type;
+  std::uint8_t flags;
+  std::uint32_t stream;
+  std::string payload;
+};
+
+// A blocking client socket speaking HTTP/2 frames.
+class RawClient {
+ public:
+  explicit RawClient(const std::string& address) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port =
+        htons(static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string hello(kClientPreface);
+    appendFrameHeader(&hello, 0, FrameType::Settings, 0, 0);
+    send(hello);
+  }
+  ~RawClient() { ::close(fd_); }
+
+  void send(const std::string& bytes) {
+    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(bytes.size()));
+  }
+
+  // The next frame; false when the server closed the connection (or 5 s
+  // passed).
+  bool next(Frame* f) {
+    unsigned char header[kFrameHeaderSize];
+    if (!readExactly(reinterpret_cast<char*>(header), sizeof header)) return false;
+    const FrameHeader h = parseFrameHeader(header);
+    f->type = h.type;
+    f->flags = h.flags;
+    f->stream = h.stream;
+    f->payload.resize(h.length);
+    return readExactly(f->payload.data(), h.length);
+  }
+
+  // Frames until one of `type` (included); false if the connection ended
+  // first.
+  bool until(FrameType type, std::vector<Frame>* seen) {
+    Frame f;
+    while (next(&f)) {
+      seen->push_back(f);
+      if (f.type == type) return true;
+    }
+    return false;
+  }
+
+ private:
+  bool readExactly(char* out, std::size_t n) {
+    while (n > 0) {
+      const ssize_t got = ::recv(fd_, out, n, 0);
+      if (got <= 0) return false;
+      out += got;
+      n -= static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+
+  int fd_ = -1;
+};
+
+std::string ping(char tag) {
+  std::string out;
+  appendFrameHeader(&out, 8, FrameType::Ping, 0, 0);
+  out.append(8, tag);
+  return out;
+}
+
+// A unary Range on `stream`: HEADERS, then the message with END_STREAM.
+std::string rangeCall(std::uint32_t stream) {
+  std::string block;
+  const HpackEncoder encoder;
+  encoder.encode(":method", "POST", &block);
+  encoder.encode(":scheme", "http", &block);
+  encoder.encode(":path", "/etcdserverpb.KV/Range", &block);
+  encoder.encode(":authority", "cairn", &block);
+  encoder.encode("content-type", "application/grpc", &block);
+  encoder.encode("te", "trailers", &block);
+  pb::RangeRequest request;
+  request.set_key("a");
+  const std::string body = request.SerializeAsString();
+  std::string out;
+  appendFrameHeader(&out, static_cast<std::uint32_t>(block.size()), FrameType::Headers,
+                    flags::kEndHeaders, stream);
+  out += block;
+  std::string message(1, '\0');
+  appendU32(&message, static_cast<std::uint32_t>(body.size()));
+  message += body;
+  appendFrameHeader(&out, static_cast<std::uint32_t>(message.size()), FrameType::Data,
+                    flags::kEndStream, stream);
+  out += message;
+  return out;
+}
+
+void scriptRange(ServedKv& s) {
+  pb::RangeResponse response;
+  response.mutable_header()->set_revision(7);
+  s.fake().rangeMethod.script(cairn::api::test::replyOn<pb::RangeRequest>(s.kernel, response));
+}
+
+}  // namespace
+
+TEST_CASE("A unary call answers HEADERS, DATA and trailers with grpc-status 0", "[h2transport]") {
+  ServedKv s({}, 500ms, {}, true);
+  scriptRange(s);
+  RawClient client(s.address);
+  client.send(rangeCall(1));
+  std::vector<Frame> frames;
+  Frame f;
+  bool trailers = false;
+  while (!trailers && client.next(&f)) {
+    if (f.stream != 1) continue;
+    frames.push_back(f);
+    trailers = f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0;
+  }
+  REQUIRE(trailers);
+  REQUIRE(frames.size() == 3);
+  CHECK(frames[0].type == FrameType::Headers);
+  REQUIRE(frames[1].type == FrameType::Data);
+  pb::RangeResponse response;
+  REQUIRE(frames[1].payload.size() >= 5);
+  REQUIRE(response.ParseFromString(frames[1].payload.substr(5)));
+  CHECK(response.header().revision() == 7);
+  HpackDecoder decoder;
+  std::vector<Header> headers;
+  REQUIRE(decoder.decode(frames[0].payload, &headers) == HpackDecoder::Result::Ok);
+  REQUIRE(decoder.decode(frames[2].payload, &headers) == HpackDecoder::Result::Ok);
+  std::vector<std::string> fields;
+  for (const Header& h : headers) fields.push_back(h.name + ": " + h.value);
+  CHECK(fields == std::vector<std::string>{":status: 200", "content-type: application/grpc",
+                                           "grpc-status: 0"});
+}
+
+TEST_CASE("Pings with nothing sent in between earn too_many_pings", "[h2transport]") {
+  ServedKv s({}, 500ms, {}, true);
+  RawClient client(s.address);
+  // With no call open a ping within two hours of the last is a strike; the
+  // third strike (the fourth ping) ends the connection, as grpc-go's
+  // server does.
+  for (char tag : {'1', '2', '3', '4'}) client.send(ping(tag));
+  std::vector<Frame> frames;
+  REQUIRE(client.until(FrameType::Goaway, &frames));
+  const std::string& goaway = frames.back().payload;
+  REQUIRE(goaway.size() >= 8);
+  CHECK(readU32(reinterpret_cast<const unsigned char*>(goaway.data()) + 4) ==
+        static_cast<std::uint32_t>(ErrorCode::EnhanceYourCalm));
+  CHECK(goaway.substr(8) == "too_many_pings");
+  int acks = 0;
+  for (const Frame& f : frames) acks += f.type == FrameType::Ping ? 1 : 0;
+  CHECK(acks == 3);
+}
+
+TEST_CASE("Pings answered by data on the wire are forgiven", "[h2transport]") {
+  ServedKv s({}, 500ms, {}, true);
+  scriptRange(s);
+  RawClient client(s.address);
+  // grpc-go's client pings as it receives data (its bandwidth probe): each
+  // ping here follows an answer, so none is a strike.
+  for (std::uint32_t stream = 1; stream <= 21; stream += 2) {
+    client.send(rangeCall(stream));
+    std::vector<Frame> frames;
+    bool answered = false;
+    Frame f;
+    while (!answered && client.next(&f)) {
+      answered =
+          f.stream == stream && f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0;
+    }
+    REQUIRE(answered);
+    client.send(ping('p'));
+    REQUIRE(client.until(FrameType::Ping, &frames));
+    CHECK((frames.back().flags & flags::kAck) != 0);
+  }
+}
+
+TEST_CASE("A WINDOW_UPDATE of zero ends the connection with GOAWAY PROTOCOL_ERROR",
+          "[h2transport]") {
+  ServedKv s({}, 500ms, {}, true);
+  RawClient client(s.address);
+  std::string junk;
+  appendFrameHeader(&junk, 4, FrameType::WindowUpdate, 0, 0);
+  appendU32(&junk, 0);  // an increment of 0 on the connection
+  client.send(junk);
+  std::vector<Frame> frames;
+  REQUIRE(client.until(FrameType::Goaway, &frames));
+  CHECK(readU32(reinterpret_cast<const unsigned char*>(frames.back().payload.data()) + 4) ==
+        static_cast<std::uint32_t>(ErrorCode::ProtocolError));
+  Frame after;
+  CHECK_FALSE(client.next(&after));  // closed
+}
