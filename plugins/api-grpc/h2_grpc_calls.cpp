@@ -2,6 +2,7 @@
 // streams opened and fed, LeaseKeepAlive one request at a time, and the
 // pumps that move a watch session's or a stream call's responses into the
 // HTTP/2 session. See h2_grpc_connection.h for the threads.
+#include <functional>
 #include <utility>
 
 #include "grpc_wire.h"
@@ -192,87 +193,61 @@ void H2GrpcConnection::answer(std::uint32_t id, const Status& status,
 }
 
 void H2GrpcConnection::pumpWatch(const std::shared_ptr<Call>& call, std::uint32_t id) {
-  std::size_t queued;
-  {
-    std::lock_guard lk(mu_);
-    if (call->finished) return;
-    call->ready = false;
-    queued = session_.queuedBytes(id);
-  }
-  std::string& batch = ioBuffers().batch;
   std::string& polled = ioBuffers().poll;
-  batch.clear();
-  bool more = true;
-  bool unencodable = false;
-  while (queued + batch.size() < kWatchQueueBytes) {
-    if (!call->watch->pollEncoded(&polled)) {
-      more = false;
-      break;
-    }
+  pump(call, id, [&call, &polled](std::string* batch) {
+    if (Status failure = call->watch->failure(); !failure.isOk()) return Polled{false, failure};
+    if (!call->watch->pollEncoded(&polled)) return Polled{false, std::nullopt};
     if (polled.empty()) {
-      unencodable = true;
-      break;
+      return Polled{false, Status(StatusCode::Internal, "cairn: cannot serialize the response")};
     }
-    grpcwire::appendPrefix(polled.size(), &batch);
-    batch += polled;
-  }
-  const Status failure = call->watch->failure();
-  std::lock_guard lk(mu_);
-  if (call->finished) return;
-  if (!batch.empty()) sendMessageLocked(id, *call, batch);
-  if (unencodable) {
-    finishLocked(id, Status(StatusCode::Internal, "cairn: cannot serialize the response"));
-  } else if (!failure.isOk()) {
-    finishLocked(id, failure);
-  } else if (more) {
-    call->blocked = true;
-    blocked_.push_back(id);
-  }
+    grpcwire::appendPrefix(polled.size(), batch);
+    *batch += polled;
+    return Polled{true, std::nullopt};
+  });
 }
 
 void H2GrpcConnection::pumpStream(const std::shared_ptr<Call>& call, std::uint32_t id) {
-  std::size_t queued;
-  {
-    std::lock_guard lk(mu_);
-    if (call->finished) return;
-    call->ready = false;
-    queued = session_.queuedBytes(id);
-  }
-  std::string& batch = ioBuffers().batch;
-  batch.clear();
-  bool more = true;
-  std::optional<Status> end;
-  while (queued + batch.size() < kWatchQueueBytes) {
+  pump(call, id, [&call](std::string* batch) {
     std::unique_ptr<google::protobuf::Message> message;
     Status finalStatus;
     StreamCall::Next next = StreamCall::Next::Idle;
     if (auto failed =
             guarded("stream poll", [&] { next = call->stream->poll(&message, &finalStatus); })) {
-      end = *failed;
-      more = false;
-      break;
+      return Polled{false, *failed};
     }
-    if (next == StreamCall::Next::Idle) {
-      more = false;
-      break;
+    if (next == StreamCall::Next::Idle) return Polled{false, std::nullopt};
+    if (next == StreamCall::Next::Finished) return Polled{false, finalStatus};
+    if (!message || !grpcwire::appendMessage(*message, batch)) {
+      return Polled{false, Status(StatusCode::Internal, "cairn: cannot serialize the response")};
     }
-    if (next == StreamCall::Next::Finished) {
-      end = finalStatus;
-      more = false;
-      break;
-    }
-    if (!message || !grpcwire::appendMessage(*message, &batch)) {
-      end = Status(StatusCode::Internal, "cairn: cannot serialize the response");
-      more = false;
-      break;
-    }
+    return Polled{true, std::nullopt};
+  });
+}
+
+void H2GrpcConnection::pump(const std::shared_ptr<Call>& call, std::uint32_t id,
+                            const std::function<Polled(std::string*)>& pollOne) {
+  std::size_t queued;
+  {
+    std::lock_guard lk(mu_);
+    if (call->finished) return;
+    call->ready = false;  // an onReady from now on lists it again
+    queued = session_.queuedBytes(id);
+  }
+  std::string& batch = ioBuffers().batch;
+  batch.clear();
+  Polled last{true, std::nullopt};
+  while (queued + batch.size() < kWatchQueueBytes) {
+    last = pollOne(&batch);
+    if (!last.more) break;
   }
   std::lock_guard lk(mu_);
   if (call->finished) return;
   if (!batch.empty()) sendMessageLocked(id, *call, batch);
-  if (end) {
-    finishLocked(id, *end);
-  } else if (more) {
+  if (last.end) {
+    finishLocked(id, *last.end);
+  } else if (last.more) {
+    // Stopped by the queue's bound, not by an empty session: polled again
+    // once flow control drains the queue.
     call->blocked = true;
     blocked_.push_back(id);
   }

@@ -23,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -104,6 +105,17 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   void keepAlive(const std::shared_ptr<Call>& call, std::uint32_t id, const std::string& message);
   void pumpWatch(const std::shared_ptr<Call>& call, std::uint32_t id);
   void pumpStream(const std::shared_ptr<Call>& call, std::uint32_t id);
+  // What one poll of a stream gave: `more` when a response was appended,
+  // `end` when the call ends with that status.
+  struct Polled {
+    bool more;
+    std::optional<Status> end;
+  };
+  // Polls `call` with `pollOne` until its queue in the session would pass
+  // kWatchQueueBytes, the session is empty, or the call ends; sends what it
+  // got (I/O thread).
+  void pump(const std::shared_ptr<Call>& call, std::uint32_t id,
+            const std::function<Polled(std::string*)>& pollOne);
   void flush();
   bool writeOut();  // false: the write waits for the socket (or failed)
   void close();

@@ -11,69 +11,59 @@ namespace pb = etcdserverpb;
 
 namespace {
 
-// A ServiceDef method forwarding to `fn(service, ctx, request, done)`.
-#define CAIRN_H2_FORWARD(obj, call)                               \
-  [&obj](const RequestContext& ctx, const auto& req, auto done) { \
-    obj.call(ctx, req, std::move(done));                          \
-  }
+// Adds `name` to `def`, forwarding to the kernel interface's method `fn`;
+// the request and response types come from `fn`.
+template <typename Service, typename Request, typename Response>
+void forward(ServiceDef& def, const std::string& name, Service& service,
+             void (Service::*fn)(const RequestContext&, const Request&, Done<Response>)) {
+  def.method<Request, Response>(
+      name, [&service, fn](const RequestContext& ctx, const Request& req, Done<Response> done) {
+        (service.*fn)(ctx, req, std::move(done));
+      });
+}
 
 ServiceDef kvService(KvService& kv) {
   ServiceDef def;
   def.name = "etcdserverpb.KV";
-  def.method<pb::RangeRequest, pb::RangeResponse>("Range", CAIRN_H2_FORWARD(kv, range));
-  def.method<pb::PutRequest, pb::PutResponse>("Put", CAIRN_H2_FORWARD(kv, put));
-  def.method<pb::DeleteRangeRequest, pb::DeleteRangeResponse>("DeleteRange",
-                                                              CAIRN_H2_FORWARD(kv, deleteRange));
-  def.method<pb::TxnRequest, pb::TxnResponse>("Txn", CAIRN_H2_FORWARD(kv, txn));
-  def.method<pb::CompactionRequest, pb::CompactionResponse>("Compact",
-                                                            CAIRN_H2_FORWARD(kv, compact));
+  forward(def, "Range", kv, &KvService::range);
+  forward(def, "Put", kv, &KvService::put);
+  forward(def, "DeleteRange", kv, &KvService::deleteRange);
+  forward(def, "Txn", kv, &KvService::txn);
+  forward(def, "Compact", kv, &KvService::compact);
   return def;
 }
 
 ServiceDef leaseService(LeaseService& lease) {
   ServiceDef def;
   def.name = "etcdserverpb.Lease";
-  def.method<pb::LeaseGrantRequest, pb::LeaseGrantResponse>("LeaseGrant",
-                                                            CAIRN_H2_FORWARD(lease, grant));
-  def.method<pb::LeaseRevokeRequest, pb::LeaseRevokeResponse>("LeaseRevoke",
-                                                              CAIRN_H2_FORWARD(lease, revoke));
-  def.method<pb::LeaseTimeToLiveRequest, pb::LeaseTimeToLiveResponse>(
-      "LeaseTimeToLive", CAIRN_H2_FORWARD(lease, timeToLive));
-  def.method<pb::LeaseLeasesRequest, pb::LeaseLeasesResponse>("LeaseLeases",
-                                                              CAIRN_H2_FORWARD(lease, leases));
+  forward(def, "LeaseGrant", lease, &LeaseService::grant);
+  forward(def, "LeaseRevoke", lease, &LeaseService::revoke);
+  forward(def, "LeaseTimeToLive", lease, &LeaseService::timeToLive);
+  forward(def, "LeaseLeases", lease, &LeaseService::leases);
   return def;
 }
 
 ServiceDef clusterService(Cluster& cluster) {
   ServiceDef def;
   def.name = "etcdserverpb.Cluster";
-  def.method<pb::MemberAddRequest, pb::MemberAddResponse>("MemberAdd",
-                                                          CAIRN_H2_FORWARD(cluster, memberAdd));
-  def.method<pb::MemberRemoveRequest, pb::MemberRemoveResponse>(
-      "MemberRemove", CAIRN_H2_FORWARD(cluster, memberRemove));
-  def.method<pb::MemberUpdateRequest, pb::MemberUpdateResponse>(
-      "MemberUpdate", CAIRN_H2_FORWARD(cluster, memberUpdate));
-  def.method<pb::MemberListRequest, pb::MemberListResponse>("MemberList",
-                                                            CAIRN_H2_FORWARD(cluster, memberList));
-  def.method<pb::MemberPromoteRequest, pb::MemberPromoteResponse>(
-      "MemberPromote", CAIRN_H2_FORWARD(cluster, memberPromote));
+  forward(def, "MemberAdd", cluster, &Cluster::memberAdd);
+  forward(def, "MemberRemove", cluster, &Cluster::memberRemove);
+  forward(def, "MemberUpdate", cluster, &Cluster::memberUpdate);
+  forward(def, "MemberList", cluster, &Cluster::memberList);
+  forward(def, "MemberPromote", cluster, &Cluster::memberPromote);
   return def;
 }
 
 ServiceDef maintenanceService(Maintenance& m) {
   ServiceDef def = MaintenanceGrpcService::snapshotService(m);
-  def.method<pb::AlarmRequest, pb::AlarmResponse>("Alarm", CAIRN_H2_FORWARD(m, alarm));
-  def.method<pb::StatusRequest, pb::StatusResponse>("Status", CAIRN_H2_FORWARD(m, status));
-  def.method<pb::DefragmentRequest, pb::DefragmentResponse>("Defragment",
-                                                            CAIRN_H2_FORWARD(m, defragment));
-  def.method<pb::HashRequest, pb::HashResponse>("Hash", CAIRN_H2_FORWARD(m, hash));
-  def.method<pb::HashKVRequest, pb::HashKVResponse>("HashKV", CAIRN_H2_FORWARD(m, hashKv));
-  def.method<pb::MoveLeaderRequest, pb::MoveLeaderResponse>("MoveLeader",
-                                                            CAIRN_H2_FORWARD(m, moveLeader));
+  forward(def, "Alarm", m, &Maintenance::alarm);
+  forward(def, "Status", m, &Maintenance::status);
+  forward(def, "Defragment", m, &Maintenance::defragment);
+  forward(def, "Hash", m, &Maintenance::hash);
+  forward(def, "HashKV", m, &Maintenance::hashKv);
+  forward(def, "MoveLeader", m, &Maintenance::moveLeader);
   return def;
 }
-
-#undef CAIRN_H2_FORWARD
 
 const google::protobuf::Message* prototypeOf(const google::protobuf::Descriptor* type) {
   return google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);

@@ -38,18 +38,7 @@ grpc::Status rangeVia(const std::string& target, std::string key = "k") {
 // the port.
 class PortHolder {
  public:
-  PortHolder() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-    REQUIRE(::listen(fd_, 1) == 0);
-    socklen_t len = sizeof sa;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
-    port_ = ntohs(sa.sin_port);
-  }
+  PortHolder() { fd_ = cairn::api::test::loopbackSocket(1, &port_); }
   ~PortHolder() { ::close(fd_); }
   int port() const { return port_; }
 

@@ -27,8 +27,9 @@
 
 namespace cairn::api::test {
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
-inline int freePort() {
+// A TCP socket bound to 127.0.0.1 on a free port, listening with `backlog`
+// unless it is 0; the port in *port.
+inline int loopbackSocket(int backlog, int* port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in sa{};
@@ -36,10 +37,18 @@ inline int freePort() {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   sa.sin_port = 0;
   REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  if (backlog > 0) REQUIRE(::listen(fd, backlog) == 0);
   socklen_t len = sizeof sa;
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
-  ::close(fd);
-  return ntohs(sa.sin_port);
+  *port = ntohs(sa.sin_port);
+  return fd;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline int freePort() {
+  int port = 0;
+  ::close(loopbackSocket(0, &port));
+  return port;
 }
 
 inline std::unique_ptr<grpc::ClientContext> contextWithDeadline(
@@ -61,17 +70,8 @@ inline bool handOverMode() {
 // api-http's listeners do. Stopped (and joined) by its destructor.
 class HandOverListener {
  public:
-  explicit HandOverListener(GrpcServer& server) : server_(server) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-    REQUIRE(::listen(fd_, 128) == 0);
-    socklen_t len = sizeof sa;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
-    port_ = ntohs(sa.sin_port);
+  explicit HandOverListener(GrpcServer& server)
+      : server_(server), fd_(loopbackSocket(128, &port_)) {
     thread_ = std::thread([this] {
       for (;;) {
         const int c = ::accept(fd_, nullptr, nullptr);
@@ -95,8 +95,8 @@ class HandOverListener {
 
  private:
   GrpcServer& server_;
+  int port_ = 0;  // written by loopbackSocket before fd_ is initialised
   int fd_ = -1;
-  int port_ = 0;
   std::thread thread_;
 };
 
