@@ -2,7 +2,6 @@
 
 #include "cairn/errors.h"
 #include "h2/hpack_encoder.h"
-#include "unmarshal_error.h"
 
 namespace cairn::api::grpcwire {
 
@@ -23,20 +22,14 @@ bool appendMessage(const google::protobuf::Message& message, std::string* out) {
              reinterpret_cast<std::uint8_t*>(out->data() + at)) != nullptr;
 }
 
-Status messageTooLarge(std::uint64_t size, int maxRequestBytes) {
-  return cairn::messageTooLarge(size, static_cast<std::uint64_t>(maxRequestBytes));
-}
-
 Status decode(std::string_view bytes, int maxRequestBytes, CallShape shape,
               google::protobuf::Message* out) {
   if (bytes.size() > static_cast<std::size_t>(maxRequestBytes)) {
-    return messageTooLarge(bytes.size(), maxRequestBytes);
+    return messageTooLarge(bytes.size(), static_cast<std::uint64_t>(maxRequestBytes));
   }
   out->Clear();
   if (out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Status::ok();
-  const std::string why = describeUnmarshalError(*out->GetDescriptor(), bytes);
-  if (shape == CallShape::Unary) return unparsableRequest(why);
-  return Status(Error::UnparsableRequest, "grpc: failed to unmarshal the received message " + why);
+  return unparsableMessage(*out->GetDescriptor(), bytes, shape);
 }
 
 std::optional<std::chrono::nanoseconds> parseTimeout(std::string_view value) {

@@ -30,8 +30,6 @@ bool appendMessage(const google::protobuf::Message& message, std::string* out);
 // Parses `bytes` into `out` as decodeRequest (wire_codec.h) does.
 Status decode(std::string_view bytes, int maxRequestBytes, CallShape shape,
               google::protobuf::Message* out);
-// grpc-go's status for a message over the receive limit.
-Status messageTooLarge(std::uint64_t size, int maxRequestBytes);
 
 // "1000m", "5S", ...: nullopt if malformed (the header is then ignored).
 std::optional<std::chrono::nanoseconds> parseTimeout(std::string_view value);

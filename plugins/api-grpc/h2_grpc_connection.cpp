@@ -10,6 +10,7 @@
 #include <exception>
 #include <utility>
 
+#include "cairn/errors.h"
 #include "call_context.h"
 #include "generic_grpc_service.h"
 #include "grpc_wire.h"
@@ -189,7 +190,8 @@ bool H2GrpcConnection::takeMessagesLocked(std::uint32_t id, Call& call,
     const auto* p = reinterpret_cast<const unsigned char*>(call.in.data() + at);
     const std::uint64_t length = h2::readU32(p + 1);
     if (length > static_cast<std::uint64_t>(config_->maxRequestBytes)) {
-      finishLocked(id, grpcwire::messageTooLarge(length, config_->maxRequestBytes));
+      finishLocked(id,
+                   messageTooLarge(length, static_cast<std::uint64_t>(config_->maxRequestBytes)));
       return false;
     }
     if (p[0] != 0) {

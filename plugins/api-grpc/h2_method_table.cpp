@@ -126,7 +126,7 @@ void H2MethodTable::add(const ServiceDef& def, const std::string& label) {
 }
 
 const H2Method* H2MethodTable::find(std::string_view path) const {
-  const auto it = byPath_.find(std::string(path));
+  const auto it = byPath_.find(path);
   return it == byPath_.end() ? nullptr : &it->second;
 }
 

@@ -11,6 +11,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,8 +57,17 @@ class H2MethodTable {
   // registered services, which are named in full.
   void add(const ServiceDef& def, const std::string& label);
 
+  // Looked up by the request's :path (a string_view into the decoded
+  // headers) without building a string per call.
+  struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view path) const {
+      return std::hash<std::string_view>()(path);
+    }
+  };
+
   std::vector<ServiceDef> own_;  // the typed services as ServiceDefs
-  std::unordered_map<std::string, H2Method> byPath_;
+  std::unordered_map<std::string, H2Method, PathHash, std::equal_to<>> byPath_;
 };
 
 }  // namespace cairn::api

@@ -36,7 +36,12 @@ Status decodeRequest(const grpc::ByteBuffer& bytes, int maxRequestBytes, CallSha
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&bytes));
     if (reader.status().ok() && out->ParseFromZeroCopyStream(&reader)) return Status::ok();
   }
-  const std::string why = describeUnmarshalError(*out->GetDescriptor(), flatten(bytes));
+  return unparsableMessage(*out->GetDescriptor(), flatten(bytes), shape);
+}
+
+Status unparsableMessage(const google::protobuf::Descriptor& type, std::string_view bytes,
+                         CallShape shape) {
+  const std::string why = describeUnmarshalError(type, bytes);
   if (shape == CallShape::Unary) return unparsableRequest(why);
   // grpc-go's recvMsg on a stream: "failed to unmarshal the received
   // message %v", without a colon.

@@ -11,6 +11,8 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <string_view>
+
 #include "cairn/status.h"
 
 namespace cairn::api {
@@ -30,6 +32,12 @@ inline grpc::Status toGrpcStatus(const Status& status) {
 // the decoder's reason if the bytes are not a valid message.
 Status decodeRequest(const grpc::ByteBuffer& bytes, int maxRequestBytes, CallShape shape,
                      google::protobuf::Message* out);
+
+// The status for `bytes` that failed to parse as `type`, worded as grpc-go
+// words it for a unary request or a stream message. Shared by both
+// transports (grpc_wire.h parses from contiguous bytes).
+Status unparsableMessage(const google::protobuf::Descriptor& type, std::string_view bytes,
+                         CallShape shape);
 
 // Serializes `message` into `out`; false if protobuf refuses.
 bool encodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* out);
