@@ -27,23 +27,21 @@ storage::ReadTxn& WriteTxn::snapshot() {
   return *snapshot_;
 }
 
-Status WriteTxn::current(std::string_view key, std::optional<mvccpb::KeyValue>* out) {
-  out->reset();
+bool WriteTxn::prior(std::string_view key, int64_t* created, int64_t* version) {
   if (auto it = pending_.find(key); it != pending_.end()) {
-    if (!it->second.deleted) *out = it->second.kv;
-    return Status::ok();
+    if (it->second.deleted) return false;
+    *created = it->second.kv.create_revision();
+    *version = it->second.kv.version();
+    return true;
   }
-  Revision rev;
-  bool found;
-  {
-    std::shared_lock lock(store_.indexMu_);
-    found = store_.index_.get(key, beginRev_, &rev, nullptr, nullptr);
-  }
-  if (!found) return Status::ok();
-  std::vector<mvccpb::KeyValue> kvs;
-  if (Status s = KvStore::fetch(snapshot(), {rev}, 1, &kvs); !s) return s;
-  *out = std::move(kvs[0]);
-  return Status::ok();
+  // The index holds the generation's creation and version count, so a put
+  // never reads the previous value from the backend.
+  Revision modified;
+  Revision createdRev;
+  std::shared_lock lock(store_.indexMu_);
+  if (!store_.index_.get(key, beginRev_, &modified, &createdRev, version)) return false;
+  *created = createdRev.main;
+  return true;
 }
 
 void WriteTxn::liveItems(std::string_view key, std::string_view end, std::vector<Item>* out) {
@@ -124,27 +122,28 @@ Status WriteTxn::range(std::string_view key, std::string_view end, const RangeOp
 
 Status WriteTxn::put(std::string_view key, std::string_view value, int64_t lease, int64_t* rev) {
   if (ended_) return endedError();
-  std::optional<mvccpb::KeyValue> prev;
-  if (Status s = current(key, &prev); !s) return s;
+  int64_t created = 0;
+  int64_t version = 0;
+  const bool existed = prior(key, &created, &version);
 
   const Revision r{beginRev_ + 1, static_cast<int64_t>(changes_.size())};
-  mvccpb::KeyValue kv;
+  Pending& p = pending_[std::string(key)];
+  p.deleted = false;
+  mvccpb::KeyValue& kv = p.kv;
   kv.set_key(std::string(key));
   kv.set_value(std::string(value));
-  kv.set_create_revision(prev ? prev->create_revision() : r.main);
+  kv.set_create_revision(existed ? created : r.main);
   kv.set_mod_revision(r.main);
-  kv.set_version(prev ? prev->version() + 1 : 1);
+  kv.set_version(existed ? version + 1 : 1);
   kv.set_lease(lease);
   batch_.put(storage::kKeyBucket, revisionToBytes(r), kv.SerializeAsString());
 
+  // No prev_kv: whoever needs it reads it at mod_revision - 1 (the watch hub
+  // for its prev_kv watchers, as etcd's watch does).
   mvccpb::Event& ev = events_.emplace_back();
   ev.set_type(mvccpb::Event::PUT);
   *ev.mutable_kv() = kv;
-  if (prev) *ev.mutable_prev_kv() = std::move(*prev);
 
-  Pending& p = pending_[std::string(key)];
-  p.deleted = false;
-  p.kv = std::move(kv);
   changes_.push_back(Change{std::string(key), r, false});
   *rev = r.main;
   return Status::ok();

@@ -46,8 +46,9 @@ class WriteTxn : public ReadView {
   Status deleteRange(std::string_view key, std::string_view end, int64_t* deleted, int64_t* rev);
 
   bool hasChanges() const { return !changes_.empty(); }
-  // One event per change, in order, with prev_kv filled when the key existed.
-  // A DELETE event's kv holds the key and mod_revision only (as etcd's).
+  // One event per change, in order. A DELETE event's kv holds the key and
+  // mod_revision only (as etcd's) and its prev_kv the deleted state; a PUT
+  // event has no prev_kv (read it at mod_revision - 1 if needed).
   const std::vector<mvccpb::Event>& events() const { return events_; }
   // Ops of other buckets (lease, auth...) committed atomically with this
   // transaction. Never touch the "key" bucket or meta's compaction keys.
@@ -72,8 +73,9 @@ class WriteTxn : public ReadView {
   };
 
   storage::ReadTxn& snapshot();
-  // The key's state as this transaction sees it now.
-  Status current(std::string_view key, std::optional<mvccpb::KeyValue>* out);
+  // Whether the key is alive as this transaction sees it now, and if so its
+  // create_revision and version.
+  bool prior(std::string_view key, int64_t* created, int64_t* version);
   // Keys of the range alive in this transaction's view, ascending: either a
   // committed revision or this transaction's pending state.
   struct Item {

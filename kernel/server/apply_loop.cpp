@@ -75,6 +75,7 @@ void ApplyLoop::loop() {
       applyEntry(e);
       appliedIndex_ = e.index();
     }
+    flushReplies();
     const uint64_t applied = appliedIndex_;
     p_.metrics.applied->set(static_cast<double>(applied));
     p_.reads.onApplied(applied);
@@ -209,9 +210,15 @@ void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
     p_.compactor.waitPhysical(std::move(done), std::move(result));
     return;
   }
-  boost::asio::post(p_.replies, [done = std::move(done), result = std::move(result)]() mutable {
-    done(std::move(result));
+  replies_.emplace_back(std::move(done), std::move(result));
+}
+
+void ApplyLoop::flushReplies() {
+  if (replies_.empty()) return;
+  boost::asio::post(p_.replies, [batch = std::move(replies_)]() mutable {
+    for (auto& [done, result] : batch) done(std::move(result));
   });
+  replies_.clear();  // moved-from: make it empty again for the next batch
 }
 
 void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {
@@ -259,12 +266,11 @@ void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {
                        jsonField("member-id", idToHex(cc.node_id())));
   }
   if (ApplyDone done = p_.waiters.take(cc.id())) {
-    boost::asio::post(p_.replies, [done = std::move(done), verdict]() mutable {
-      done(ApplyResult{verdict, nullptr});
-    });
+    replies_.emplace_back(std::move(done), ApplyResult{verdict, nullptr});
   }
   if (verdict && cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE &&
       cc.node_id() == p_.cluster.memberId() && p_.removedSelf) {
+    flushReplies();  // the removal's own answer leaves before the member stops
     p_.removedSelf();
   }
 }

@@ -116,6 +116,10 @@ class ApplyLoop {
   // events).
   void publish(std::vector<mvccpb::Event>&& events);
   void reply(uint64_t requestId, ApplyOutcome&& outcome);
+  // Hands the answers collected while applying one batch of entries to the
+  // reply pool in one job: one wake-up of its thread per batch, not per
+  // entry.
+  void flushReplies();
 
   Parts p_;
 
@@ -134,6 +138,8 @@ class ApplyLoop {
   // read (apply thread only).
   raftpb::ConfState membership_;
   std::atomic<uint64_t> appliedIndex_{0};  // written by the apply thread
+  // Answers of the batch being applied, in log order (apply thread only).
+  std::vector<std::pair<ApplyDone, ApplyResult>> replies_;
   std::thread thread_;
 };
 

@@ -73,15 +73,19 @@ Status LeaseApplier::checkpoint(const etcdserverpb::LeaseCheckpointRequest& req,
 
 void LeaseApplier::followEvents(const std::vector<mvccpb::Event>& events) {
   for (const auto& ev : events) {
-    const int64_t before = ev.has_prev_kv() ? ev.prev_kv().lease() : lease::kNoLease;
     if (ev.type() == mvccpb::Event::PUT) {
+      // A PUT event carries no prev_kv: the lessor knows the key's lease
+      // (a key created by this put has none yet).
+      const bool created =
+          ev.kv().create_revision() == ev.kv().mod_revision() && ev.kv().version() == 1;
+      const int64_t before = created ? lease::kNoLease : lessor_.leaseOf(ev.kv().key());
       const int64_t now = ev.kv().lease();
       // Unknown leases were refused before the write; a lease revoked in this
       // very transaction no longer holds the key: errors mean nothing to undo.
       if (before != lease::kNoLease && before != now) (void)lessor_.detach(before, ev.kv().key());
       if (now != lease::kNoLease) (void)lessor_.attach(now, ev.kv().key());
-    } else if (before != lease::kNoLease) {
-      (void)lessor_.detach(before, ev.kv().key());
+    } else if (ev.has_prev_kv() && ev.prev_kv().lease() != lease::kNoLease) {
+      (void)lessor_.detach(ev.prev_kv().lease(), ev.kv().key());
     }
   }
 }

@@ -5,7 +5,8 @@
 
 namespace cairn::watch {
 
-SharedEvents::SharedEvents(std::vector<mvccpb::Event> evs) : events(std::move(evs)) {
+SharedEvents::SharedEvents(std::vector<mvccpb::Event> evs, bool prev)
+    : events(std::move(evs)), withPrev(prev) {
   bytes.reserve(events.size());
   for (const mvccpb::Event& e : events) bytes.push_back(e.ByteSizeLong());
 }

@@ -31,7 +31,9 @@ struct EncodedEvents {
 };
 
 struct SharedEvents {
-  explicit SharedEvents(std::vector<mvccpb::Event> evs);
+  // `withPrev`: every event that had a previous state carries it as prev_kv
+  // (what a prev_kv watcher may be sent by reference).
+  SharedEvents(std::vector<mvccpb::Event> evs, bool withPrev);
   ~SharedEvents();
   SharedEvents(const SharedEvents&) = delete;
   SharedEvents& operator=(const SharedEvents&) = delete;
@@ -47,6 +49,7 @@ struct SharedEvents {
   // Encoded size of each event, prev_kv included: what a response carrying
   // it costs against a stream's byte bound.
   std::vector<std::size_t> bytes;
+  const bool withPrev;
 
  private:
   // [0]: without prev_kv, [1]: with it. Null until built, then owned here.

@@ -113,6 +113,7 @@ Status WatchHub::createWatcher(WatchStream& s, const CreateParams& p, int64_t* i
       w->noPut = p.noPut;
       w->noDelete = p.noDelete;
       w->prevKv = p.prevKv;
+      if (w->prevKv) prevKvWatchers_.fetch_add(1, std::memory_order_release);
       w->progressNotify = p.progressNotify;
       w->fragment = p.fragment;
       w->nextRev = p.startRevision == 0 ? rev_ + 1 : p.startRevision;
@@ -228,6 +229,7 @@ void WatchHub::unregister(std::shared_ptr<Watcher> w) {
     --w->stream->unsynced_;
   }
   progress_.erase(w.get());
+  if (w->prevKv) prevKvWatchers_.fetch_sub(1, std::memory_order_release);
   w->canceled = true;
   --watchers_;
   w->stream->watchers_.erase(w->id);
@@ -255,13 +257,33 @@ void WatchHub::notify(int64_t revision, std::vector<mvccpb::Event> events) {
   // The revision leaving the recent log: freed after mu_ is released (its
   // events are cold in cache by now). One per notify once the log is full.
   Recent evicted{};
+  std::deque<Recent> dropped;
+  // Writers leave a PUT's prev_kv out; it is read here, outside mu_, only
+  // while some watcher wants it (etcd's watch reads it per event too).
+  bool withPrev = false;
+  if (prevKvWatchers_.load(std::memory_order_acquire) != 0) {
+    fillPrev(events);
+    withPrev = true;
+  }
   {
     std::lock_guard lock(mu_);
     // Revisions only move forward; a repeat would duplicate events.
     if (revision <= rev_) return;
     rev_ = revision;
+    if (watchers_ == 0) {
+      // Nobody to deliver to: the recent log is dropped rather than kept
+      // (a watcher created later with a past start revision reads history),
+      // so writes with no watcher pay nothing for watching.
+      recentFloor_ = revision;
+      dropped.swap(recent_);  // freed after mu_ is released
+      return;
+    }
+    if (!withPrev && prevKvWatchers_.load(std::memory_order_relaxed) != 0) {
+      fillPrev(events);  // a prev_kv watcher arrived since the check above
+      withPrev = true;
+    }
     // Stored once: the recent log and every watcher's queued response share it.
-    auto shared = std::make_shared<const SharedEvents>(std::move(events));
+    auto shared = std::make_shared<const SharedEvents>(std::move(events), withPrev);
     recent_.push_back(Recent{revision, shared});
     while (recent_.size() > config_.recentRevisions) {
       recentFloor_ = recent_.front().rev;

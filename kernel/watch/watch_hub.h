@@ -27,6 +27,7 @@
 // to unsynced instead of waiting.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -138,6 +139,10 @@ class WatchHub {
   bool deliverByRef(const std::shared_ptr<Watcher>& w, It first, It last, int64_t headerRev,
                     WakeList* wake, bool* byRef);
   void kickSync();
+  // Reads the prev_kv of every event that lacks one and had a previous state
+  // (live PUTs of existing keys, whose writers do not read it; every event
+  // read from history). Any thread, no lock.
+  void fillPrev(std::vector<mvccpb::Event>& events) const;
   // Queues recent revisions [w.nextRev, rev_] and makes w synced, if the
   // recent log covers them and the buffer has room.
   bool catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wake);
@@ -168,8 +173,11 @@ class WatchHub {
   std::unordered_map<std::string, std::unordered_set<Watcher*>> singles_;  // synced, mu_
   RangeIndex ranges_;                                                      // synced, mu_
   std::unordered_map<Watcher*, std::shared_ptr<Watcher>> unsynced_;        // mu_
-  std::unordered_set<Watcher*> progress_;     // progressNotify watchers, mu_
-  std::size_t watchers_ = 0;                  // mu_
+  std::unordered_set<Watcher*> progress_;  // progressNotify watchers, mu_
+  std::size_t watchers_ = 0;               // mu_
+  // Watchers that asked for prev_kv: written under mu_, read without it by
+  // notify() to fill prev_kv before taking the lock.
+  std::atomic<std::size_t> prevKvWatchers_{0};
   std::unordered_set<WatchStream*> streams_;  // open streams, mu_
   // Every revision in (recentFloor_, rev_] that had events, oldest first; mu_.
   std::deque<Recent> recent_;

@@ -17,6 +17,15 @@ bool isCreateEvent(const mvccpb::Event& e) {
 
 }  // namespace
 
+void WatchHub::fillPrev(std::vector<mvccpb::Event>& events) const {
+  if (!prevKv_) return;
+  for (mvccpb::Event& e : events) {
+    if (e.has_prev_kv() || isCreateEvent(e)) continue;
+    mvccpb::KeyValue kv;
+    if (prevKv_(e.kv().key(), e.kv().mod_revision() - 1, &kv)) *e.mutable_prev_kv() = std::move(kv);
+  }
+}
+
 bool WatchHub::deliver(const std::shared_ptr<Watcher>& w,
                        const std::vector<const mvccpb::Event*>& events, int64_t headerRev,
                        WakeList* wake) {
@@ -67,6 +76,11 @@ bool WatchHub::catchUpFromRecent(const std::shared_ptr<Watcher>& w, WakeList* wa
     if (w->nextRev <= recentFloor_) return false;
     auto first = std::lower_bound(recent_.cbegin(), recent_.cend(), w->nextRev,
                                   [](const Recent& r, int64_t rev) { return r.rev < rev; });
+    // Revisions stored while no watcher wanted prev_kv lack it: history
+    // (which reads it) serves a prev_kv watcher instead.
+    if (w->prevKv &&
+        std::any_of(first, recent_.cend(), [](const Recent& r) { return !r.events->withPrev; }))
+      return false;
     bool byRef = false;
     if (deliverByRef(w, first, recent_.cend(), rev_, wake, &byRef)) {
       w->nextRev = rev_ + 1;
@@ -143,14 +157,7 @@ std::size_t WatchHub::syncUnsynced(std::size_t limit) {
     // closed from the recent log below.
     Status st = history_(minRev, curRev, limit, &evs, &next);
     if (st) {
-      if (needPrev && prevKv_) {
-        for (mvccpb::Event& e : evs) {
-          if (e.has_prev_kv() || isCreateEvent(e)) continue;
-          mvccpb::KeyValue kv;
-          if (prevKv_(e.kv().key(), e.kv().mod_revision() - 1, &kv))
-            *e.mutable_prev_kv() = std::move(kv);
-        }
-      }
+      if (needPrev) fillPrev(evs);
       // Stored once per revision and shared by every watcher catching up
       // through them, as live events are (history never splits a revision).
       std::vector<Recent> read;
@@ -159,7 +166,8 @@ std::size_t WatchHub::syncUnsynced(std::size_t limit) {
         std::vector<mvccpb::Event> same;
         for (; i < evs.size() && evs[i].kv().mod_revision() == rev; ++i)
           same.push_back(std::move(evs[i]));
-        read.push_back(Recent{rev, std::make_shared<const SharedEvents>(std::move(same))});
+        read.push_back(
+            Recent{rev, std::make_shared<const SharedEvents>(std::move(same), needPrev)});
       }
       std::lock_guard lock(mu_);
       for (Pick& p : picks) {

@@ -318,6 +318,14 @@ def watch_steps(ctx):
                                  for k in (b"w/b", b"w/c", b"w/n", b"w/z")])
     c("w txn 4 puts", "KV", "Txn", txn, "TxnResponse")
     ctx.drain("events txn", w, min_count=2)
+    # One txn writing an existing key twice and a new key twice: a prev_kv
+    # watcher gets the state before the txn for both writes of w/b, and no
+    # prev_kv for the key the txn created.
+    txn = pb.TxnRequest(success=[pb.RequestOp(request_put=pb.PutRequest(key=k, value=v))
+                                 for k, v in ((b"w/b", b"t1"), (b"w/b", b"t2"),
+                                              (b"w/d", b"n1"), (b"w/d", b"n2"))])
+    c("w txn same keys twice", "KV", "Txn", txn, "TxnResponse")
+    ctx.drain("events txn same keys twice", w, min_count=1)
     lease = c("w grant", "Lease", "LeaseGrant", _grant(60), "LeaseGrantResponse", learn_id=True)
     lid = lease.ID if lease is not None else 0
     _put(ctx, b"w/l1", b"x", lease=lid, label="w put l1")

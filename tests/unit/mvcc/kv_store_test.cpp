@@ -115,9 +115,12 @@ TEST_CASE("one write txn is one revision with sub revisions", "[store]") {
   const auto& ev = txn->events();
   REQUIRE(ev.size() == 4);
   CHECK(ev[0].type() == mvccpb::Event::PUT);
+  // A PUT event never carries prev_kv (the watch hub reads it for the
+  // watchers that want it, at mod_revision - 1 as etcd's watch does).
   CHECK_FALSE(ev[0].has_prev_kv());
-  CHECK(ev[2].prev_kv().value() == "1");
+  CHECK_FALSE(ev[2].has_prev_kv());
   CHECK(ev[2].kv().version() == 2);
+  CHECK(ev[2].kv().create_revision() == 3);
   CHECK(ev[3].type() == mvccpb::Event::DELETE);
   CHECK(ev[3].kv().key() == "x");
   CHECK(ev[3].kv().mod_revision() == 3);

@@ -214,6 +214,28 @@ TEST_CASE("lease: grant, attach, revoke deletes every key in one revision, watch
   }
 }
 
+TEST_CASE("lease: a key moved to another lease or off its lease follows it", "[lease]") {
+  // A put does not read the key's previous value: the lessor's own record of
+  // the key's lease decides what it is detached from.
+  TempDir dir;
+  Member m(dir.path, "wiredtiger");
+  const int64_t a = m.grant(60);
+  const int64_t b = m.grant(60);
+  REQUIRE(m.put("moved", "1", a).first.isOk());
+  REQUIRE(m.put("moved", "2", b).first.isOk());
+  REQUIRE(m.put("dropped", "1", a).first.isOk());
+  REQUIRE(m.put("dropped", "2").first.isOk());
+  CHECK(m.timeToLive(a).keys_size() == 0);
+  REQUIRE(m.timeToLive(b).keys_size() == 1);
+  CHECK(m.timeToLive(b).keys(0) == "moved");
+  REQUIRE(m.revoke(a).first.isOk());
+  CHECK(m.get("moved").kvs_size() == 1);
+  CHECK(m.get("dropped").kvs_size() == 1);
+  REQUIRE(m.revoke(b).first.isOk());
+  CHECK(m.get("moved").kvs_size() == 0);
+  CHECK(m.get("dropped").kvs_size() == 1);
+}
+
 TEST_CASE("lease: client-chosen ids, duplicates, minimum and maximum TTL", "[lease]") {
   TempDir dir;
   Member m(dir.path, "memory");
@@ -366,7 +388,25 @@ TEST_CASE("watch: a past start revision replays history, then continues live", "
     CHECK(ev[i].prev_kv().value() == std::to_string(i));
   }
   CHECK(ev[4].kv().value() == "live");
+  CHECK(ev[4].prev_kv().value() == "4");
   CHECK_FALSE(w.next(300ms).has_value());
+
+  SECTION("live prev_kv: read for the watchers that want it, only them") {
+    Watcher plain(*m.watch);
+    plain.create("h");
+    REQUIRE(plain.next()->created());
+    REQUIRE(m.put("h", "again").first.isOk());
+    auto withPrev = w.events(1);
+    CHECK(withPrev[0].prev_kv().value() == "live");
+    auto without = plain.events(1);
+    CHECK_FALSE(without[0].has_prev_kv());
+    // A created key has no previous state.
+    Watcher fresh(*m.watch);
+    fresh.create("new", "", 0, /*prevKv=*/true);
+    REQUIRE(fresh.next()->created());
+    REQUIRE(m.put("new", "1").first.isOk());
+    CHECK_FALSE(fresh.events(1)[0].has_prev_kv());
+  }
 
   SECTION("cancel answers once; unknown ids get nothing") {
     etcdserverpb::WatchRequest cancel;

@@ -131,7 +131,7 @@ TEST_CASE("watch: a revision's events are encoded once per form and shared", "[w
   mvccpb::Event del;
   del.set_type(mvccpb::Event::DELETE);
   del.mutable_kv()->set_key("j");
-  SharedEvents shared({put, del});
+  SharedEvents shared({put, del}, true);
   const EncodedEvents& with = shared.encoded(true);
   const EncodedEvents& without = shared.encoded(false);
   CHECK(&with == &shared.encoded(true));
