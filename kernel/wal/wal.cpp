@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
@@ -153,6 +154,7 @@ Status Wal::create(const std::string& dir, const std::string& metadata, const Op
   wal->metadata_ = metadata;
   wal->segments_.push_back(SegmentFile{0, 0, dir + "/" + name});
   wal->offset_ = buf.size();
+  wal->zeroedTo_ = wal->offset_;
   wal->chain_ = chain;
   *out = std::move(wal);
   return Status::ok();
@@ -209,6 +211,7 @@ Status Wal::open(const std::string& dir, const WalSnapshot& from, const Options&
   wal->metadata_ = log.metadata;
   wal->segments_ = std::move(all);
   wal->offset_ = log.lastSegmentEnd;
+  wal->zeroedTo_ = wal->offset_;
   wal->chain_ = log.chain;
   wal->lastIndex_ = log.entries.empty() ? from.index : log.entries.back().index();
   wal->state_ = log.state;
@@ -232,7 +235,27 @@ Status Wal::poison(Status s) {
 }
 
 Status Wal::writeBatch(const std::string& buf) {
-  Status s = pwriteAll(fd_, buf, offset_, segments_.back().path);
+  const std::string& path = segments_.back().path;
+  const uint64_t end = offset_ + buf.size();
+  if (end > zeroedTo_ && zeroedTo_ < options_.segmentSizeBytes) {
+    // The segment's space is fallocated, so a write into it converts
+    // "unwritten" extents and the next fdatasync must write the file's
+    // metadata too: a second synchronous I/O on every sync (ext4, 5 KiB
+    // written per fdatasync: 255 against 155 us, 100 against 65 us of CPU).
+    // Zeroes written a chunk ahead of the records make the conversion once
+    // per chunk. Past the last record they read as the end of the segment,
+    // as the preallocated space did.
+    static const std::string kZeros(64 * 1024, '\0');
+    uint64_t at = std::max(zeroedTo_, offset_);
+    const uint64_t upTo = std::min(std::max(end, at) + kZeroAheadBytes, options_.segmentSizeBytes);
+    for (; at < upTo; at += kZeros.size()) {
+      const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(kZeros.size(), upTo - at));
+      Status z = pwriteAll(fd_, std::string_view(kZeros).substr(0, n), at, path);
+      if (!z) return poison(z);
+    }
+    zeroedTo_ = upTo;
+  }
+  Status s = pwriteAll(fd_, buf, offset_, path);
   if (!s) return poison(s);
   offset_ += buf.size();
   unsynced_ = true;
@@ -322,6 +345,7 @@ Status Wal::cut() {
   fd_ = fd;
   unsynced_ = false;  // writeNewSegment synced the new segment's header
   offset_ = buf.size();
+  zeroedTo_ = offset_;
   chain_ = chain;
   segments_.push_back(std::move(next));
   return Status::ok();

@@ -28,6 +28,9 @@
 
 namespace cairn::wal {
 
+// Zeroes are written this far ahead of the records (see Wal::writeBatch).
+inline constexpr uint64_t kZeroAheadBytes = 1 << 20;
+
 struct Options {
   // A new segment is cut once the current one grows past this size; also
   // the size each segment is preallocated to.
@@ -102,6 +105,7 @@ class Wal {
   std::vector<SegmentFile> segments_;
   int fd_ = -1;              // current (last) segment, open for writing
   uint64_t offset_ = 0;      // where the next record goes in the current segment
+  uint64_t zeroedTo_ = 0;    // the current segment holds written zeroes up to here
   uint32_t chain_ = 0;       // CRC chain value after the last record written
   uint64_t lastIndex_ = 0;   // index of the last entry saved (or of a later snapshot marker)
   raftpb::HardState state_;  // last non-empty hard state saved; opens each new segment
