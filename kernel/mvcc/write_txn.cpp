@@ -1,5 +1,7 @@
 #include "write_txn.h"
 
+#include <iterator>
+
 #include "big_endian.h"
 #include "cairn/errors.h"
 #include "key_range.h"
@@ -177,6 +179,16 @@ Status WriteTxn::deleteRange(std::string_view key, std::string_view end, int64_t
   *deleted = static_cast<int64_t>(items.size());
   *rev = viewRevision();
   return Status::ok();
+}
+
+void WriteTxn::moveEventsTo(std::vector<mvccpb::Event>* out) {
+  if (out->empty()) {
+    out->swap(events_);
+  } else {
+    out->insert(out->end(), std::make_move_iterator(events_.begin()),
+                std::make_move_iterator(events_.end()));
+  }
+  events_.clear();
 }
 
 Status WriteTxn::end(uint64_t consistentIndex) {

@@ -50,6 +50,9 @@ class WriteTxn : public ReadView {
   // mod_revision only (as etcd's) and its prev_kv the deleted state; a PUT
   // event has no prev_kv (read it at mod_revision - 1 if needed).
   const std::vector<mvccpb::Event>& events() const { return events_; }
+  // Moves the events to the end of `*out` (after end(), which no longer
+  // needs them).
+  void moveEventsTo(std::vector<mvccpb::Event>* out);
   // Ops of other buckets (lease, auth...) committed atomically with this
   // transaction. Never touch the "key" bucket or meta's compaction keys.
   storage::WriteBatch& batch() { return batch_; }

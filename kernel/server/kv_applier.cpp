@@ -274,7 +274,7 @@ Status KvApplier::put(const etcdserverpb::PutRequest& req, etcdserverpb::PutResp
   std::unique_ptr<mvcc::WriteTxn> txn = store_.write();
   if (Status s = putOn(*txn, req, resp); !s) return s;
   if (Status s = txn->end(consistentIndex); !s) return s;
-  if (events) events->insert(events->end(), txn->events().begin(), txn->events().end());
+  if (events) txn->moveEventsTo(events);
   return Status::ok();
 }
 
@@ -284,7 +284,7 @@ Status KvApplier::deleteRange(const etcdserverpb::DeleteRangeRequest& req,
   std::unique_ptr<mvcc::WriteTxn> txn = store_.write();
   if (Status s = deleteOn(*txn, req, resp); !s) return s;
   if (Status s = txn->end(consistentIndex); !s) return s;
-  if (events) events->insert(events->end(), txn->events().begin(), txn->events().end());
+  if (events) txn->moveEventsTo(events);
   return Status::ok();
 }
 
@@ -368,7 +368,7 @@ Status KvApplier::txn(const TxnRequest& req, etcdserverpb::TxnResponse* resp,
   const int64_t rev = txn->viewRevision();
   if (Status s = txn->end(consistentIndex); !s) return s;
   resp->mutable_header()->set_revision(rev);
-  if (events) events->insert(events->end(), txn->events().begin(), txn->events().end());
+  if (events) txn->moveEventsTo(events);
   return Status::ok();
 }
 

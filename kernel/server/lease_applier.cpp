@@ -55,7 +55,7 @@ Status LeaseApplier::revoke(const etcdserverpb::LeaseRevokeRequest& req, uint64_
     }
   }
   commitOrDie(logger_, *txn, index, "lease revoke");
-  events->insert(events->end(), txn->events().begin(), txn->events().end());
+  txn->moveEventsTo(events);
   resp->mutable_header()->set_revision(store_.currentRevision());
   return Status::ok();
 }
