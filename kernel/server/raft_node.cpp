@@ -427,10 +427,10 @@ void RaftNode::handleReady() {
         jsonField("snapshot-index", static_cast<long long>(rd.snapshot.metadata().index())));
     hooks_.snapshot(rd.snapshot);
   }
-  // Copied: advance() reads the committed entries (applied index, uncommitted
-  // size).
-  if (!rd.committedEntries.empty()) hooks_.committed(std::vector(rd.committedEntries));
+  // advance() reads the committed entries (applied index, uncommitted size),
+  // so they move to the apply loop after it.
   node_->advance(rd);
+  if (!rd.committedEntries.empty()) hooks_.committed(std::move(rd.committedEntries));
 }
 
 }  // namespace cairn::server

@@ -33,6 +33,8 @@ class Events {
   // answered). Must be quick and must not block or call back into the kernel
   // synchronously: queue the work. Events of revisions before the
   // subscription are not replayed (read them from history with a watch).
+  // A PUT event carries no prev_kv (a DELETE's carries the deleted state);
+  // watch with prev_kv to get it.
   using AppliedFn = std::function<void(int64_t revision, const std::vector<mvccpb::Event>& events)>;
   virtual std::unique_ptr<Subscription> subscribeApplied(AppliedFn fn) = 0;
   // Leadership changes, on the raft loop; called once at subscription with
