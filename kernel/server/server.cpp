@@ -320,7 +320,8 @@ Status Server::start() {
           [backend = backend_.get()] { return static_cast<double>(backend->sizeAllocated()); },
           [backend = backend_.get()] { return static_cast<double>(backend->sizeInUse()); },
           [store = store_.get()] { return static_cast<double>(store->liveKeyCount()); },
-          [hub = watchHub_.get()] { return static_cast<double>(hub->watcherCount()); }});
+          [hub = watchHub_.get()] { return static_cast<double>(hub->watcherCount()); },
+          [hub = watchHub_.get()] { return static_cast<double>(hub->unsyncedCount()); }});
   sourcesAttached_ = true;
 
   return startParts();

@@ -89,6 +89,8 @@ const SourceNames kSources[] = {
     {"etcd_debugging_mvcc_keys_total", "Total number of keys.", &ServerMetrics::Sources::keys},
     {"etcd_debugging_mvcc_watcher_total", "Total number of watchers.",
      &ServerMetrics::Sources::watchers},
+    {"etcd_debugging_mvcc_slow_watcher_total", "Total number of unsynced slow watchers.",
+     &ServerMetrics::Sources::slowWatchers},
 };
 
 }  // namespace

@@ -32,10 +32,11 @@ struct ServerMetrics {
   // Each runs on the scraping thread under the registry's lock and must not
   // block for long.
   struct Sources {
-    std::function<double()> dbSize;       // bytes the backend takes on disk
-    std::function<double()> dbSizeInUse;  // bytes holding live data
-    std::function<double()> keys;         // keys alive at the current revision
-    std::function<double()> watchers;     // watchers on every stream
+    std::function<double()> dbSize;        // bytes the backend takes on disk
+    std::function<double()> dbSizeInUse;   // bytes holding live data
+    std::function<double()> keys;          // keys alive at the current revision
+    std::function<double()> watchers;      // watchers on every stream
+    std::function<double()> slowWatchers;  // of those, unsynced (catching up)
   };
   // After the parts exist.
   static void attachSources(Metrics& metrics, Sources sources);

@@ -1,8 +1,10 @@
 // The member's figures under etcd's metric names, in the registry plugins
 // share (what /metrics renders).
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "member_fixture.h"
 #include "metrics/metrics_registry.h"
@@ -58,6 +60,53 @@ TEST_CASE("the member reports leadership, proposals and WAL fsyncs under etcd's 
   CHECK(valueOf(text, "etcd_disk_wal_fsync_duration_seconds_count") >= 5);
   CHECK(text.find("# TYPE etcd_disk_wal_fsync_duration_seconds histogram\n") != std::string::npos);
 
+  server.stop();
+}
+
+TEST_CASE("a watcher whose client stops reading is counted as slow until it catches up",
+          "[metrics][watch]") {
+  TempDir dir;
+  JsonLogger logger(LogLevel::Error, {"stderr"});
+  EmptyRegistry plugins(logger);
+  metrics::MetricsRegistry registry;
+  Server server(fastMemberOptions(dir.path), makeBackend("memory"), logger, plugins.registry,
+                &registry);
+  REQUIRE(server.start().isOk());
+
+  std::unique_ptr<WatchSession> session = server.watch().open(RequestContext(), [] {});
+  etcdserverpb::WatchRequest create;
+  create.mutable_create_request()->set_key("s/");
+  create.mutable_create_request()->set_range_end("s0");
+  session->request(create);
+  // 2 MiB of events, twice what a stream may hold queued: nothing is read.
+  const std::string value(32 * 1024, 'v');
+  for (int i = 0; i < 64; ++i) {
+    etcdserverpb::PutRequest req;
+    req.set_key("s/" + std::to_string(i));
+    req.set_value(value);
+    auto [st, resp] = call<etcdserverpb::PutResponse>(
+        [&](auto done) { server.kv().put(RequestContext(), req, std::move(done)); });
+    REQUIRE(st.isOk());
+  }
+  std::string text = registry.render();
+  CHECK(valueOf(text, "etcd_debugging_mvcc_watcher_total") == 1);
+  CHECK(valueOf(text, "etcd_debugging_mvcc_slow_watcher_total") == 1);
+
+  // Reading everything lets the watcher catch up and be synced again.
+  std::size_t events = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (events < 64 && std::chrono::steady_clock::now() < deadline) {
+    etcdserverpb::WatchResponse r;
+    if (session->poll(&r)) {
+      events += static_cast<std::size_t>(r.events_size());
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  CHECK(events == 64);
+  text = registry.render();
+  CHECK(valueOf(text, "etcd_debugging_mvcc_slow_watcher_total") == 0);
+  session->close();
   server.stop();
 }
 
