@@ -15,7 +15,13 @@ namespace {
 
 constexpr const char* kMetaTable = "table:cairn_meta";
 constexpr const char* kDataTables[2] = {"table:cairn_data_0", "table:cairn_data_1"};
-constexpr const char* kTableFormat = "key_format=u,value_format=u";
+// memory_page_max: revision keys only grow, so every write lands on the last
+// leaf page, which WiredTiger force-evicts (reconciles and splits) in the
+// writing thread once it holds this much. At the default 5 MB that stalled
+// the apply loop 8-32 ms every few seconds under a stream of puts; at 1 MB
+// the stalls stay under 8 ms for the same CPU (etcd's Go client, 100
+// clients: put p99 about 10% lower).
+constexpr const char* kTableFormat = "key_format=u,value_format=u,memory_page_max=1MB";
 constexpr std::string_view kActiveKey = "active";
 // Import commits in transactions of about this size, so a large state never
 // has to fit in the cache as one transaction.
