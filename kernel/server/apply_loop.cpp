@@ -182,7 +182,11 @@ void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
   if (result.response) {
     // The applier sets the revision; the member fills in who answered.
     google::protobuf::Message* msg = result.response.get();
-    const auto* field = msg->GetDescriptor()->FindFieldByName("header");
+    if (msg->GetDescriptor() != headerOf_.first) {
+      // One entry of cache: a batch's answers are mostly of one type.
+      headerOf_ = {msg->GetDescriptor(), msg->GetDescriptor()->FindFieldByName("header")};
+    }
+    const auto* field = headerOf_.second;
     if (field != nullptr && field->message_type() == etcdserverpb::ResponseHeader::descriptor()) {
       auto* h = static_cast<etcdserverpb::ResponseHeader*>(
           msg->GetReflection()->MutableMessage(msg, field));

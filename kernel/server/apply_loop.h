@@ -138,6 +138,10 @@ class ApplyLoop {
   // read (apply thread only).
   raftpb::ConfState membership_;
   std::atomic<uint64_t> appliedIndex_{0};  // written by the apply thread
+  // The last answer type reply() saw and its "header" field (apply thread
+  // only).
+  std::pair<const google::protobuf::Descriptor*, const google::protobuf::FieldDescriptor*>
+      headerOf_{nullptr, nullptr};
   // Answers of the batch being applied, in log order (apply thread only).
   std::vector<std::pair<ApplyDone, ApplyResult>> replies_;
   std::thread thread_;

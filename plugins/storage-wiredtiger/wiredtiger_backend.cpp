@@ -456,7 +456,9 @@ Status WiredTigerBackend::commit(const WriteBatch& batch) {
       const std::string prefix = wt_key::bucketPrefix(op->bucket);
       switch (op->type) {
         case WriteBatch::OpType::Put: {
-          std::string row = prefix + op->key;
+          // One buffer for every put's row key (writeMutex_ is held).
+          std::string& row = rowScratch_;
+          row.assign(prefix).append(op->key);
           WT_ITEM k = item(row), v = item(op->value);
           c->set_key(c, &k);
           c->set_value(c, &v);

@@ -84,6 +84,7 @@ class WiredTigerBackend : public Backend {
   // Owned by whoever holds writeMutex_ (commit, import, defragment).
   std::mutex writeMutex_;
   WT_SESSION* writeSession_ = nullptr;
+  std::string rowScratch_;  // commit()'s row key buffer, under writeMutex_
 
   // Serializes checkpoints with schema operations (create, drop, compact).
   std::mutex checkpointMutex_;
