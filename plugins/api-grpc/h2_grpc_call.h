@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <exception>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +29,9 @@ struct H2GrpcConnection::Call {
   // LeaseKeepAlive, one request at a time as etcd's stream: the kernel has
   // one, and these wait (raw) for its answer, so answers keep request order.
   bool keepAliveBusy = false;
-  std::deque<std::string> keepAlives;
+  // A list, not a deque: a deque allocates two blocks when constructed, and
+  // every unary call makes a Call.
+  std::list<std::string> keepAlives;
   // I/O thread only; closed there, outside mu_ (close() may wait for an
   // onReady that takes mu_).
   std::unique_ptr<WatchSession> watch;
