@@ -6,230 +6,14 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "cairn/storage_stream.h"
 #include "wiredtiger_key.h"
+#include "wiredtiger_read_txn.h"
+#include "wiredtiger_status.h"
+#include "wiredtiger_tables.h"
 
 namespace cairn::storage {
 
 namespace {
-
-constexpr const char* kMetaTable = "table:cairn_meta";
-constexpr const char* kDataTables[2] = {"table:cairn_data_0", "table:cairn_data_1"};
-// memory_page_max: revision keys only grow, so every write lands on the last
-// leaf page, which WiredTiger force-evicts (reconciles and splits) in the
-// writing thread once it holds this much. At the default 5 MB that stalled
-// the apply loop 8-32 ms every few seconds under a stream of puts; at 1 MB
-// the stalls stay under 8 ms for the same CPU (etcd's Go client, 100
-// clients: put p99 about 10% lower).
-constexpr const char* kTableFormat = "key_format=u,value_format=u,memory_page_max=1MB";
-constexpr std::string_view kActiveKey = "active";
-// Import commits in transactions of about this size, so a large state never
-// has to fit in the cache as one transaction.
-constexpr std::size_t kImportTxnBytes = 8 << 20;
-constexpr std::size_t kImportTxnRecords = 10000;
-
-// WiredTiger reports error details through the event handler on the failing
-// thread, before returning the code; keep the text so the Status carries it.
-thread_local std::string tlsWtError;
-
-int onWtError(WT_EVENT_HANDLER*, WT_SESSION*, int, const char* message) {
-  tlsWtError = message ? message : "";
-  // Still printed: errors raised on WiredTiger's own threads reach no Status.
-  std::fprintf(stderr, "storage-wiredtiger: %s\n", tlsWtError.c_str());
-  return 0;
-}
-
-WT_EVENT_HANDLER gEventHandler = {onWtError, nullptr, nullptr, nullptr};
-
-StatusCode codeFor(int ret) {
-  switch (ret) {
-    case WT_NOTFOUND:
-    case ENOENT:
-      return StatusCode::NotFound;
-    case WT_ROLLBACK:
-      return StatusCode::Aborted;
-    case WT_CACHE_FULL:
-    case ENOSPC:
-    case ENOMEM:
-      return StatusCode::ResourceExhausted;
-    case WT_TRY_SALVAGE:
-    case WT_PANIC:
-      return StatusCode::DataLoss;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return StatusCode::PermissionDenied;
-    case EBUSY:
-      return StatusCode::Unavailable;
-    case EINVAL:
-      return StatusCode::InvalidArgument;
-    default:
-      return StatusCode::Internal;
-  }
-}
-
-Status wtStatus(int ret, std::string_view what) {
-  std::string msg = "wiredtiger: " + std::string(what) + ": " + wiredtiger_strerror(ret);
-  if (!tlsWtError.empty()) {
-    msg += " (" + tlsWtError + ")";
-    tlsWtError.clear();
-  }
-  return Status(codeFor(ret), std::move(msg));
-}
-
-Status notOpen() {
-  return Status(StatusCode::FailedPrecondition, "wiredtiger backend is not open");
-}
-
-WT_ITEM item(std::string_view s) {
-  WT_ITEM it{};
-  it.data = s.data();
-  it.size = s.size();
-  return it;
-}
-
-std::string_view view(const WT_ITEM& it) {
-  return std::string_view(static_cast<const char*>(it.data), it.size);
-}
-
-// Closes a cursor when leaving scope (the session caches it for reuse).
-struct CursorGuard {
-  WT_CURSOR* cursor = nullptr;
-  ~CursorGuard() {
-    if (cursor != nullptr) cursor->close(cursor);
-  }
-};
-
-Status openCursor(WT_SESSION* s, const std::string& uri, CursorGuard& guard,
-                  const char* config = nullptr) {
-  int ret = s->open_cursor(s, uri.c_str(), nullptr, config, &guard.cursor);
-  if (ret != 0) {
-    guard.cursor = nullptr;
-    return wtStatus(ret, "open cursor on " + uri);
-  }
-  return Status::ok();
-}
-
-// ReadTxn has no error channel for get(); a failing read of the store is
-// unrecoverable (failed or corrupt storage), so it stops the process loudly,
-// as etcd does when bbolt cannot read a page.
-[[noreturn]] void fatalRead(const Status& st) {
-  std::fprintf(stderr, "storage-wiredtiger: fatal read error: %s\n", st.message().c_str());
-  std::abort();
-}
-
-class WtReadTxn : public ReadTxn {
- public:
-  WtReadTxn(WiredTigerBackend& backend, std::string table)
-      : backend_(backend), table_(std::move(table)) {
-    session_ = backend_.acquireSession(init_);
-    if (session_ == nullptr) return;
-    int ret = session_->begin_transaction(session_, "isolation=snapshot");
-    if (ret != 0) {
-      init_ = wtStatus(ret, "begin read transaction");
-      return;
-    }
-    inTxn_ = true;
-    // WiredTiger takes the snapshot lazily at the first read: read now so the
-    // transaction sees exactly what was committed when it began.
-    init_ = openCursor(session_, table_, getCursor_);
-    if (init_.isOk()) {
-      WT_CURSOR* c = getCursor_.cursor;
-      WT_ITEM probe = item(std::string_view("\0", 1));
-      c->set_key(c, &probe);
-      int found = c->search(c);
-      if (found != 0 && found != WT_NOTFOUND) init_ = wtStatus(found, "begin read transaction");
-      c->reset(c);
-    }
-  }
-
-  ~WtReadTxn() override {
-    if (getCursor_.cursor != nullptr) {
-      getCursor_.cursor->close(getCursor_.cursor);
-      getCursor_.cursor = nullptr;
-    }
-    if (inTxn_) session_->rollback_transaction(session_, nullptr);
-    if (session_ != nullptr) backend_.releaseSession(session_);
-  }
-
-  const Status& initStatus() const { return init_; }
-
-  std::optional<std::string> get(std::string_view bucket, std::string_view key) override {
-    if (!init_.isOk()) fatalRead(init_);
-    std::string row = wt_key::bucketPrefix(bucket);
-    row.append(key);
-    WT_CURSOR* c = getCursor_.cursor;
-    WT_ITEM k = item(row);
-    c->set_key(c, &k);
-    int ret = c->search(c);
-    if (ret == WT_NOTFOUND) return std::nullopt;
-    if (ret != 0) fatalRead(wtStatus(ret, "read " + table_));
-    WT_ITEM v{};
-    ret = c->get_value(c, &v);
-    if (ret != 0) fatalRead(wtStatus(ret, "read value " + table_));
-    std::string out(view(v));
-    c->reset(c);
-    return out;
-  }
-
-  Status range(std::string_view bucket, std::string_view begin, std::string_view end,
-               std::size_t limit, bool reverse, const KeyValueVisitor& visit) override {
-    if (!init_.isOk()) return init_;
-    const std::string prefix = wt_key::bucketPrefix(bucket);
-    const std::string lo = prefix + std::string(begin);
-    const std::string hi = end.empty() ? wt_key::bucketEnd(prefix) : prefix + std::string(end);
-    if (lo >= hi) return Status::ok();
-    CursorGuard guard;
-    if (Status st = openCursor(session_, table_, guard); !st.isOk()) return st;
-    WT_CURSOR* c = guard.cursor;
-    WT_ITEM start = item(reverse ? hi : lo);
-    c->set_key(c, &start);
-    int exact = 0;
-    int ret = c->search_near(c, &exact);
-    if (ret == 0) {
-      if (!reverse && exact < 0) ret = c->next(c);
-      if (reverse && exact >= 0) ret = c->prev(c);
-    }
-    std::size_t visited = 0;
-    while (ret == 0) {
-      WT_ITEM k{}, v{};
-      if ((ret = c->get_key(c, &k)) != 0) break;
-      std::string_view row = view(k);
-      if (reverse ? row < std::string_view(lo) : row >= std::string_view(hi)) break;
-      if ((ret = c->get_value(c, &v)) != 0) break;
-      ++visited;
-      if (!visit(row.substr(prefix.size()), view(v))) return Status::ok();
-      if (limit != 0 && visited >= limit) return Status::ok();
-      ret = reverse ? c->prev(c) : c->next(c);
-    }
-    if (ret != 0 && ret != WT_NOTFOUND) return wtStatus(ret, "range scan of " + table_);
-    return Status::ok();
-  }
-
-  // Every row of the table in order (export).
-  Status scanAll(const std::function<Status(std::string_view row, std::string_view value)>& fn) {
-    if (!init_.isOk()) return init_;
-    CursorGuard guard;
-    if (Status st = openCursor(session_, table_, guard); !st.isOk()) return st;
-    WT_CURSOR* c = guard.cursor;
-    int ret;
-    while ((ret = c->next(c)) == 0) {
-      WT_ITEM k{}, v{};
-      if ((ret = c->get_key(c, &k)) != 0 || (ret = c->get_value(c, &v)) != 0) break;
-      if (Status st = fn(view(k), view(v)); !st.isOk()) return st;
-    }
-    if (ret != WT_NOTFOUND) return wtStatus(ret, "scan of " + table_);
-    return Status::ok();
-  }
-
- private:
-  WiredTigerBackend& backend_;
-  std::string table_;
-  WT_SESSION* session_ = nullptr;
-  bool inTxn_ = false;
-  Status init_;
-  CursorGuard getCursor_;
-};
 
 bool parseNumber(const std::string& s, uint64_t& out) {
   if (s.empty()) return false;
@@ -283,7 +67,7 @@ Status WiredTigerBackend::open(const Options& options) {
   if (conn_ != nullptr) {
     return Status(StatusCode::FailedPrecondition, "wiredtiger backend is already open");
   }
-  tlsWtError.clear();
+  clearWtError();
   std::string cacheSize = "256MB";
   uint64_t sessionMax = 1000;
   checkpointIntervalMs_ = 1000;
@@ -330,7 +114,7 @@ Status WiredTigerBackend::open(const Options& options) {
   std::string config = "create,log=(enabled=false),statistics=(fast),cache_size=" + cacheSize +
                        ",session_max=" + std::to_string(sessionMax);
   WT_CONNECTION* conn = nullptr;
-  int ret = wiredtiger_open(path_.c_str(), &gEventHandler, config.c_str(), &conn);
+  int ret = wiredtiger_open(path_.c_str(), wtEventHandler(), config.c_str(), &conn);
   if (ret != 0) return wtStatus(ret, "cannot open database in " + path_);
   conn_ = conn;
 
@@ -607,127 +391,6 @@ uint64_t WiredTigerBackend::sizeInUse() {
   }
   releaseSession(s);
   return result;
-}
-
-Status WiredTigerBackend::defragment() {
-  std::lock_guard writer(writeMutex_);
-  if (conn_ == nullptr) return notOpen();
-  std::lock_guard ckpt(checkpointMutex_);
-  // Compaction works on checkpointed blocks: checkpoint first so the space of
-  // recently deleted rows can be returned.
-  if (Status st = checkpointLocked(); !st.isOk()) return st;
-  const std::string table = activeTable();
-  int ret = writeSession_->compact(writeSession_, table.c_str(), nullptr);
-  if (ret != 0) return wtStatus(ret, "compact " + table);
-  return checkpointLocked();
-}
-
-Status WiredTigerBackend::exportState(const std::function<Status(std::string_view chunk)>& sink) {
-  if (conn_ == nullptr) return notOpen();
-  WtReadTxn txn(*this, activeTable());
-  if (!txn.initStatus().isOk()) return txn.initStatus();
-  StreamEncoder encoder(sink);
-  if (Status st = encoder.begin(); !st.isOk()) return st;
-  std::string bucket;
-  Status st = txn.scanAll([&](std::string_view row, std::string_view value) {
-    std::string_view key;
-    if (!wt_key::split(row, bucket, key)) {
-      return Status(StatusCode::DataLoss, "wiredtiger: malformed row key in " + path_);
-    }
-    return encoder.add(bucket, key, value);
-  });
-  if (!st.isOk()) return st;
-  return encoder.finish();
-}
-
-Status WiredTigerBackend::importState(const std::function<bool(std::string& chunk)>& source) {
-  std::lock_guard writer(writeMutex_);
-  if (conn_ == nullptr) return notOpen();
-  WT_SESSION* s = writeSession_;
-  const std::string current = activeTable();
-  const std::string next = current == kDataTables[0] ? kDataTables[1] : kDataTables[0];
-  int ret;
-  {
-    std::lock_guard ckpt(checkpointMutex_);
-    if ((ret = s->drop(s, next.c_str(), "force=true")) != 0) {
-      return wtStatus(ret, "import: drop " + next +
-                               " (read transactions from before the last import still open?)");
-    }
-    if ((ret = s->create(s, next.c_str(), kTableFormat)) != 0) {
-      return wtStatus(ret, "import: create " + next);
-    }
-  }
-  // Fill the inactive table in bounded transactions; the live table is not
-  // touched until the whole stream has verified.
-  Status st;
-  bool inTxn = false;
-  {
-    CursorGuard guard;
-    st = openCursor(s, next, guard);
-    StreamDecoder decoder(source);
-    StreamRecord rec;
-    std::size_t txnBytes = 0, txnRecords = 0;
-    while (st.isOk()) {
-      bool done = false;
-      st = decoder.next(rec, done);
-      if (!st.isOk() || done) break;
-      if (!inTxn) {
-        if ((ret = s->begin_transaction(s, nullptr)) != 0) {
-          st = wtStatus(ret, "import: begin transaction");
-          break;
-        }
-        inTxn = true;
-      }
-      std::string row = wt_key::bucketPrefix(rec.bucket) + rec.key;
-      WT_ITEM k = item(row), v = item(rec.value);
-      guard.cursor->set_key(guard.cursor, &k);
-      guard.cursor->set_value(guard.cursor, &v);
-      if ((ret = guard.cursor->insert(guard.cursor)) != 0) {
-        st = wtStatus(ret, "import: insert");
-        break;
-      }
-      txnBytes += row.size() + rec.value.size();
-      if (++txnRecords >= kImportTxnRecords || txnBytes >= kImportTxnBytes) {
-        inTxn = false;
-        txnBytes = txnRecords = 0;
-        if ((ret = s->commit_transaction(s, nullptr)) != 0) st = wtStatus(ret, "import: commit");
-      }
-    }
-    if (inTxn) {
-      if (st.isOk()) {
-        if ((ret = s->commit_transaction(s, nullptr)) != 0) st = wtStatus(ret, "import: commit");
-      } else {
-        s->rollback_transaction(s, nullptr);
-      }
-      inTxn = false;
-    }
-  }
-  if (st.isOk()) {
-    // Flip the active table in one transaction; a checkpoint makes it durable.
-    CursorGuard meta;
-    st = openCursor(s, kMetaTable, meta);
-    if (st.isOk()) {
-      WT_ITEM k = item(kActiveKey), v = item(next);
-      meta.cursor->set_key(meta.cursor, &k);
-      meta.cursor->set_value(meta.cursor, &v);
-      if ((ret = meta.cursor->insert(meta.cursor)) != 0) st = wtStatus(ret, "import: write meta");
-    }
-  }
-  std::lock_guard ckpt(checkpointMutex_);
-  if (!st.isOk()) {
-    s->drop(s, next.c_str(), "force=true");  // best effort; open() drops it otherwise
-    return st;
-  }
-  {
-    std::lock_guard lock(tableMutex_);
-    activeTable_ = next;
-  }
-  Status durable = checkpointLocked();
-  // Readers that began before the flip may still hold the old table; then it
-  // stays until the next import or open drops it.
-  s->drop(s, current.c_str(), nullptr);
-  tlsWtError.clear();
-  return durable;
 }
 
 }  // namespace cairn::storage
