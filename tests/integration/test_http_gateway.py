@@ -210,6 +210,7 @@ def test_metrics_follow_keys_watchers_and_grpc_calls(server):
         grpc_method="Watch", grpc_service="etcdserverpb.Watch",
         grpc_type="bidi_stream").items())) in before
     keys = value(before, "etcd_debugging_mvcc_keys_total")
+    assert value(before, "etcd_debugging_mvcc_slow_watcher_total") == 0
 
     server.ctl("put", "metrics/k1", "v").check()
     server.ctl("put", "metrics/k2", "v").check()

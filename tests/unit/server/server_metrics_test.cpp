@@ -25,17 +25,24 @@ double valueOf(const std::string& text, const std::string& series) {
   return std::stod(m[2].str());
 }
 
+// A started single member whose figures land in `registry`.
+struct MeteredMember {
+  TempDir dir;
+  JsonLogger logger{LogLevel::Error, {"stderr"}};
+  EmptyRegistry plugins{logger};
+  metrics::MetricsRegistry registry;
+  Server server{fastMemberOptions(dir.path), makeBackend("memory"), logger, plugins.registry,
+                &registry};
+  MeteredMember() { REQUIRE(server.start().isOk()); }
+};
+
 }  // namespace
 
 TEST_CASE("the member reports leadership, proposals and WAL fsyncs under etcd's names",
           "[metrics]") {
-  TempDir dir;
-  JsonLogger logger(LogLevel::Error, {"stderr"});
-  EmptyRegistry plugins(logger);
-  metrics::MetricsRegistry registry;
-  Server server(fastMemberOptions(dir.path), makeBackend("memory"), logger, plugins.registry,
-                &registry);
-  REQUIRE(server.start().isOk());
+  MeteredMember m;
+  Server& server = m.server;
+  metrics::MetricsRegistry& registry = m.registry;
 
   for (int i = 0; i < 5; ++i) {
     etcdserverpb::PutRequest req;
@@ -65,13 +72,9 @@ TEST_CASE("the member reports leadership, proposals and WAL fsyncs under etcd's 
 
 TEST_CASE("a watcher whose client stops reading is counted as slow until it catches up",
           "[metrics][watch]") {
-  TempDir dir;
-  JsonLogger logger(LogLevel::Error, {"stderr"});
-  EmptyRegistry plugins(logger);
-  metrics::MetricsRegistry registry;
-  Server server(fastMemberOptions(dir.path), makeBackend("memory"), logger, plugins.registry,
-                &registry);
-  REQUIRE(server.start().isOk());
+  MeteredMember m;
+  Server& server = m.server;
+  metrics::MetricsRegistry& registry = m.registry;
 
   std::unique_ptr<WatchSession> session = server.watch().open(RequestContext(), [] {});
   etcdserverpb::WatchRequest create;
