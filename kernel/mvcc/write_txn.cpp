@@ -32,8 +32,9 @@ storage::ReadTxn& WriteTxn::snapshot() {
 bool WriteTxn::prior(std::string_view key, int64_t* created, int64_t* version) {
   if (auto it = pending_.find(key); it != pending_.end()) {
     if (it->second.deleted) return false;
-    *created = it->second.kv.create_revision();
-    *version = it->second.kv.version();
+    const mvccpb::KeyValue& kv = events_[it->second.event].kv();
+    *created = kv.create_revision();
+    *version = kv.version();
     return true;
   }
   // The index holds the generation's creation and version count, so a put
@@ -54,7 +55,7 @@ void WriteTxn::liveItems(std::string_view key, std::string_view end, std::vector
     std::vector<TreeIndex::Entry> entries;
     store_.index_.range(range, beginRev_, &entries);
     committed.reserve(entries.size());
-    for (const auto& e : entries) committed.push_back(Item{std::string(e.key), e.rev, nullptr});
+    for (const auto& e : entries) committed.push_back(Item{std::string(e.key), e.rev, kCommitted});
   }
   // Merge with this transaction's pending state, which wins for its keys.
   auto p = pending_.lower_bound(key);
@@ -65,7 +66,9 @@ void WriteTxn::liveItems(std::string_view key, std::string_view end, std::vector
         pendingInRange() && (c == committed.size() || p->first <= committed[c].key);
     if (takePending) {
       if (c < committed.size() && p->first == committed[c].key) ++c;
-      if (!p->second.deleted) out->push_back(Item{p->first, Revision{}, &p->second.kv});
+      if (!p->second.deleted) {
+        out->push_back(Item{p->first, Revision{}, p->second.event});
+      }
       ++p;
     } else {
       out->push_back(std::move(committed[c++]));
@@ -74,8 +77,8 @@ void WriteTxn::liveItems(std::string_view key, std::string_view end, std::vector
 }
 
 Status WriteTxn::load(const Item& item, mvccpb::KeyValue* kv) {
-  if (item.pending != nullptr) {
-    *kv = *item.pending;
+  if (item.event != kCommitted) {
+    *kv = events_[item.event].kv();
     return Status::ok();
   }
   std::vector<mvccpb::KeyValue> kvs;
@@ -122,6 +125,13 @@ Status WriteTxn::range(std::string_view key, std::string_view end, const RangeOp
   return KvStore::fetch(snapshot(), revs, limit, &out->kvs);
 }
 
+std::map<std::string, WriteTxn::Pending, std::less<>>::iterator WriteTxn::pendingFor(
+    std::string_view key) {
+  auto it = pending_.lower_bound(key);
+  if (it != pending_.end() && it->first == key) return it;
+  return pending_.emplace_hint(it, std::string(key), Pending{});
+}
+
 Status WriteTxn::put(std::string_view key, std::string_view value, int64_t lease, int64_t* rev) {
   if (ended_) return endedError();
   int64_t created = 0;
@@ -129,24 +139,24 @@ Status WriteTxn::put(std::string_view key, std::string_view value, int64_t lease
   const bool existed = prior(key, &created, &version);
 
   const Revision r{beginRev_ + 1, static_cast<int64_t>(changes_.size())};
-  Pending& p = pending_[std::string(key)];
-  p.deleted = false;
-  mvccpb::KeyValue& kv = p.kv;
-  kv.set_key(std::string(key));
-  kv.set_value(std::string(value));
+  // The event holds the new kv (no prev_kv: whoever needs it reads it at
+  // mod_revision - 1, as the watch hub does for its prev_kv watchers, and
+  // etcd's watch); pending_ points at it for reads later in this txn.
+  mvccpb::Event& ev = events_.emplace_back();
+  ev.set_type(mvccpb::Event::PUT);
+  mvccpb::KeyValue& kv = *ev.mutable_kv();
+  kv.set_key(key.data(), key.size());
+  kv.set_value(value.data(), value.size());
   kv.set_create_revision(existed ? created : r.main);
   kv.set_mod_revision(r.main);
   kv.set_version(existed ? version + 1 : 1);
   kv.set_lease(lease);
-  batch_.put(storage::kKeyBucket, revisionToBytes(r), kv.SerializeAsString());
+  batch_.putOwned(storage::kKeyBucket, revisionToBytes(r), kv.SerializeAsString());
 
-  // No prev_kv: whoever needs it reads it at mod_revision - 1 (the watch hub
-  // for its prev_kv watchers, as etcd's watch does).
-  mvccpb::Event& ev = events_.emplace_back();
-  ev.set_type(mvccpb::Event::PUT);
-  *ev.mutable_kv() = kv;
-
-  changes_.push_back(Change{std::string(key), r, false});
+  auto p = pendingFor(key);
+  p->second.deleted = false;
+  p->second.event = events_.size() - 1;
+  changes_.push_back(Change{p->first, r, false});
   *rev = r.main;
   return Status::ok();
 }
@@ -171,10 +181,9 @@ Status WriteTxn::deleteRange(std::string_view key, std::string_view end, int64_t
     ev.mutable_kv()->set_mod_revision(r.main);
     *ev.mutable_prev_kv() = std::move(prev);
 
-    Pending& p = pending_[item.key];
-    p.deleted = true;
-    p.kv.Clear();
-    changes_.push_back(Change{item.key, r, true});
+    auto p = pendingFor(item.key);
+    p->second.deleted = true;
+    changes_.push_back(Change{p->first, r, true});
   }
   *deleted = static_cast<int64_t>(items.size());
   *rev = viewRevision();
@@ -189,6 +198,7 @@ void WriteTxn::moveEventsTo(std::vector<mvccpb::Event>* out) {
                 std::make_move_iterator(events_.end()));
   }
   events_.clear();
+  pending_.clear();  // it pointed into events_
 }
 
 Status WriteTxn::end(uint64_t consistentIndex) {

@@ -65,15 +65,19 @@ class WriteTxn : public ReadView {
   friend class KvStore;
   WriteTxn(KvStore& store, int64_t beginRev);
 
+  // The key's state after this transaction so far: deleted, or the kv of
+  // its last PUT event (events_[event]; stored once, not copied).
   struct Pending {
     bool deleted = false;
-    mvccpb::KeyValue kv;  // the key's state after this transaction so far
+    std::size_t event = 0;
   };
   struct Change {
-    std::string key;
+    std::string_view key;  // a key of pending_, whose nodes stay put
     Revision rev;
     bool tombstone = false;
   };
+  // pending_'s node for `key`, made if missing.
+  std::map<std::string, Pending, std::less<>>::iterator pendingFor(std::string_view key);
 
   storage::ReadTxn& snapshot();
   // Whether the key is alive as this transaction sees it now, and if so its
@@ -81,10 +85,11 @@ class WriteTxn : public ReadView {
   bool prior(std::string_view key, int64_t* created, int64_t* version);
   // Keys of the range alive in this transaction's view, ascending: either a
   // committed revision or this transaction's pending state.
+  static constexpr std::size_t kCommitted = SIZE_MAX;
   struct Item {
     std::string key;
-    Revision rev;                               // if committed
-    const mvccpb::KeyValue* pending = nullptr;  // if written by this txn
+    Revision rev;                    // if committed
+    std::size_t event = kCommitted;  // if written by this txn: its PUT in events_
   };
   void liveItems(std::string_view key, std::string_view end, std::vector<Item>* out);
   Status load(const Item& item, mvccpb::KeyValue* kv);

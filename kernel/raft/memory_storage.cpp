@@ -1,5 +1,7 @@
 #include "raft/memory_storage.h"
 
+#include <iterator>
+
 #include "raft/errors.h"
 #include "raft/raft_log.h"
 
@@ -127,25 +129,43 @@ Status MemoryStorage::compact(uint64_t compactIndex) {
   return Status::ok();
 }
 
-Status MemoryStorage::append(const std::vector<raftpb::Entry>& entries) {
+Status MemoryStorage::prepareAppend(const std::vector<raftpb::Entry>& entries, std::size_t* skip) {
+  *skip = entries.size();
   if (entries.empty()) return Status::ok();
-  std::lock_guard<std::mutex> lock(mu_);
   uint64_t first = firstIndexLocked();
   uint64_t last = entries.front().index() + entries.size() - 1;
   // Everything already compacted away: nothing to add.
   if (last < first) return Status::ok();
   // Drop the part of entries that is already compacted.
-  size_t skip = first > entries.front().index() ? first - entries.front().index() : 0;
-  uint64_t startIndex = entries[skip].index();
+  *skip = first > entries.front().index() ? first - entries.front().index() : 0;
+  uint64_t startIndex = entries[*skip].index();
   uint64_t offset = startIndex - ents_[0].index();
   if (offset > ents_.size()) {
+    *skip = entries.size();
     return Status(StatusCode::InvalidArgument,
                   "missing log entry [last: " + std::to_string(lastIndexLocked()) +
                       ", append at: " + std::to_string(startIndex) + "]");
   }
   ents_.resize(offset);  // truncates a conflicting suffix, if any
-  ents_.insert(ents_.end(), entries.begin() + static_cast<ptrdiff_t>(skip), entries.end());
   return Status::ok();
+}
+
+Status MemoryStorage::append(const std::vector<raftpb::Entry>& entries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::size_t skip = 0;
+  Status s = prepareAppend(entries, &skip);
+  ents_.insert(ents_.end(), entries.begin() + static_cast<ptrdiff_t>(skip), entries.end());
+  return s;
+}
+
+Status MemoryStorage::append(std::vector<raftpb::Entry>&& entries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::size_t skip = 0;
+  Status s = prepareAppend(entries, &skip);
+  ents_.insert(ents_.end(), std::make_move_iterator(entries.begin() + static_cast<ptrdiff_t>(skip)),
+               std::make_move_iterator(entries.end()));
+  entries.clear();
+  return s;
 }
 
 }  // namespace cairn::raft

@@ -37,8 +37,13 @@ class MemoryStorage : public Storage {
   // Appends entries, replacing any conflicting suffix. Entries must be
   // contiguous and must not leave a gap after the current last index.
   Status append(const std::vector<raftpb::Entry>& entries);
+  // The same, moving the entries in rather than copying them.
+  Status append(std::vector<raftpb::Entry>&& entries);
 
  private:
+  // append()'s common part: where `entries` go, after dropping the
+  // compacted prefix (`*skip` of them) and a conflicting suffix.
+  Status prepareAppend(const std::vector<raftpb::Entry>& entries, std::size_t* skip);
   uint64_t firstIndexLocked() const;
   uint64_t lastIndexLocked() const;
 

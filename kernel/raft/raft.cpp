@@ -225,7 +225,10 @@ void Raft::bcastHeartbeatWithCtx(const std::string& ctx) {
 // ---- commit and append ----
 
 bool Raft::maybeCommit() {
-  std::vector<uint64_t> matches;
+  // Runs for every proposal on a leader: the scratch vector keeps its
+  // capacity rather than allocating each time.
+  std::vector<uint64_t>& matches = matchScratch_;
+  matches.clear();
   for (const auto& [id, pr] : prs_) {
     if (!pr.isLearner) matches.push_back(pr.match);
   }

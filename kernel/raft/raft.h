@@ -107,6 +107,7 @@ class Raft {
   const uint64_t maxUncommittedSize_;
   const int maxInflight_;
   std::map<uint64_t, Progress> prs_;
+  std::vector<uint64_t> matchScratch_;  // maybeCommit()'s, kept for its capacity
   StateType state_ = StateType::Follower;
   bool isLearner_ = false;
   std::map<uint64_t, bool> votes_;

@@ -21,6 +21,8 @@
 // apply thread. appliedIndex() from any thread.
 #pragma once
 
+#include <google/protobuf/arena.h>
+
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
@@ -104,6 +106,11 @@ class ApplyLoop {
   void enqueueSnapshot(const raftpb::Snapshot& snap);
   uint64_t appliedIndex() const { return appliedIndex_.load(); }
 
+  // The arena's own first block: a batch of puts decodes within it, so
+  // decoding allocates nothing (bigger batches chain heap blocks, freed at
+  // the batch's end).
+  static constexpr std::size_t kArenaBlockBytes = 256 * 1024;
+
  private:
   void loop();
   void applySnapshot(const raftpb::Snapshot& snap);
@@ -122,6 +129,9 @@ class ApplyLoop {
   void flushReplies();
 
   Parts p_;
+  // The decoded requests of the batch being applied (apply thread only).
+  std::unique_ptr<char[]> arenaBlock_;
+  google::protobuf::Arena arena_;
 
   // Committed entries from the raft loop.
   std::mutex mu_;

@@ -411,7 +411,6 @@ void RaftNode::handleReady() {
     storage_.setHardState(rd.hardState);
     committed_ = rd.hardState.commit();
   }
-  if (!rd.entries.empty()) storage_.append(rd.entries);
   term_ = node_->term();
   if (startup_.needsIndex() && node_->lead() == memberId_) {
     // Everything committed when we became leader (including the leader's own
@@ -427,9 +426,12 @@ void RaftNode::handleReady() {
         jsonField("snapshot-index", static_cast<long long>(rd.snapshot.metadata().index())));
     hooks_.snapshot(rd.snapshot);
   }
-  // advance() reads the committed entries (applied index, uncommitted size),
-  // so they move to the apply loop after it.
+  // advance() reads the new and the committed entries (stable and applied
+  // index, uncommitted size), so they move, to the log's storage and to the
+  // apply loop, after it. Nothing reads the log in between: raft's state is
+  // this thread's.
   node_->advance(rd);
+  if (!rd.entries.empty()) storage_.append(std::move(rd.entries));
   if (!rd.committedEntries.empty()) hooks_.committed(std::move(rd.committedEntries));
 }
 

@@ -1,5 +1,7 @@
 #include "wal/record.h"
 
+#include <cstring>
+
 #include "wal/crc32c.h"
 
 namespace cairn::wal {
@@ -15,15 +17,9 @@ void putLe64(std::string* buf, uint64_t v) {
 
 void appendFramed(std::string* buf, RecordType type, std::string_view payload, uint32_t seed,
                   uint32_t* crcOut) {
-  std::string lengthAndType;
-  putLe32(&lengthAndType, static_cast<uint32_t>(payload.size()));
-  putLe32(&lengthAndType, static_cast<uint32_t>(type));
-  uint32_t crc = recordCrc(seed, lengthAndType, payload);
-  size_t start = buf->size();
-  buf->append(lengthAndType);
-  putLe32(buf, crc);
-  buf->append(payload);
-  buf->resize(start + framedSize(payload.size()), '\0');
+  const uint32_t crc = frameRecord(buf, type, payload.size(), seed, [&](char* out) {
+    if (!payload.empty()) std::memcpy(out, payload.data(), payload.size());
+  });
   if (crcOut != nullptr) *crcOut = crc;
 }
 
@@ -39,6 +35,19 @@ uint64_t loadLe64(const char* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
+}
+
+void storeLe32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+uint32_t finishFrame(char* record, RecordType type, std::size_t payloadSize, uint32_t seed) {
+  storeLe32(record, static_cast<uint32_t>(payloadSize));
+  storeLe32(record + 4, static_cast<uint32_t>(type));
+  const uint32_t crc = recordCrc(seed, std::string_view(record, 8),
+                                 std::string_view(record + kRecordHeaderSize, payloadSize));
+  storeLe32(record + 8, crc);
+  return crc;
 }
 
 uint32_t recordCrc(uint32_t seed, std::string_view lengthAndType, std::string_view payload) {

@@ -14,6 +14,7 @@
 // and a segment can still be read on its own after older ones are released.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +38,24 @@ constexpr size_t kRecordAlignment = 8;
 constexpr uint64_t framedSize(uint64_t payloadSize) {
   uint64_t raw = kRecordHeaderSize + payloadSize;
   return (raw + kRecordAlignment - 1) / kRecordAlignment * kRecordAlignment;
+}
+
+void storeLe32(char* p, uint32_t v);
+// Writes the header of the record at `record` whose payload (`payloadSize`
+// bytes) is already in place after it; returns the record's CRC.
+uint32_t finishFrame(char* record, RecordType type, std::size_t payloadSize, uint32_t seed);
+
+// Appends a framed record of `payloadSize` bytes whose payload `write(char*)`
+// puts in place, so a serialized message needs no intermediate string.
+// Returns the record's CRC (seeded with `seed`).
+template <typename Write>
+uint32_t frameRecord(std::string* buf, RecordType type, std::size_t payloadSize, uint32_t seed,
+                     Write&& write) {
+  const std::size_t start = buf->size();
+  buf->resize(start + framedSize(payloadSize));  // padding stays zero
+  char* record = buf->data() + start;
+  write(record + kRecordHeaderSize);
+  return finishFrame(record, type, payloadSize, seed);
 }
 
 // Appends a framed record to `buf`, continuing the chain `*crc`.

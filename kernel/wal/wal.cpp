@@ -269,16 +269,26 @@ Status Wal::save(const raftpb::HardState& state, const std::vector<raftpb::Entry
   const bool emptyState = isEmptyHardState(state);
   if (emptyState && entries.empty()) return Status::ok();
 
-  std::string buf;
+  // One buffer reused across saves: a batch's records are serialized in
+  // place, without a string per entry and without growing a fresh buffer
+  // (whose first touch faults its pages in) every time.
+  std::string& buf = saveBuf_;
+  buf.clear();
+  std::size_t estimate = 0;
+  for (const auto& e : entries) estimate += framedSize(e.ByteSizeLong());
+  buf.reserve(estimate + 64);
   uint32_t chain = chain_;
-  std::string payload;
   for (const auto& e : entries) {
-    payload.clear();
-    e.SerializeToString(&payload);
-    appendRecord(&buf, RecordType::Entry, payload, &chain);
+    // ByteSizeLong() above cached the size the serializer uses.
+    const std::size_t size = static_cast<std::size_t>(e.GetCachedSize());
+    chain = frameRecord(&buf, RecordType::Entry, size, chain, [&](char* out) {
+      e.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out));
+    });
   }
   if (!emptyState) appendRecord(&buf, RecordType::State, state.SerializeAsString(), &chain);
   s = writeBatch(buf);
+  // A huge batch (large requests) does not keep its buffer for ever.
+  if (buf.capacity() > kKeptSaveBufferBytes) std::string().swap(buf);
   if (!s) return s;
   chain_ = chain;
   if (!entries.empty()) lastIndex_ = entries.back().index();

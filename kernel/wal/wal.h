@@ -112,6 +112,8 @@ class Wal {
   bool unsynced_ = false;    // records written to the current segment since its last sync
   Status failed_;            // first I/O failure; once set every write returns it
   bool closed_ = false;
+  std::string saveBuf_;  // save()'s records, reused from one save to the next
+  static constexpr std::size_t kKeptSaveBufferBytes = 4u << 20;
 };
 
 // Reads only the snapshot markers in a WAL directory (to pick a snapshot file

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 
 namespace cairn::watch {
 
@@ -257,7 +258,8 @@ void WatchHub::notify(int64_t revision, std::vector<mvccpb::Event> events) {
   // The revision leaving the recent log: freed after mu_ is released (its
   // events are cold in cache by now). One per notify once the log is full.
   Recent evicted{};
-  std::deque<Recent> dropped;
+  // Made only when there is a log to drop: an empty std::deque allocates.
+  std::optional<std::deque<Recent>> dropped;
   // Writers leave a PUT's prev_kv out; it is read here, outside mu_, only
   // while some watcher wants it (etcd's watch reads it per event too).
   bool withPrev = false;
@@ -275,7 +277,7 @@ void WatchHub::notify(int64_t revision, std::vector<mvccpb::Event> events) {
       // (a watcher created later with a past start revision reads history),
       // so writes with no watcher pay nothing for watching.
       recentFloor_ = revision;
-      dropped.swap(recent_);  // freed after mu_ is released
+      if (!recent_.empty()) dropped.emplace().swap(recent_);  // freed after mu_ is released
       return;
     }
     if (!withPrev && prevKvWatchers_.load(std::memory_order_relaxed) != 0) {

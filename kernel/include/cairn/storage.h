@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cairn/status.h"
@@ -46,6 +47,10 @@ class WriteBatch {
 
   void put(std::string_view bucket, std::string_view key, std::string_view value) {
     ops_.push_back({OpType::Put, std::string(bucket), std::string(key), std::string(value)});
+  }
+  // The same, taking over built strings instead of copying them.
+  void putOwned(std::string_view bucket, std::string&& key, std::string&& value) {
+    ops_.push_back({OpType::Put, std::string(bucket), std::move(key), std::move(value)});
   }
   void del(std::string_view bucket, std::string_view key) {
     ops_.push_back({OpType::Delete, std::string(bucket), std::string(key), {}});

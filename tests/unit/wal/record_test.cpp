@@ -1,6 +1,7 @@
 #include "wal/record.h"
 
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "cairn/crc32c.h"
 #include "wal/crc32c.h"
@@ -91,6 +92,25 @@ TEST_CASE("records are framed, padded and decoded", "[wal][record]") {
   CHECK(dec.chain() == chain);
   CHECK(dec.validEnd() == buf.size() - 64);
   CHECK_FALSE(dec.repairedTail());
+}
+
+TEST_CASE("a record framed in place is byte for byte the appended one", "[wal][record]") {
+  // Wal::save serializes entries straight into its buffer with frameRecord;
+  // readers cannot tell it from appendRecord, whatever the padding.
+  for (std::size_t size : {0u, 1u, 7u, 8u, 13u, 300u}) {
+    const std::string payload(size, 'p');
+    std::string appended = "head";
+    uint32_t chainA = 77;
+    appendRecord(&appended, RecordType::Entry, payload, &chainA);
+    // A reused buffer: garbage past size() must not leak into the padding.
+    std::string framed = std::string(64, '\xee');
+    framed.assign("head");
+    const uint32_t chainB = frameRecord(&framed, RecordType::Entry, size, 77, [&](char* out) {
+      std::memcpy(out, payload.data(), size);
+    });
+    CHECK(framed == appended);
+    CHECK(chainB == chainA);
+  }
 }
 
 TEST_CASE("a broken crc chain between segments is data loss", "[wal][record]") {
