@@ -29,6 +29,15 @@ std::vector<Entry> entriesOf(const Message& m) {
   return std::vector<Entry>(m.entries().begin(), m.entries().end());
 }
 
+// The entries of a message nothing reads afterwards, moved out (a
+// proposal's data is not copied on its way into the log).
+std::vector<Entry> takeEntries(Message& m) {
+  std::vector<Entry> out;
+  out.reserve(static_cast<std::size_t>(m.entries_size()));
+  for (Entry& e : *m.mutable_entries()) out.push_back(std::move(e));
+  return out;
+}
+
 Config checked(const Config& cfg) {
   Status s = cfg.validate();
   if (!s.isOk()) throw std::invalid_argument(s.message());
@@ -605,7 +614,8 @@ Status Raft::stepLeader(Message& m) {
       }
       // Removed from the configuration, or handing leadership over.
       if (prs_.count(id_) == 0 || leadTransferee_ != kNone) return errProposalDropped();
-      std::vector<Entry> ents = entriesOf(m);
+      // step() took the proposal by value and reads nothing of it after.
+      std::vector<Entry> ents = takeEntries(m);
       for (size_t i = 0; i < ents.size(); i++) {
         if (ents[i].type() != raftpb::ENTRY_CONF_CHANGE) continue;
         if (pendingConfIndex_ > log_.applied()) {
@@ -784,7 +794,7 @@ Status Raft::stepFollower(Message& m) {
     case raftpb::MSG_PROP:
       if (lead_ == kNone || disableProposalForwarding_) return errProposalDropped();
       m.set_to(lead_);
-      send(m);
+      send(std::move(m));  // step() reads nothing of it after
       return Status::ok();
     case raftpb::MSG_APP:
       electionElapsed_ = 0;

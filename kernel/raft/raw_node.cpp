@@ -105,7 +105,16 @@ Status RawNode::propose(std::string data) {
   m.set_type(raftpb::MSG_PROP);
   m.set_from(raft_->id());
   m.add_entries()->set_data(std::move(data));
-  return raft_->step(m);
+  return raft_->step(std::move(m));
+}
+
+Status RawNode::proposeAll(std::vector<std::string>&& data) {
+  raftpb::Message m;
+  m.set_type(raftpb::MSG_PROP);
+  m.set_from(raft_->id());
+  m.mutable_entries()->Reserve(static_cast<int>(data.size()));
+  for (std::string& d : data) m.add_entries()->set_data(std::move(d));
+  return raft_->step(std::move(m));
 }
 
 Status RawNode::proposeConfChange(const raftpb::ConfChange& cc) {
@@ -115,7 +124,7 @@ Status RawNode::proposeConfChange(const raftpb::ConfChange& cc) {
   auto* e = m.add_entries();
   e->set_type(raftpb::ENTRY_CONF_CHANGE);
   e->set_data(cc.SerializeAsString());
-  return raft_->step(m);
+  return raft_->step(std::move(m));
 }
 
 Status RawNode::step(const raftpb::Message& m) {

@@ -46,6 +46,10 @@ class RawNode {
   Status campaign();
   // Proposes data to be appended; kErrProposalDropped when it cannot be.
   Status propose(std::string data);
+  // Proposes `data` (non-empty) as one message: appended together, or
+  // dropped together (no leader, a leadership transfer, the uncommitted
+  // size limit), one step through raft for all of them.
+  Status proposeAll(std::vector<std::string>&& data);
   // Proposes a membership change (one at a time; a second one proposed while
   // another is unapplied is replaced by an empty entry).
   Status proposeConfChange(const raftpb::ConfChange& cc);

@@ -11,6 +11,8 @@ namespace cairn::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// The most request bytes one raft message of proposals carries.
+constexpr std::size_t kProposalGroupBytes = 1 << 20;
 constexpr const char* kCaller = "server/raft_node.cpp";
 
 // etcd's request id generator: the member id's low 16 bits, then the start
@@ -324,12 +326,28 @@ void RaftNode::loop() {
       }
     }
 
-    for (auto& [id, data] : proposals) {
-      if (Status st = node_->propose(std::move(data)); !st) {
-        waiters_.fail(id, node_->lead() == raft::kNone
-                              ? Status(Error::NoLeader)
-                              : Status(StatusCode::Unavailable, st.message()));
+    // The queued proposals go to raft a group at a time, one message per
+    // group: one step, one append and one broadcast for the group instead
+    // of for each. A group stays under kProposalGroupBytes (unless one
+    // request alone is bigger), so a follower forwarding it to the leader
+    // sends no message far beyond one request's size limit.
+    for (std::size_t at = 0; at < proposals.size();) {
+      std::size_t end = at;
+      std::size_t bytes = 0;
+      std::vector<std::string> group;
+      while (end < proposals.size() &&
+             (end == at || bytes + proposals[end].second.size() <= kProposalGroupBytes)) {
+        bytes += proposals[end].second.size();
+        group.push_back(std::move(proposals[end].second));
+        ++end;
       }
+      if (Status st = node_->proposeAll(std::move(group)); !st) {
+        const Status why = node_->lead() == raft::kNone
+                               ? Status(Error::NoLeader)
+                               : Status(StatusCode::Unavailable, st.message());
+        for (std::size_t i = at; i < end; ++i) waiters_.fail(proposals[i].first, why);
+      }
+      at = end;
     }
     for (auto& cc : confProposals) {
       const uint64_t id = cc.id();

@@ -98,6 +98,26 @@ TEST_CASE("single voter: campaign makes it leader and proposals commit alone", "
   n.advance(r2);
 }
 
+TEST_CASE("proposeAll appends a group in order, or drops all of it", "[raft][single]") {
+  MemoryStorage st;
+  RawNode n(singleConfig(&st));
+  REQUIRE(n.bootstrap({1}).isOk());
+  handle(n, st);
+  // Not leader yet, and no leader known: the whole group is dropped.
+  CHECK(n.proposeAll({"a", "b"}).message() == kErrProposalDropped);
+  CHECK(n.hasReady() == false);
+  REQUIRE(n.campaign().isOk());
+  handle(n, st);
+
+  const uint64_t before = st.lastIndex();
+  REQUIRE(n.proposeAll({"one", "two", "three"}).isOk());
+  REQUIRE(n.propose("four").isOk());
+  auto applied = handle(n, st);
+  CHECK(applied == std::vector<std::string>{"one", "two", "three", "four"});
+  CHECK(st.lastIndex() == before + 4);
+  CHECK_FALSE(n.hasReady());
+}
+
 TEST_CASE("restart keeps term, vote and log", "[raft][single]") {
   MemoryStorage st;
   {
