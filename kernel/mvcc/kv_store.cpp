@@ -1,5 +1,6 @@
 #include "kv_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -53,6 +54,10 @@ Status KvStore::commitBatch(const storage::WriteBatch& batch) {
 
 Status KvStore::restore() {
   std::unique_lock compactGate(compactMu_);
+  // A group still open is dropped with the state it was built on.
+  grouping_ = false;
+  group_.clear();
+  groupRows_.clear();
   std::unique_ptr<storage::ReadTxn> txn = backend_.beginRead();
 
   int64_t finished = 0;
@@ -141,22 +146,90 @@ Status KvStore::range(std::string_view key, std::string_view end, const RangeOpt
 }
 
 std::unique_ptr<WriteTxn> KvStore::write() {
-  return std::unique_ptr<WriteTxn>(new WriteTxn(*this, currentRevision()));
+  return std::unique_ptr<WriteTxn>(new WriteTxn(*this, writeRevision()));
+}
+
+void KvStore::beginGroup() {
+  if (grouping_) return;
+  grouping_ = true;
+  stagedRev_ = currentRevision();
+  stagedIndex_ = consistentIndex();
+}
+
+Status KvStore::stage(WriteTxn& txn, uint64_t consistentIndex) {
+  const bool newIndex = consistentIndex > stagedIndex_;
+  if (txn.batch_.empty() && !newIndex) return Status::ok();
+  const std::size_t base = group_.size();
+  const auto& ops = txn.batch_.ops();
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].type == storage::WriteBatch::OpType::Put && ops[i].bucket == storage::kKeyBucket) {
+      groupRows_.push_back(base + i);
+    }
+  }
+  group_.append(std::move(txn.batch_));
+  if (newIndex) stagedIndex_ = consistentIndex;
+  if (txn.changes_.empty()) return Status::ok();
+  std::unique_lock lock(indexMu_);
+  for (const WriteTxn::Change& c : txn.changes_) {
+    Status s = c.tombstone ? index_.tombstone(c.key, c.rev) : index_.put(c.key, c.rev);
+    if (!s) {
+      // The index now holds part of a transaction the group will not
+      // store consistently.
+      failed_.store(true);
+      return Status(StatusCode::Internal, "mvcc: index update failed: " + s.message());
+    }
+  }
+  stagedRev_ = txn.beginRev_ + 1;
+  return Status::ok();
+}
+
+Status KvStore::commitGroup() {
+  if (!grouping_) return Status::ok();
+  grouping_ = false;
+  const bool newIndex = stagedIndex_ > consistentIndex();
+  if (newIndex) group_.put(storage::kMetaBucket, kConsistentIndexKey, uint64ToBytes(stagedIndex_));
+  Status s = group_.empty() ? Status::ok() : commitBatch(group_);
+  group_.clear();
+  groupRows_.clear();
+  if (!s) return s;
+  if (stagedRev_ != currentRevision()) {
+    std::unique_lock lock(indexMu_);
+    currentRev_.store(stagedRev_, std::memory_order_release);
+    liveKeys_.store(static_cast<int64_t>(index_.liveCount()), std::memory_order_relaxed);
+  }
+  if (newIndex) consistentIndex_.store(stagedIndex_, std::memory_order_release);
+  return Status::ok();
+}
+
+const std::string* KvStore::stagedRow(const Revision& rev) const {
+  if (!grouping_ || rev.main <= currentRevision() || groupRows_.empty()) return nullptr;
+  const std::string key = revisionToBytes(rev);
+  const auto& ops = group_.ops();
+  // groupRows_ is in revision order, and revision keys sort as revisions.
+  auto it = std::lower_bound(groupRows_.begin(), groupRows_.end(), key,
+                             [&](std::size_t i, const std::string& k) { return ops[i].key < k; });
+  if (it == groupRows_.end() || ops[*it].key != key) return nullptr;
+  return &ops[*it].value;
 }
 
 Status KvStore::fetch(storage::ReadTxn& snapshot, const std::vector<Revision>& revs,
-                      std::size_t limit, std::vector<mvccpb::KeyValue>* out) {
+                      std::size_t limit, std::vector<mvccpb::KeyValue>* out, const KvStore* group) {
   const std::size_t n = std::min(limit, revs.size());
   out->reserve(out->size() + n);
   for (std::size_t i = 0; i < n; ++i) {
-    std::optional<std::string> v = snapshot.get(storage::kKeyBucket, revisionToBytes(revs[i]));
-    if (!v) {
-      return Status(StatusCode::Internal, "mvcc: range cannot find revision " +
-                                              std::to_string(revs[i].main) + "." +
-                                              std::to_string(revs[i].sub));
+    const std::string* staged = group != nullptr ? group->stagedRow(revs[i]) : nullptr;
+    std::optional<std::string> v;
+    if (staged == nullptr) {
+      v = snapshot.get(storage::kKeyBucket, revisionToBytes(revs[i]));
+      if (!v) {
+        return Status(StatusCode::Internal, "mvcc: range cannot find revision " +
+                                                std::to_string(revs[i].main) + "." +
+                                                std::to_string(revs[i].sub));
+      }
+      staged = &*v;
     }
     mvccpb::KeyValue& kv = out->emplace_back();
-    if (!kv.ParseFromString(*v)) return corrupt("cannot parse a stored KeyValue");
+    if (!kv.ParseFromString(*staged)) return corrupt("cannot parse a stored KeyValue");
   }
   return Status::ok();
 }
@@ -167,6 +240,8 @@ Status KvStore::compact(int64_t rev, uint64_t consistentIndex) {
 }
 
 Status KvStore::compactLocked(int64_t rev, uint64_t consistentIndex) {
+  if (grouping_)
+    return Status(StatusCode::FailedPrecondition, "mvcc: compaction inside a write group");
   if (rev <= compactedRevision()) return Status(Error::Compacted);
   if (rev > currentRevision()) return Status(Error::FutureRev);
   if (failed_.load()) return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
@@ -259,6 +334,10 @@ Status KvStore::runPendingCompactions(std::size_t maxBatches, bool* finished) {
 }
 
 Status KvStore::setConsistentIndex(uint64_t index) {
+  if (grouping_) {
+    if (index > stagedIndex_) stagedIndex_ = index;
+    return Status::ok();
+  }
   if (index <= consistentIndex()) return Status::ok();
   if (failed_.load()) return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
   storage::WriteBatch batch;

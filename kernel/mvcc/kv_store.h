@@ -14,6 +14,12 @@
 // A write transaction publishes its changes to readers atomically at end():
 // the backend batch commits first, then the index and current revision move
 // under the unique index lock, so a reader sees all of a revision or none.
+// In a write group (beginGroup()..commitGroup(), apply thread) the
+// transactions' end() stage instead: the key index takes their revisions at
+// once (readers look up at currentRevision(), never above it, so they do not
+// see them) and their rows wait in the group's batch, where later
+// transactions of the group read them; commitGroup() commits the whole
+// group as one backend batch, then publishes its last revision.
 #pragma once
 
 #include <atomic>
@@ -112,6 +118,23 @@ class KvStore {
   // at a time.
   std::unique_ptr<WriteTxn> write();
 
+  // Write groups (apply thread). Why: a backend commit costs a transaction
+  // and a consistent_index row each; the puts of one applied batch of
+  // entries share them. Between beginGroup() and commitGroup() write
+  // transactions and setConsistentIndex() stage (see above); nothing of
+  // the group is visible to other threads, nor stored, until
+  // commitGroup(), which commits it in one batch with the group's highest
+  // consistent index and then publishes the revision. Durability does not
+  // change: the raft log holds every entry before it is applied, and a
+  // restart applies again what the backend's consistent_index does not
+  // cover. Only write transactions and setConsistentIndex() may run inside
+  // a group (compact() refuses); apply-thread reads of the store through
+  // read() see the last committed group, so commit before one. A failed
+  // commitGroup() fails the store, as a failed end() does.
+  void beginGroup();
+  Status commitGroup();
+  bool grouping() const { return grouping_; }
+
   // Schedules compaction at `rev` (etcd semantics: Error::Compacted if
   // rev <= compactedRevision(), Error::FutureRev if rev > currentRevision()):
   // records scheduledCompactRev with `consistentIndex` in one batch, compacts
@@ -150,9 +173,18 @@ class KvStore {
     std::string next;  // first key-bucket key not yet examined
   };
 
-  // Shared by both views: fetches `revs` (at most `limit`) from `snapshot`.
+  // Shared by both views: fetches `revs` (at most `limit`) from `snapshot`;
+  // with `group`, rows staged in it first (a write transaction's view).
   static Status fetch(storage::ReadTxn& snapshot, const std::vector<Revision>& revs,
-                      std::size_t limit, std::vector<mvccpb::KeyValue>* out);
+                      std::size_t limit, std::vector<mvccpb::KeyValue>* out,
+                      const KvStore* group = nullptr);
+  // The key-bucket row of `rev` staged in the open group, or null.
+  const std::string* stagedRow(const Revision& rev) const;
+  // The revision a new write transaction starts from (apply thread).
+  int64_t writeRevision() const { return grouping_ ? stagedRev_ : currentRevision(); }
+  // WriteTxn::end() inside a group: moves the transaction's batch into the
+  // group and its changes into the index.
+  Status stage(WriteTxn& txn, uint64_t consistentIndex);
   Status commitBatch(const storage::WriteBatch& batch);
   // compact() minus the consistent index; the caller holds compactMu_ uniquely.
   Status compactLocked(int64_t rev, uint64_t consistentIndex);
@@ -182,6 +214,15 @@ class KvStore {
   // Set when a commit failed: the backend and the index may disagree, so every
   // later write fails until restore() (the server should stop).
   std::atomic<bool> failed_{false};
+
+  // The open write group (apply thread only): its batch, the positions of
+  // its key-bucket puts in it (ascending revision, for stagedRow), and the
+  // revision and consistent index it reaches.
+  bool grouping_ = false;
+  storage::WriteBatch group_;
+  std::vector<std::size_t> groupRows_;
+  int64_t stagedRev_ = 1;
+  uint64_t stagedIndex_ = 0;
 
   mutable std::mutex compactionMu_;
   std::deque<CompactionJob> pendingCompactions_;  // guarded by compactionMu_

@@ -24,7 +24,8 @@ int64_t WriteTxn::firstRev() const {
 
 storage::ReadTxn& WriteTxn::snapshot() {
   // Only the apply thread commits KV data and it is running this transaction,
-  // so one snapshot holds every committed revision <= beginRev_.
+  // so one snapshot holds every committed revision <= beginRev_ (with the
+  // open write group's rows, which fetch() reads from the group).
   if (!snapshot_) snapshot_ = store_.backend_.beginRead();
   return *snapshot_;
 }
@@ -82,7 +83,7 @@ Status WriteTxn::load(const Item& item, mvccpb::KeyValue* kv) {
     return Status::ok();
   }
   std::vector<mvccpb::KeyValue> kvs;
-  if (Status s = KvStore::fetch(snapshot(), {item.rev}, 1, &kvs); !s) return s;
+  if (Status s = KvStore::fetch(snapshot(), {item.rev}, 1, &kvs, &store_); !s) return s;
   *kv = std::move(kvs[0]);
   return Status::ok();
 }
@@ -122,7 +123,7 @@ Status WriteTxn::range(std::string_view key, std::string_view end, const RangeOp
   out->count = static_cast<int64_t>(revs.size());
   if (opts.countOnly || revs.empty()) return Status::ok();
   const std::size_t limit = opts.limit > 0 ? static_cast<std::size_t>(opts.limit) : revs.size();
-  return KvStore::fetch(snapshot(), revs, limit, &out->kvs);
+  return KvStore::fetch(snapshot(), revs, limit, &out->kvs, &store_);
 }
 
 std::map<std::string, WriteTxn::Pending, std::less<>>::iterator WriteTxn::pendingFor(
@@ -208,10 +209,11 @@ Status WriteTxn::end(uint64_t consistentIndex) {
   if (store_.failed_.load()) {
     return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
   }
-  if (store_.currentRevision() != beginRev_) {
+  if (store_.writeRevision() != beginRev_) {
     return Status(StatusCode::FailedPrecondition,
                   "mvcc: another write transaction committed during this one");
   }
+  if (store_.grouping()) return store_.stage(*this, consistentIndex);
   const bool newIndex = consistentIndex > store_.consistentIndex();
   if (newIndex) {
     batch_.put(storage::kMetaBucket, kConsistentIndexKey, uint64ToBytes(consistentIndex));

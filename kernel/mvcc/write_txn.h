@@ -5,7 +5,9 @@
 // nothing does not move the revision. Reads inside the transaction see its own
 // earlier writes. Nothing is visible to other threads, nor written, until
 // end(), which commits one backend batch (changes + consistent_index + any ops
-// other components added to batch()) and then publishes the new revision.
+// other components added to batch()) and then publishes the new revision;
+// inside a write group (KvStore::beginGroup) end() stages them instead, and
+// the group's commit stores and publishes them.
 // Destroying a WriteTxn without end() discards it. Apply thread only.
 #pragma once
 
@@ -57,8 +59,8 @@ class WriteTxn : public ReadView {
   // transaction. Never touch the "key" bucket or meta's compaction keys.
   storage::WriteBatch& batch() { return batch_; }
 
-  // Commits and publishes. `consistentIndex` (0: none) is stored in the same
-  // batch. After a commit failure the store refuses further writes.
+  // Commits and publishes (stages, in a write group). `consistentIndex` (0:
+  // none) is stored in the same batch. After a commit failure the store refuses further writes.
   Status end(uint64_t consistentIndex);
 
  private:

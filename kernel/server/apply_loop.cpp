@@ -84,6 +84,7 @@ void ApplyLoop::loop() {
       applyEntry(e);
       appliedIndex_ = e.index();
     }
+    commitGroup();
     flushReplies();
     // The batch's decoded requests: nothing refers to them any more (the
     // answers and events are messages of their own).
@@ -139,6 +140,7 @@ void ApplyLoop::applyEntry(const raftpb::Entry& entry) {
       applyNormal(entry);
       break;
     case raftpb::ENTRY_CONF_CHANGE:
+      commitGroup();
       applyConfChange(entry);
       break;
     default:
@@ -173,6 +175,11 @@ void ApplyLoop::applyNormal(const raftpb::Entry& entry) {
     return;
   }
   DecodedRequest decoded = decodeRequest(req, p_.registry);
+  if (groupable(decoded.field)) {
+    if (!p_.store.grouping()) p_.store.beginGroup();
+  } else {
+    commitGroup();
+  }
   ApplyOutcome outcome;
   p_.chain.apply(ApplyRequest{req, entry.index(), decoded.field, decoded.request}, &outcome);
   if (!outcome.events.empty()) publish(std::move(outcome.events));
@@ -184,11 +191,45 @@ void ApplyLoop::applyNormal(const raftpb::Entry& entry) {
   reply(req.header().id(), std::move(outcome));
 }
 
+bool ApplyLoop::groupable(const google::protobuf::FieldDescriptor* field) {
+  if (field == nullptr) return false;
+  switch (field->number()) {
+    case etcdserverpb::InternalRaftRequest::kPutFieldNumber:
+    case etcdserverpb::InternalRaftRequest::kDeleteRangeFieldNumber:
+    case etcdserverpb::InternalRaftRequest::kTxnFieldNumber:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void ApplyLoop::publish(std::vector<mvccpb::Event>&& events) {
+  // Lease attachments move at once: a later entry of the group (a revoke)
+  // needs them.
   p_.leases.followEvents(events);
+  if (p_.store.grouping()) {
+    unpublished_.push_back(std::move(events));
+    return;
+  }
   const int64_t revision = events.front().kv().mod_revision();
   p_.events.publishApplied(revision, events);
   p_.watchHub.notify(revision, std::move(events));
+}
+
+void ApplyLoop::commitGroup() {
+  if (!p_.store.grouping()) return;
+  if (Status st = p_.store.commitGroup(); !st) {
+    // The answers of the group's entries have not left; the raft log holds
+    // the entries, and a restart applies them again.
+    fatal(p_.logger, kCaller, "cannot commit applied entries to the backend",
+          jsonField("error", st.message()));
+  }
+  for (auto& events : unpublished_) {
+    const int64_t revision = events.front().kv().mod_revision();
+    p_.events.publishApplied(revision, events);
+    p_.watchHub.notify(revision, std::move(events));
+  }
+  unpublished_.clear();
 }
 
 void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {

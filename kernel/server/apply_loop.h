@@ -4,14 +4,17 @@
 // For each entry: conf changes go to raft (on the raft loop) and to the
 // cluster's member list; a client request is decoded and run through the
 // apply chain (AuthApplier -> ApplyDispatcher -> appliers), each write
-// committing one backend batch with the entry's index as consistent_index;
-// an entry that writes nothing still records its index. A committed write's
-// events then move lease attachments, reach the watch hub and the applied
-// subscribers, in that order, before its proposer is answered on the reply
-// pool (the frontend's send path never runs here); an entry that answered
-// NoSpace first raises the NOSPACE alarm, as etcd does. After each batch of
-// entries: held linearizable reads are released, start() is told, and a
-// snapshot is taken when due. Entries at or below the backend's consistent
+// recording the entry's index as consistent_index with its changes; an
+// entry that writes nothing still records its index. Consecutive puts,
+// deletes and txns of a batch form one write group (KvStore::beginGroup):
+// one backend commit for all of them, made before anything else is applied
+// and at the batch's end. A write's events move lease attachments at once;
+// they reach the applied subscribers and the watch hub, in that order, once
+// the group is committed, and the proposers are answered on the reply pool
+// (the frontend's send path never runs here) after that; an entry that
+// answered NoSpace first raises the NOSPACE alarm, as etcd does. After each
+// batch of entries: held linearizable reads are released, start() is told,
+// and a snapshot is taken when due. Entries at or below the backend's consistent
 // index (WAL replay after a restart, or after a leader's snapshot whose
 // state was newer than its index) are skipped. A snapshot from the leader
 // arrives in log order with the entries and is installed
@@ -119,9 +122,16 @@ class ApplyLoop {
   void applyConfChange(const raftpb::Entry& entry);
   // The member records (and the transport) follow an accepted conf change.
   void recordMemberChange(const raftpb::ConfChange& cc, storage::WriteBatch* batch);
-  // Lease attachments, applied subscribers, then watchers (which keep the
-  // events).
+  // Whether a request of this InternalRaftRequest field may join a write
+  // group: KV writes only, whose appliers read the store through their
+  // write transaction (which sees the group). Anything else commits the
+  // group first.
+  static bool groupable(const google::protobuf::FieldDescriptor* field);
+  // Lease attachments at once; applied subscribers, then watchers (which
+  // keep the events), when the write is committed.
   void publish(std::vector<mvccpb::Event>&& events);
+  // Commits the open write group, then publishes its events in order.
+  void commitGroup();
   void reply(uint64_t requestId, ApplyOutcome&& outcome);
   // Hands the answers collected while applying one batch of entries to the
   // reply pool in one job: one wake-up of its thread per batch, not per
@@ -154,6 +164,8 @@ class ApplyLoop {
       headerOf_{nullptr, nullptr};
   // Answers of the batch being applied, in log order (apply thread only).
   std::vector<std::pair<ApplyDone, ApplyResult>> replies_;
+  // Events of the open write group, in log order (apply thread only).
+  std::vector<std::vector<mvccpb::Event>> unpublished_;
   std::thread thread_;
 };
 

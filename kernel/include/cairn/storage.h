@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,7 +62,15 @@ class WriteBatch {
         {OpType::DeleteRange, std::string(bucket), std::string(begin), std::string(end)});
   }
 
+  // Moves `other`'s ops to the end of this batch, leaving `other` empty.
+  void append(WriteBatch&& other) {
+    ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
+                std::make_move_iterator(other.ops_.end()));
+    other.ops_.clear();
+  }
+
   const std::vector<Op>& ops() const { return ops_; }
+  std::size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
   void clear() { ops_.clear(); }
 
