@@ -48,6 +48,10 @@ class Raft {
   void becomeFollower(uint64_t term, uint64_t lead);
 
  private:
+  // Marks a vote request that comes from a leadership transfer: it must not
+  // be refused because of a live leader's lease.
+  static constexpr const char* kCampaignTransfer = "CampaignTransfer";
+
   enum class CampaignType { PreElection, Election, Transfer };
   enum class VoteResult { Pending, Won, Lost };
 
