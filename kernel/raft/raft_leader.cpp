@@ -10,7 +10,6 @@ namespace {
 
 using raftpb::Entry;
 using raftpb::Message;
-using raftpb::MessageType;
 
 // The entries of a message nothing reads afterwards, moved out (a
 // proposal's data is not copied on its way into the log).

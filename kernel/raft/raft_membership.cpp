@@ -6,14 +6,6 @@
 
 namespace cairn::raft {
 
-namespace {
-
-using raftpb::Entry;
-using raftpb::Message;
-using raftpb::MessageType;
-
-}  // namespace
-
 raftpb::ConfState Raft::applyConfChange(const raftpb::ConfChange& cc) {
   switch (cc.type()) {
     case raftpb::CONF_CHANGE_ADD_NODE:

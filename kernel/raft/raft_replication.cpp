@@ -11,7 +11,6 @@ namespace {
 
 using raftpb::Entry;
 using raftpb::Message;
-using raftpb::MessageType;
 
 std::vector<Entry> entriesOf(const Message& m) {
   return std::vector<Entry>(m.entries().begin(), m.entries().end());

@@ -6,9 +6,7 @@
 
 using namespace cairn;
 using namespace cairn::mvcc;
-using cairn::mvcc::test::be64;
-using cairn::mvcc::test::keysOf;
-using cairn::mvcc::test::StoreFixture;
+using namespace cairn::mvcc::test;
 
 namespace {
 
