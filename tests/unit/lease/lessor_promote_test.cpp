@@ -1,32 +1,15 @@
 // The lessor when it becomes primary (promote) and its checkpoints.
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <string>
-#include <thread>
 #include <vector>
 
-#include "cairn/errors.h"
 #include "fake_clock.h"
-#include "lease/lease_codec.h"
 #include "lease/lessor.h"
-#include "lease/min_lease_ttl.h"
 #include "leasepb/lease.pb.h"
 #include "lessor_test_util.h"
-#include "storage-memory/memory_backend.h"
 
 using namespace std::chrono_literals;
-using cairn::Status;
-using cairn::StatusCode;
-using cairn::lease::Checkpoint;
-using cairn::lease::Lease;
-using cairn::lease::Lessor;
-using cairn::lease::LessorConfig;
-using cairn::lease::RenewResult;
-using cairn::lease::TimeToLive;
-using cairn::lease::test::config;
-using cairn::lease::test::FakeClock;
-using cairn::lease::test::grantOk;
-using cairn::lease::test::remainingOf;
+using namespace cairn::lease;
+using namespace cairn::lease::test;
 using cairn::storage::WriteBatch;
 
 TEST_CASE("promote extends every expiry: no lease dies of downtime", "[lease]") {
