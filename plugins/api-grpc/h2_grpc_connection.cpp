@@ -183,11 +183,11 @@ void H2GrpcConnection::onRequest(std::uint32_t id, std::vector<h2::Header>&& hea
   if (endStream) onData(id, {}, true);
 }
 
-bool H2GrpcConnection::takeMessagesLocked(std::uint32_t id, Call& call,
-                                          std::vector<std::string>* out) {
+bool H2GrpcConnection::takeMessagesLocked(std::uint32_t id, std::string_view bytes,
+                                          std::vector<std::string>* out, std::size_t* used) {
   std::size_t at = 0;
-  while (call.in.size() - at >= grpcwire::kPrefixBytes) {
-    const auto* p = reinterpret_cast<const unsigned char*>(call.in.data() + at);
+  while (bytes.size() - at >= grpcwire::kPrefixBytes) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + at);
     const std::uint64_t length = h2::readU32(p + 1);
     if (length > static_cast<std::uint64_t>(config_->maxRequestBytes)) {
       finishLocked(id,
@@ -199,20 +199,31 @@ bool H2GrpcConnection::takeMessagesLocked(std::uint32_t id, Call& call,
                               "grpc: compressed flag set with identity or empty encoding"));
       return false;
     }
-    if (call.in.size() - at - grpcwire::kPrefixBytes < length) break;
-    out->emplace_back(call.in, at + grpcwire::kPrefixBytes, length);
+    if (bytes.size() - at - grpcwire::kPrefixBytes < length) break;
+    out->emplace_back(bytes.substr(at + grpcwire::kPrefixBytes, length));
     at += grpcwire::kPrefixBytes + length;
   }
-  call.in.erase(0, at);
+  *used = at;
   return true;
 }
 
 void H2GrpcConnection::onData(std::uint32_t id, std::string_view data, bool endStream) {
   const std::shared_ptr<Call> call = findLocked(id);
   if (!call || call->finished) return;
-  call->in.append(data);
-  std::vector<std::string> messages;
-  if (!takeMessagesLocked(id, *call, &messages)) return;
+  // Messages are cut straight from the frame when nothing is buffered (a
+  // request in one DATA frame, the usual case): only a partial tail is
+  // copied into call->in.
+  std::vector<std::string>& messages = messages_;
+  messages.clear();
+  std::size_t used = 0;
+  if (call->in.empty()) {
+    if (!takeMessagesLocked(id, data, &messages, &used)) return;
+    call->in.assign(data.substr(used));
+  } else {
+    call->in.append(data);
+    if (!takeMessagesLocked(id, call->in, &messages, &used)) return;
+    call->in.erase(0, used);
+  }
   if (call->method->kind == H2Method::Kind::Unary) {
     if (!messages.empty() && !call->gotMessage) {
       call->gotMessage = true;

@@ -128,9 +128,11 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   // mu_ held.
   void finishLocked(std::uint32_t id, const Status& status);
   void sendMessageLocked(std::uint32_t id, Call& call, std::string_view framed);
-  // Cuts whole gRPC messages off `call.in`; false (and the call finished)
-  // on a message over the limit or a compressed one.
-  bool takeMessagesLocked(std::uint32_t id, Call& call, std::vector<std::string>* out);
+  // Cuts the whole gRPC messages at the front of `bytes` into `out` and
+  // sets `*used` to the bytes they took; false (and the call finished) on a
+  // message over the limit or a compressed one.
+  bool takeMessagesLocked(std::uint32_t id, std::string_view bytes, std::vector<std::string>* out,
+                          std::size_t* used);
   std::shared_ptr<Call> findLocked(std::uint32_t id) const;
   // grpc_server_handled_total of the call's method, once per call.
   static void countHandled(const Call& call, StatusCode code);
@@ -151,6 +153,8 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   // Finished streams whose watch session or stream call the I/O thread
   // closes (outside mu_).
   std::vector<std::shared_ptr<Call>> toClose_;
+  // onData's messages of one DATA frame (kept for its capacity).
+  std::vector<std::string> messages_;
   bool flushPosted_ = false;
   bool readSinceCheck_ = false;  // bytes arrived since the keepalive timer last ran
   bool probing_ = false;         // a keepalive ping is out, waiting for any bytes

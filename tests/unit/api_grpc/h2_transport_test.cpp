@@ -220,3 +220,44 @@ TEST_CASE("A WINDOW_UPDATE of zero ends the connection with GOAWAY PROTOCOL_ERRO
   Frame after;
   CHECK_FALSE(client.next(&after));  // closed
 }
+
+TEST_CASE("A request cut across DATA frames, inside its prefix too, reaches the kernel whole",
+          "[h2transport]") {
+  ServedKv s({}, 500ms, {}, true);
+  scriptRange(s);
+  RawClient client(s.address);
+  // rangeCall(1) is HEADERS then one DATA frame; send the same request with
+  // its message cut in three DATA frames, the first holding 3 of the 5
+  // prefix bytes.
+  const std::string whole = rangeCall(1);
+  const std::size_t headersEnd =
+      kFrameHeaderSize +
+      parseFrameHeader(reinterpret_cast<const unsigned char*>(whole.data())).length;
+  const std::string message = whole.substr(headersEnd + kFrameHeaderSize);
+  std::string out = whole.substr(0, headersEnd);
+  const std::size_t cuts[] = {0, 3, 7, message.size()};
+  for (int i = 0; i < 3; ++i) {
+    const std::string piece = message.substr(cuts[i], cuts[i + 1] - cuts[i]);
+    appendFrameHeader(&out, static_cast<std::uint32_t>(piece.size()), FrameType::Data,
+                      i == 2 ? flags::kEndStream : 0, 1);
+    out += piece;
+  }
+  client.send(out);
+  std::vector<Frame> frames;
+  Frame f;
+  bool trailers = false;
+  while (!trailers && client.next(&f)) {
+    if (f.stream != 1) continue;
+    frames.push_back(f);
+    trailers = f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0;
+  }
+  REQUIRE(trailers);
+  REQUIRE(frames.size() == 3);
+  REQUIRE(frames[1].type == FrameType::Data);
+  pb::RangeResponse response;
+  REQUIRE(response.ParseFromString(frames[1].payload.substr(5)));
+  CHECK(response.header().revision() == 7);
+  const auto requests = s.fake().rangeMethod.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].key() == "a");
+}
