@@ -7,7 +7,9 @@
 //
 // Threads:
 //  - the apply thread is the only one that writes: write(), compact(),
-//    setConsistentIndex(), restore();
+//    setConsistentIndex(), beginGroup()/commitGroup(), restore(); the open
+//    group's fields (grouping_, group_, groupRows_, stagedRev_,
+//    stagedIndex_) are the apply thread's alone;
 //  - any thread reads: read(), range(), history(), the revision getters;
 //  - physical compaction (runPendingCompactions) may run on any one thread at a
 //    time; its backend commits are serialized with the apply thread's.
