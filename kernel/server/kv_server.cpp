@@ -58,8 +58,9 @@ void KvServer::put(const RequestContext& ctx, const etcdserverpb::PutRequest& re
     done(st, {});
     return;
   }
-  *ir.mutable_put() = req;
-  proposeAndReply<etcdserverpb::PutResponse>(c_.raft, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::PutResponse>(c_.raft, std::move(ir),
+                                             etcdserverpb::InternalRaftRequest::kPutFieldNumber,
+                                             req, std::move(done));
 }
 
 void KvServer::deleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
@@ -77,8 +78,9 @@ void KvServer::deleteRange(const RequestContext& ctx, const etcdserverpb::Delete
     done(st, {});
     return;
   }
-  *ir.mutable_delete_range() = req;
-  proposeAndReply<etcdserverpb::DeleteRangeResponse>(c_.raft, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::DeleteRangeResponse>(
+      c_.raft, std::move(ir), etcdserverpb::InternalRaftRequest::kDeleteRangeFieldNumber, req,
+      std::move(done));
 }
 
 void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
@@ -123,8 +125,9 @@ void KvServer::txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& re
     done(st, {});
     return;
   }
-  *ir.mutable_txn() = req;
-  proposeAndReply<etcdserverpb::TxnResponse>(c_.raft, std::move(ir), std::move(done));
+  proposeAndReply<etcdserverpb::TxnResponse>(c_.raft, std::move(ir),
+                                             etcdserverpb::InternalRaftRequest::kTxnFieldNumber,
+                                             req, std::move(done));
 }
 
 void KvServer::compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,

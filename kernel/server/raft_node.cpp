@@ -1,11 +1,14 @@
 #include "raft_node.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <pthread.h>
 
 #include "cairn/errors.h"
 #include "fatal.h"
 #include "member_ids.h"
 #include "mvcc/big_endian.h"
+#include "proposal_bytes.h"
 
 namespace cairn::server {
 namespace {
@@ -110,7 +113,17 @@ void RaftNode::closeWal() {
 void RaftNode::propose(etcdserverpb::InternalRaftRequest req, ApplyDone done) {
   const uint64_t id = nextRequestId_.fetch_add(1);
   req.mutable_header()->set_id(id);
-  std::string data = req.SerializeAsString();
+  queueProposal(id, req.SerializeAsString(), std::move(done));
+}
+
+void RaftNode::propose(etcdserverpb::InternalRaftRequest req, int fieldNumber,
+                       const google::protobuf::MessageLite& request, ApplyDone done) {
+  const uint64_t id = nextRequestId_.fetch_add(1);
+  req.mutable_header()->set_id(id);
+  queueProposal(id, serializeWithField(req, fieldNumber, request), std::move(done));
+}
+
+void RaftNode::queueProposal(uint64_t id, std::string&& data, ApplyDone done) {
   if (data.size() > options_.maxRequestBytes) {
     done(ApplyResult{Status(Error::RequestTooLarge), nullptr});
     return;

@@ -92,6 +92,10 @@ class RaftNode {
   // the applier's result, or at once with Error::Stopped /
   // Error::RequestTooLarge, or later with Error::Timeout / Error::NoLeader.
   void propose(etcdserverpb::InternalRaftRequest req, ApplyDone done);
+  // The same for `req` with `request` in its (unset) field `fieldNumber`,
+  // without copying `request` into it (serializeWithField: the same bytes).
+  void propose(etcdserverpb::InternalRaftRequest req, int fieldNumber,
+               const google::protobuf::MessageLite& request, ApplyDone done);
   // Proposes a membership change; cc.id is assigned here and keys the
   // waiter, which the apply loop completes when the change is applied (or
   // refused). `done` as for propose().
@@ -146,6 +150,8 @@ class RaftNode {
 
   void loop();
   void handleReady();
+  // propose()'s second half: the size check, the waiter and the queue.
+  void queueProposal(uint64_t id, std::string&& data, ApplyDone done);
 
   const ServerOptions& options_;
   Logger& logger_;
