@@ -125,6 +125,18 @@ std::string rangeCall(std::uint32_t stream) {
   return out;
 }
 
+// The frames of stream `stream` up to its trailers (HEADERS with
+// END_STREAM); false if the connection ended first.
+bool answerOf(RawClient& client, std::uint32_t stream, std::vector<Frame>* frames) {
+  Frame f;
+  while (client.next(&f)) {
+    if (f.stream != stream) continue;
+    frames->push_back(f);
+    if (f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0) return true;
+  }
+  return false;
+}
+
 void scriptRange(ServedKv& s) {
   pb::RangeResponse response;
   response.mutable_header()->set_revision(7);
@@ -139,14 +151,7 @@ TEST_CASE("A unary call answers HEADERS, DATA and trailers with grpc-status 0", 
   RawClient client(s.address);
   client.send(rangeCall(1));
   std::vector<Frame> frames;
-  Frame f;
-  bool trailers = false;
-  while (!trailers && client.next(&f)) {
-    if (f.stream != 1) continue;
-    frames.push_back(f);
-    trailers = f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0;
-  }
-  REQUIRE(trailers);
+  REQUIRE(answerOf(client, 1, &frames));
   REQUIRE(frames.size() == 3);
   CHECK(frames[0].type == FrameType::Headers);
   REQUIRE(frames[1].type == FrameType::Data);
@@ -244,14 +249,7 @@ TEST_CASE("A request cut across DATA frames, inside its prefix too, reaches the 
   }
   client.send(out);
   std::vector<Frame> frames;
-  Frame f;
-  bool trailers = false;
-  while (!trailers && client.next(&f)) {
-    if (f.stream != 1) continue;
-    frames.push_back(f);
-    trailers = f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0;
-  }
-  REQUIRE(trailers);
+  REQUIRE(answerOf(client, 1, &frames));
   REQUIRE(frames.size() == 3);
   REQUIRE(frames[1].type == FrameType::Data);
   pb::RangeResponse response;
