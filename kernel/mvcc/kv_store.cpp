@@ -186,6 +186,12 @@ Status KvStore::stage(WriteTxn& txn, uint64_t consistentIndex) {
 Status KvStore::commitGroup() {
   if (!grouping_) return Status::ok();
   grouping_ = false;
+  if (failed_.load()) {
+    // A staged transaction failed half-way into the index: store nothing.
+    group_.clear();
+    groupRows_.clear();
+    return Status(StatusCode::Internal, "mvcc: store failed, restart needed");
+  }
   const bool newIndex = stagedIndex_ > consistentIndex();
   if (newIndex) group_.put(storage::kMetaBucket, kConsistentIndexKey, uint64ToBytes(stagedIndex_));
   Status s = group_.empty() ? Status::ok() : commitBatch(group_);

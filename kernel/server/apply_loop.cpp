@@ -211,6 +211,10 @@ void ApplyLoop::publish(std::vector<mvccpb::Event>&& events) {
     unpublished_.push_back(std::move(events));
     return;
   }
+  deliver(std::move(events));
+}
+
+void ApplyLoop::deliver(std::vector<mvccpb::Event>&& events) {
   const int64_t revision = events.front().kv().mod_revision();
   p_.events.publishApplied(revision, events);
   p_.watchHub.notify(revision, std::move(events));
@@ -224,11 +228,7 @@ void ApplyLoop::commitGroup() {
     fatal(p_.logger, kCaller, "cannot commit applied entries to the backend",
           jsonField("error", st.message()));
   }
-  for (auto& events : unpublished_) {
-    const int64_t revision = events.front().kv().mod_revision();
-    p_.events.publishApplied(revision, events);
-    p_.watchHub.notify(revision, std::move(events));
-  }
+  for (auto& events : unpublished_) deliver(std::move(events));
   unpublished_.clear();
 }
 

@@ -130,6 +130,8 @@ class ApplyLoop {
   // Lease attachments at once; applied subscribers, then watchers (which
   // keep the events), when the write is committed.
   void publish(std::vector<mvccpb::Event>&& events);
+  // Applied subscribers, then watchers, for one committed write.
+  void deliver(std::vector<mvccpb::Event>&& events);
   // Commits the open write group, then publishes its events in order.
   void commitGroup();
   void reply(uint64_t requestId, ApplyOutcome&& outcome);
