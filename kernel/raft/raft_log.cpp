@@ -54,14 +54,14 @@ std::optional<uint64_t> RaftLog::maybeAppend(uint64_t index, uint64_t logTerm, u
   return lastNew;
 }
 
-uint64_t RaftLog::append(const std::vector<raftpb::Entry>& ents) {
+uint64_t RaftLog::append(std::vector<raftpb::Entry> ents) {
   if (ents.empty()) return lastIndex();
   uint64_t after = ents.front().index() - 1;
   if (after < committed_) {
     fatal("append after " + std::to_string(after) + " is below committed " +
           std::to_string(committed_));
   }
-  unstable_.truncateAndAppend(ents);
+  unstable_.truncateAndAppend(std::move(ents));
   return lastIndex();
 }
 
@@ -192,8 +192,7 @@ Status RaftLog::slice(uint64_t lo, uint64_t hi, uint64_t maxSize,
       take = countWithinSize(unstable_.entries.data() + (ulo - unstable_.offset), take, maxSize,
                              used, !out->empty());
     }
-    auto u = unstable_.slice(ulo, ulo + take);
-    out->insert(out->end(), u.begin(), u.end());
+    unstable_.appendSlice(ulo, ulo + take, out);
   }
   limitSize(out, maxSize);
   return Status::ok();

@@ -17,7 +17,9 @@ class RaftLog {
   // index of the last new entry, or nullopt on mismatch.
   std::optional<uint64_t> maybeAppend(uint64_t index, uint64_t logTerm, uint64_t committed,
                                       const std::vector<raftpb::Entry>& ents);
-  uint64_t append(const std::vector<raftpb::Entry>& ents);
+  // By value: a caller that hands its entries over (the leader's proposals)
+  // moves them into the unstable log instead of copying them.
+  uint64_t append(std::vector<raftpb::Entry> ents);
   uint64_t findConflict(const std::vector<raftpb::Entry>& ents) const;
 
   std::vector<raftpb::Entry> unstableEntries() const { return unstable_.entries; }

@@ -129,7 +129,7 @@ bool Raft::appendEntries(std::vector<Entry> es) {
     es[i].set_index(li + 1 + i);
   }
   if (!increaseUncommittedSize(es)) return false;
-  li = log_.append(es);
+  li = log_.append(std::move(es));
   prs_.at(id_).maybeUpdate(li);
   maybeCommit();
   return true;

@@ -46,28 +46,30 @@ void UnstableLog::restore(const raftpb::Snapshot& s) {
   snapshot = s;
 }
 
-void UnstableLog::truncateAndAppend(const std::vector<raftpb::Entry>& ents) {
+void UnstableLog::truncateAndAppend(std::vector<raftpb::Entry>&& ents) {
   uint64_t after = ents.front().index();
   if (after == offset + entries.size()) {
-    entries.insert(entries.end(), ents.begin(), ents.end());
+    entries.insert(entries.end(), std::make_move_iterator(ents.begin()),
+                   std::make_move_iterator(ents.end()));
   } else if (after <= offset) {
     // Replaces everything unstable.
     offset = after;
-    entries = ents;
+    entries = std::move(ents);
   } else {
     entries.resize(after - offset);
-    entries.insert(entries.end(), ents.begin(), ents.end());
+    entries.insert(entries.end(), std::make_move_iterator(ents.begin()),
+                   std::make_move_iterator(ents.end()));
   }
 }
 
-std::vector<raftpb::Entry> UnstableLog::slice(uint64_t lo, uint64_t hi) const {
+void UnstableLog::appendSlice(uint64_t lo, uint64_t hi, std::vector<raftpb::Entry>* out) const {
   uint64_t upper = offset + entries.size();
   if (lo > hi || lo < offset || hi > upper) {
     fatal("unstable slice [" + std::to_string(lo) + "," + std::to_string(hi) + ") out of bound [" +
           std::to_string(offset) + "," + std::to_string(upper) + "]");
   }
-  return std::vector<raftpb::Entry>(entries.begin() + static_cast<ptrdiff_t>(lo - offset),
-                                    entries.begin() + static_cast<ptrdiff_t>(hi - offset));
+  out->insert(out->end(), entries.begin() + static_cast<ptrdiff_t>(lo - offset),
+              entries.begin() + static_cast<ptrdiff_t>(hi - offset));
 }
 
 }  // namespace cairn::raft

@@ -19,9 +19,11 @@ class UnstableLog {
   void stableTo(uint64_t i, uint64_t t);
   void stableSnapTo(uint64_t i);
   void restore(const raftpb::Snapshot& s);
-  void truncateAndAppend(const std::vector<raftpb::Entry>& ents);
-  // Entries [lo, hi); both must lie inside the unstable range.
-  std::vector<raftpb::Entry> slice(uint64_t lo, uint64_t hi) const;
+  // Takes the entries over (moved, not copied).
+  void truncateAndAppend(std::vector<raftpb::Entry>&& ents);
+  // Appends copies of entries [lo, hi) to *out; both must lie inside the
+  // unstable range. Straight into the caller's vector: no temporary copy.
+  void appendSlice(uint64_t lo, uint64_t hi, std::vector<raftpb::Entry>* out) const;
 
   std::optional<raftpb::Snapshot> snapshot;
   std::vector<raftpb::Entry> entries;
