@@ -134,39 +134,60 @@ Status WiredTigerBackend::open(const Options& options) {
     return fail(wtStatus(ret, "create meta table in " + path_));
   }
   std::string active;
+  std::string layout;
   {
     CursorGuard meta;
     if (Status st = openCursor(s, kMetaTable, meta); !st.isOk()) return fail(st);
-    WT_ITEM k = item(kActiveKey);
-    meta.cursor->set_key(meta.cursor, &k);
-    ret = meta.cursor->search(meta.cursor);
-    if (ret == 0) {
+    // One meta row into *out; false (and *out empty) if the row is absent.
+    auto readMeta = [&](std::string_view key, std::string* out) -> Status {
+      WT_ITEM k = item(key);
+      meta.cursor->set_key(meta.cursor, &k);
+      int r = meta.cursor->search(meta.cursor);
+      if (r == WT_NOTFOUND) return Status::ok();
       WT_ITEM v{};
-      if ((ret = meta.cursor->get_value(meta.cursor, &v)) != 0) {
-        return fail(wtStatus(ret, "read meta table"));
-      }
-      active = std::string(view(v));
-      if (active != kDataTables[0] && active != kDataTables[1]) {
-        return fail(Status(StatusCode::DataLoss, "wiredtiger: meta table in " + path_ +
-                                                     " names an unknown data table '" + active +
-                                                     "'"));
-      }
-    } else if (ret != WT_NOTFOUND) {
-      return fail(wtStatus(ret, "read meta table"));
+      if (r == 0) r = meta.cursor->get_value(meta.cursor, &v);
+      if (r != 0) return wtStatus(r, "read meta table");
+      *out = std::string(view(v));
+      return Status::ok();
+    };
+    if (Status st = readMeta(kActiveKey, &active); !st.isOk()) return fail(st);
+    if (Status st = readMeta(kLayoutKey, &layout); !st.isOk()) return fail(st);
+    if (!active.empty() && active != kDataTables[0] && active != kDataTables[1]) {
+      return fail(Status(
+          StatusCode::DataLoss,
+          "wiredtiger: meta table in " + path_ + " names an unknown data table '" + active + "'"));
+    }
+  }
+  if (!active.empty()) {
+    if (layout.empty()) {
+      rowLayout_ = wt_key::RowLayout(wt_key::RowLayout::kBucketOrder);
+    } else if (layout == std::to_string(wt_key::RowLayout::kKeyBucketLast)) {
+      rowLayout_ = wt_key::RowLayout(wt_key::RowLayout::kKeyBucketLast);
+    } else {
+      return fail(Status(
+          StatusCode::DataLoss,
+          "wiredtiger: meta table in " + path_ + " names an unknown row layout '" + layout + "'"));
     }
   }
   if (active.empty()) {
-    // A new database: create the first data table and record it durably.
+    // A new database: the newest row layout, the first data table, both
+    // recorded durably by the checkpoint below.
+    rowLayout_ = wt_key::RowLayout(wt_key::RowLayout::kNewest);
     active = kDataTables[0];
     if ((ret = s->create(s, active.c_str(), kTableFormat)) != 0) {
       return fail(wtStatus(ret, "create data table"));
     }
     CursorGuard meta;
     if (Status st = openCursor(s, kMetaTable, meta); !st.isOk()) return fail(st);
-    WT_ITEM k = item(kActiveKey), v = item(active);
-    meta.cursor->set_key(meta.cursor, &k);
-    meta.cursor->set_value(meta.cursor, &v);
-    if ((ret = meta.cursor->insert(meta.cursor)) != 0) return fail(wtStatus(ret, "write meta"));
+    const std::string version = std::to_string(rowLayout_.version());
+    for (const auto& [key, value] :
+         {std::pair<std::string_view, std::string_view>{kLayoutKey, version},
+          {kActiveKey, active}}) {
+      WT_ITEM k = item(key), v = item(value);
+      meta.cursor->set_key(meta.cursor, &k);
+      meta.cursor->set_value(meta.cursor, &v);
+      if ((ret = meta.cursor->insert(meta.cursor)) != 0) return fail(wtStatus(ret, "write meta"));
+    }
     if ((ret = checkpointSession_->checkpoint(checkpointSession_, nullptr)) != 0) {
       return fail(wtStatus(ret, "checkpoint"));
     }
@@ -237,12 +258,13 @@ Status WiredTigerBackend::commit(const WriteBatch& batch) {
     st = openCursor(s, table, guard);
     WT_CURSOR* c = guard.cursor;
     for (auto op = batch.ops().begin(); st.isOk() && op != batch.ops().end(); ++op) {
-      const std::string prefix = wt_key::bucketPrefix(op->bucket);
       switch (op->type) {
         case WriteBatch::OpType::Put: {
           // One buffer for every put's row key (writeMutex_ is held).
           std::string& row = rowScratch_;
-          row.assign(prefix).append(op->key);
+          row.clear();
+          rowLayout_.appendPrefix(op->bucket, &row);
+          row.append(op->key);
           WT_ITEM k = item(row), v = item(op->value);
           c->set_key(c, &k);
           c->set_value(c, &v);
@@ -250,7 +272,7 @@ Status WiredTigerBackend::commit(const WriteBatch& batch) {
           break;
         }
         case WriteBatch::OpType::Delete: {
-          std::string row = prefix + op->key;
+          std::string row = rowLayout_.prefix(op->bucket) + op->key;
           WT_ITEM k = item(row);
           c->set_key(c, &k);
           ret = c->remove(c);  // overwrite=true: removing a missing key succeeds
@@ -259,8 +281,10 @@ Status WiredTigerBackend::commit(const WriteBatch& batch) {
         }
         case WriteBatch::OpType::DeleteRange: {
           // An empty end deletes to the end of the bucket, as ReadTxn::range reads.
+          const std::string prefix = rowLayout_.prefix(op->bucket);
           const std::string lo = prefix + op->key;
-          const std::string hi = op->value.empty() ? wt_key::bucketEnd(prefix) : prefix + op->value;
+          const std::string hi =
+              op->value.empty() ? wt_key::RowLayout::end(prefix) : prefix + op->value;
           if (lo >= hi) break;
           WT_ITEM k = item(lo);
           c->set_key(c, &k);

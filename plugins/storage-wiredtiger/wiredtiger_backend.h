@@ -1,10 +1,10 @@
 // WiredTigerBackend: the default durable storage::Backend.
 //
-// Layout: ONE WiredTiger table holds every bucket; a row key is
-// escape(bucket) 0x00 0x01 key, where escape() doubles NUL bytes as 0x00 0xff.
-// This keeps memcmp order within a bucket, orders the whole table by
-// (bucket, key) (so an export is canonical and byte-identical to the memory
-// backend's), and needs no schema operation on the commit path: WiredTiger
+// Layout: ONE WiredTiger table holds every bucket; a row key is the bucket's
+// prefix and the key (wiredtiger_key.h: two row layouts, one per data dir).
+// This keeps memcmp order within a bucket, lets an export walk the buckets in
+// name order (canonical, byte-identical to the memory backend's), and needs
+// no schema operation on the commit path: WiredTiger
 // schema changes (create/drop) are not transactional and contend with
 // checkpoints, whereas a table per bucket would create tables lazily inside
 // commits. Keys are prefix-compressed on disk, so the bucket prefix is nearly
@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "cairn/storage.h"
+#include "wiredtiger_key.h"
 
 namespace cairn::storage {
 
@@ -68,6 +69,10 @@ class WiredTigerBackend : public Backend {
   Status exportState(const std::function<Status(std::string_view chunk)>& sink) override;
   Status importState(const std::function<bool(std::string& chunk)>& source) override;
 
+  // How row keys are laid out in this data dir (wiredtiger_key.h); set by
+  // open() before any reader exists, read-only while open.
+  const wt_key::RowLayout& rowLayout() const { return rowLayout_; }
+
   // Session pool (public for the read transaction class).
   WT_SESSION* acquireSession(Status& status);
   void releaseSession(WT_SESSION* session);
@@ -78,7 +83,8 @@ class WiredTigerBackend : public Backend {
   std::string activeTable() const;
   Status dropTable(const std::string& uri);  // requires checkpointMutex_
 
-  std::string path_;  // set by open(), read-only while open
+  std::string path_;             // set by open(), read-only while open
+  wt_key::RowLayout rowLayout_;  // set by open(), read-only while open
 
   WT_CONNECTION* conn_ = nullptr;  // set by open()/close() only
   // Owned by whoever holds writeMutex_ (commit, import, defragment).

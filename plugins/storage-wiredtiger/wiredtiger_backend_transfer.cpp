@@ -42,7 +42,7 @@ Status WiredTigerBackend::exportState(const std::function<Status(std::string_vie
   std::string bucket;
   Status st = txn.scanAll([&](std::string_view row, std::string_view value) {
     std::string_view key;
-    if (!wt_key::split(row, bucket, key)) {
+    if (!rowLayout_.split(row, bucket, key)) {
       return Status(StatusCode::DataLoss, "wiredtiger: malformed row key in " + path_);
     }
     return encoder.add(bucket, key, value);
@@ -89,7 +89,8 @@ Status WiredTigerBackend::importState(const std::function<bool(std::string& chun
         }
         inTxn = true;
       }
-      std::string row = wt_key::bucketPrefix(rec.bucket) + rec.key;
+      // The data dir's layout: import replaces the state, not the layout.
+      std::string row = rowLayout_.prefix(rec.bucket) + rec.key;
       WT_ITEM k = item(row), v = item(rec.value);
       guard.cursor->set_key(guard.cursor, &k);
       guard.cursor->set_value(guard.cursor, &v);

@@ -52,7 +52,7 @@ WtReadTxn::~WtReadTxn() {
 
 std::optional<std::string> WtReadTxn::get(std::string_view bucket, std::string_view key) {
   if (!init_.isOk()) fatalRead(init_);
-  std::string row = wt_key::bucketPrefix(bucket);
+  std::string row = backend_.rowLayout().prefix(bucket);
   row.append(key);
   WT_CURSOR* c = getCursor_.cursor;
   WT_ITEM k = item(row);
@@ -71,9 +71,9 @@ std::optional<std::string> WtReadTxn::get(std::string_view bucket, std::string_v
 Status WtReadTxn::range(std::string_view bucket, std::string_view begin, std::string_view end,
                         std::size_t limit, bool reverse, const KeyValueVisitor& visit) {
   if (!init_.isOk()) return init_;
-  const std::string prefix = wt_key::bucketPrefix(bucket);
+  const std::string prefix = backend_.rowLayout().prefix(bucket);
   const std::string lo = prefix + std::string(begin);
-  const std::string hi = end.empty() ? wt_key::bucketEnd(prefix) : prefix + std::string(end);
+  const std::string hi = end.empty() ? wt_key::RowLayout::end(prefix) : prefix + std::string(end);
   if (lo >= hi) return Status::ok();
   CursorGuard guard;
   if (Status st = openCursor(session_, table_, guard); !st.isOk()) return st;
@@ -105,13 +105,32 @@ Status WtReadTxn::range(std::string_view bucket, std::string_view begin, std::st
 Status WtReadTxn::scanAll(
     const std::function<Status(std::string_view row, std::string_view value)>& fn) {
   if (!init_.isOk()) return init_;
+  for (const auto& [lo, hi] : backend_.rowLayout().bucketOrderRanges()) {
+    if (Status st = scanRows(lo, hi, fn); !st.isOk()) return st;
+  }
+  return Status::ok();
+}
+
+Status WtReadTxn::scanRows(
+    std::string_view lo, std::string_view hi,
+    const std::function<Status(std::string_view row, std::string_view value)>& fn) {
   CursorGuard guard;
   if (Status st = openCursor(session_, table_, guard); !st.isOk()) return st;
   WT_CURSOR* c = guard.cursor;
   int ret;
-  while ((ret = c->next(c)) == 0) {
+  if (lo.empty()) {
+    ret = c->next(c);
+  } else {
+    WT_ITEM start = item(lo);
+    c->set_key(c, &start);
+    int exact = 0;
+    ret = c->search_near(c, &exact);
+    if (ret == 0 && exact < 0) ret = c->next(c);
+  }
+  for (; ret == 0; ret = c->next(c)) {
     WT_ITEM k{}, v{};
     if ((ret = c->get_key(c, &k)) != 0 || (ret = c->get_value(c, &v)) != 0) break;
+    if (!hi.empty() && view(k) >= hi) return Status::ok();
     if (Status st = fn(view(k), view(v)); !st.isOk()) return st;
   }
   if (ret != WT_NOTFOUND) return wtStatus(ret, "scan of " + table_);

@@ -29,10 +29,15 @@ class WtReadTxn : public ReadTxn {
   std::optional<std::string> get(std::string_view bucket, std::string_view key) override;
   Status range(std::string_view bucket, std::string_view begin, std::string_view end,
                std::size_t limit, bool reverse, const KeyValueVisitor& visit) override;
-  // Every row of the table in order (export).
+  // Every row of the table, buckets in name order whatever the row layout
+  // (export).
   Status scanAll(const std::function<Status(std::string_view row, std::string_view value)>& fn);
 
  private:
+  // Rows in [lo, hi) in order; an empty lo or hi is the table's start or end.
+  Status scanRows(std::string_view lo, std::string_view hi,
+                  const std::function<Status(std::string_view row, std::string_view value)>& fn);
+
   WiredTigerBackend& backend_;
   std::string table_;
   WT_SESSION* session_ = nullptr;

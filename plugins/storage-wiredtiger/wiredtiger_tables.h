@@ -16,5 +16,8 @@ inline constexpr const char* kDataTables[2] = {"table:cairn_data_0", "table:cair
 // clients: put p99 about 10% lower).
 inline constexpr const char* kTableFormat = "key_format=u,value_format=u,memory_page_max=1MB";
 inline constexpr std::string_view kActiveKey = "active";
+// The data dir's row layout (wiredtiger_key.h), written when it is created;
+// a dir from before layout versions has no such row (layout 1).
+inline constexpr std::string_view kLayoutKey = "layout";
 
 }  // namespace cairn::storage
