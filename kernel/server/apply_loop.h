@@ -160,10 +160,13 @@ class ApplyLoop {
   // read (apply thread only).
   raftpb::ConfState membership_;
   std::atomic<uint64_t> appliedIndex_{0};  // written by the apply thread
-  // The last answer type reply() saw and its "header" field (apply thread
-  // only).
-  std::pair<const google::protobuf::Descriptor*, const google::protobuf::FieldDescriptor*>
-      headerOf_{nullptr, nullptr};
+  // The last answer type reply() saw and its ResponseHeader "header" field,
+  // null if it has none (apply thread only).
+  struct HeaderField {
+    const google::protobuf::Descriptor* type = nullptr;
+    const google::protobuf::FieldDescriptor* field = nullptr;
+  };
+  HeaderField headerOf_;
   // Answers of the batch being applied, in log order (apply thread only).
   std::vector<std::pair<ApplyDone, ApplyResult>> replies_;
   // Events of the open write group, in log order (apply thread only).

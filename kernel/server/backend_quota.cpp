@@ -52,15 +52,19 @@ BackendQuota::BackendQuota(int64_t configuredBytes, std::function<uint64_t()> ba
       size_(std::move(backendSize)) {}
 
 int64_t BackendQuota::cost(const google::protobuf::Message& request) {
+  // Looked up once: each descriptor() call goes through protobuf's lazy
+  // registration, and this runs for every write.
+  static const google::protobuf::Descriptor* const kPut = etcdserverpb::PutRequest::descriptor();
+  static const google::protobuf::Descriptor* const kTxn = etcdserverpb::TxnRequest::descriptor();
+  static const google::protobuf::Descriptor* const kLeaseGrant =
+      etcdserverpb::LeaseGrantRequest::descriptor();
   const google::protobuf::Descriptor* d = request.GetDescriptor();
-  if (d == etcdserverpb::PutRequest::descriptor()) {
-    return costPut(static_cast<const etcdserverpb::PutRequest&>(request));
-  }
-  if (d == etcdserverpb::TxnRequest::descriptor()) {
+  if (d == kPut) return costPut(static_cast<const etcdserverpb::PutRequest&>(request));
+  if (d == kTxn) {
     const auto& txn = static_cast<const etcdserverpb::TxnRequest&>(request);
     return std::max(costOps(txn.success()), costOps(txn.failure()));
   }
-  if (d == etcdserverpb::LeaseGrantRequest::descriptor()) return kLeaseOverhead;
+  if (d == kLeaseGrant) return kLeaseOverhead;
   return 0;
 }
 
