@@ -32,45 +32,53 @@ class RawDb {
 
   void put(const char* table, std::string_view key, std::string_view value) {
     REQUIRE(session_->create(session_, table, kTableFormat) == 0);
-    WT_CURSOR* c = nullptr;
-    REQUIRE(session_->open_cursor(session_, table, nullptr, nullptr, &c) == 0);
-    WT_ITEM k{key.data(), key.size(), nullptr, 0, 0}, v{value.data(), value.size(), nullptr, 0, 0};
-    c->set_key(c, &k);
-    c->set_value(c, &v);
-    REQUIRE(c->insert(c) == 0);
-    c->close(c);
+    withCursor(table, [&](WT_CURSOR* c) {
+      WT_ITEM k = item(key), v = item(value);
+      c->set_key(c, &k);
+      c->set_value(c, &v);
+      REQUIRE(c->insert(c) == 0);
+    });
   }
 
   // Every row key of a table, in order.
   std::vector<std::string> keys(const char* table) {
     std::vector<std::string> out;
-    WT_CURSOR* c = nullptr;
-    REQUIRE(session_->open_cursor(session_, table, nullptr, nullptr, &c) == 0);
-    while (c->next(c) == 0) {
-      WT_ITEM k{};
-      REQUIRE(c->get_key(c, &k) == 0);
-      out.emplace_back(static_cast<const char*>(k.data), k.size);
-    }
-    c->close(c);
+    withCursor(table, [&](WT_CURSOR* c) {
+      while (c->next(c) == 0) {
+        WT_ITEM k{};
+        REQUIRE(c->get_key(c, &k) == 0);
+        out.emplace_back(static_cast<const char*>(k.data), k.size);
+      }
+    });
     return out;
   }
 
   std::optional<std::string> get(const char* table, std::string_view key) {
-    WT_CURSOR* c = nullptr;
-    REQUIRE(session_->open_cursor(session_, table, nullptr, nullptr, &c) == 0);
-    WT_ITEM k{key.data(), key.size(), nullptr, 0, 0};
-    c->set_key(c, &k);
     std::optional<std::string> out;
-    if (c->search(c) == 0) {
+    withCursor(table, [&](WT_CURSOR* c) {
+      WT_ITEM k = item(key);
+      c->set_key(c, &k);
+      if (c->search(c) != 0) return;
       WT_ITEM v{};
       REQUIRE(c->get_value(c, &v) == 0);
       out.emplace(static_cast<const char*>(v.data), v.size);
-    }
-    c->close(c);
+    });
     return out;
   }
 
  private:
+  static WT_ITEM item(std::string_view bytes) {
+    return WT_ITEM{bytes.data(), bytes.size(), nullptr, 0, 0};
+  }
+
+  template <typename F>
+  void withCursor(const char* table, F&& use) {
+    WT_CURSOR* c = nullptr;
+    REQUIRE(session_->open_cursor(session_, table, nullptr, nullptr, &c) == 0);
+    use(c);
+    c->close(c);
+  }
+
   WT_CONNECTION* conn_ = nullptr;
   WT_SESSION* session_ = nullptr;
 };
