@@ -10,7 +10,9 @@ Status authorizeRequest(Authorizer* authorizer, const RequestContext& ctx,
   AuthInfo info;
   if (Status st = authorizer->authenticate(ctx, &info); !st) return st;
   if (Status st = authorizer->authorize(info, "", request); !st) return st;
-  if (header != nullptr) {
+  // Without auth enabled there is no user: the header keeps its defaults
+  // (and protobuf allocates nothing for an empty name).
+  if (header != nullptr && !info.user.empty()) {
     header->set_username(info.user);
     header->set_auth_revision(info.revision);
   }
