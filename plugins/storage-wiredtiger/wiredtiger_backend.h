@@ -91,6 +91,10 @@ class WiredTigerBackend : public Backend {
   std::mutex writeMutex_;
   WT_SESSION* writeSession_ = nullptr;
   std::string rowScratch_;  // commit()'s row key buffer, under writeMutex_
+  // Key and value bytes of the puts committed since the last checkpoint
+  // began: added by commit() (writeMutex_), taken off by checkpointLocked()
+  // (checkpointMutex_), read by sizeAllocated() from any thread.
+  std::atomic<uint64_t> uncheckpointedBytes_{0};
 
   // Serializes checkpoints with schema operations (create, drop, compact).
   std::mutex checkpointMutex_;
