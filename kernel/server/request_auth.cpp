@@ -10,10 +10,13 @@ Status authorizeRequest(Authorizer* authorizer, const RequestContext& ctx,
   AuthInfo info;
   if (Status st = authorizer->authenticate(ctx, &info); !st) return st;
   if (Status st = authorizer->authorize(info, "", request); !st) return st;
-  // Without auth enabled there is no user: the header keeps its defaults
-  // (and protobuf allocates nothing for an empty name).
-  if (header != nullptr && !info.user.empty()) {
-    header->set_username(info.user);
+  // Without auth enabled there is no identity at all and the header keeps
+  // its defaults (protobuf allocates nothing for an empty name). With auth
+  // enabled and no token the user is empty but the revision is not: that
+  // pair means "anonymous", which the applier refuses, whereas an empty user
+  // at revision 0 is the kernel itself.
+  if (header != nullptr) {
+    if (!info.user.empty()) header->set_username(info.user);
     header->set_auth_revision(info.revision);
   }
   return Status::ok();
