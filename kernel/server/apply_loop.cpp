@@ -279,10 +279,19 @@ void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
 
 void ApplyLoop::flushReplies() {
   if (replies_.empty()) return;
-  boost::asio::post(p_.replies, [batch = std::move(replies_)]() mutable {
+  boost::asio::post(p_.replies, [batch = std::move(replies_), spare = spareReplies_]() mutable {
     for (auto& [done, result] : batch) done(std::move(result));
+    batch.clear();
+    std::lock_guard lk(spare->mu);
+    if (batch.capacity() > spare->vector.capacity()) {
+      spare->vector = std::move(batch);
+    }
   });
-  replies_.clear();  // moved-from: make it empty again for the next batch
+  {
+    std::lock_guard lk(spareReplies_->mu);
+    replies_ = std::move(spareReplies_->vector);
+  }
+  replies_.clear();  // a moved-from vector: make sure it is empty
 }
 
 void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -168,7 +169,18 @@ class ApplyLoop {
   };
   HeaderField headerOf_;
   // Answers of the batch being applied, in log order (apply thread only).
-  std::vector<std::pair<ApplyDone, ApplyResult>> replies_;
+  using Replies = std::vector<std::pair<ApplyDone, ApplyResult>>;
+  Replies replies_;
+  // The last answered batch's vector, handed back by the reply pool so the
+  // next batch reuses its capacity: growing a fresh one each batch went past
+  // 1 KiB, and each such allocation made glibc consolidate its fast bins
+  // (4-9% of the server's CPU under 1,000 clients). Shared with the pool's
+  // jobs, which may finish after a stop.
+  struct SpareReplies {
+    std::mutex mu;
+    Replies vector;  // guarded by mu
+  };
+  std::shared_ptr<SpareReplies> spareReplies_ = std::make_shared<SpareReplies>();
   // Events of the open write group, in log order (apply thread only).
   std::vector<std::vector<mvccpb::Event>> unpublished_;
   std::thread thread_;

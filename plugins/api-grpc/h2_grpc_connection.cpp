@@ -137,8 +137,8 @@ std::shared_ptr<H2GrpcConnection::Call> H2GrpcConnection::findLocked(std::uint32
   return it == calls_.end() ? nullptr : it->second;
 }
 
-void H2GrpcConnection::onRequest(std::uint32_t id, std::vector<h2::Header>&& headers,
-                                 bool endStream, bool tooLarge) {
+void H2GrpcConnection::onRequest(std::uint32_t id, const h2::HeaderList& headers, bool endStream,
+                                 bool tooLarge) {
   auto call = std::make_shared<Call>();
   call->id = id;
   calls_.emplace(id, call);

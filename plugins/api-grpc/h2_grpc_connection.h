@@ -81,7 +81,7 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   struct Action;
 
   // h2::SessionHandler, called inside session_.receive() with mu_ held.
-  void onRequest(std::uint32_t stream, std::vector<h2::Header>&& headers, bool endStream,
+  void onRequest(std::uint32_t stream, const h2::HeaderList& headers, bool endStream,
                  bool tooLarge) override;
   void onData(std::uint32_t stream, std::string_view data, bool endStream) override;
   void onReset(std::uint32_t stream, h2::ErrorCode code) override;

@@ -43,7 +43,7 @@ bool decodeInteger(std::string_view* in, int prefixBits, std::uint32_t* value) {
 HpackDecoder::HpackDecoder(std::size_t maxTableSize, std::size_t maxHeaderListSize)
     : maxTableSize_(maxTableSize), maxHeaderListSize_(maxHeaderListSize), capacity_(maxTableSize) {}
 
-HpackDecoder::Result HpackDecoder::decode(std::string_view block, std::vector<Header>* out) {
+HpackDecoder::Result HpackDecoder::decode(std::string_view block, HeaderList* out) {
   if (broken_) return Result::Error;
   const std::size_t initialSize = out->size();
   std::size_t listSize = 0;
@@ -55,14 +55,14 @@ HpackDecoder::Result HpackDecoder::decode(std::string_view block, std::vector<He
     listSize += name.size() + value.size() + kEntryOverhead;
     if (listSize > maxHeaderListSize_) {
       tooLarge = true;
-      out->resize(initialSize);
+      out->truncate(initialSize);
       return;
     }
-    out->push_back(Header{std::string(name), std::string(value)});
+    out->add(name, value);
   };
   const auto fail = [&] {
     broken_ = true;
-    out->resize(initialSize);
+    out->truncate(initialSize);
     return Result::Error;
   };
 

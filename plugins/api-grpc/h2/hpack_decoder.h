@@ -10,12 +10,9 @@
 #include <string_view>
 #include <vector>
 
-namespace cairn::api::h2 {
+#include "h2/header_list.h"
 
-struct Header {
-  std::string name;
-  std::string value;
-};
+namespace cairn::api::h2 {
 
 struct StaticTableEntry {
   std::string_view name;
@@ -119,7 +116,7 @@ class HpackDecoder {
 
   // Decodes one complete header block (HEADERS + CONTINUATION payloads
   // joined), appending its fields to *out.
-  Result decode(std::string_view block, std::vector<Header>* out);
+  Result decode(std::string_view block, HeaderList* out);
 
  private:
   struct Entry {

@@ -192,9 +192,8 @@ bool Session::onContinuation(const FrameHeader& h, std::string_view payload) {
 bool Session::onHeaderBlock() {
   const std::uint32_t id = headerStream_;
   headerStream_ = 0;
-  std::vector<Header> headers;
-  headers.reserve(16);  // a gRPC request has 7-10 fields: one allocation, no regrowth
-  const HpackDecoder::Result decoded = decoder_.decode(headerBlock_, &headers);
+  headers_.clear();
+  const HpackDecoder::Result decoded = decoder_.decode(headerBlock_, &headers_);
   headerBlock_.clear();
   if (decoded == HpackDecoder::Result::Error) {
     return fail(ErrorCode::CompressionError, "bad header block");
@@ -232,7 +231,7 @@ bool Session::onHeaderBlock() {
   Stream& s = streams_[id];
   s.sendWindow = peerInitialWindow_;
   s.remoteClosed = endStream;
-  handler_.onRequest(id, std::move(headers), endStream, decoded == HpackDecoder::Result::TooLarge);
+  handler_.onRequest(id, headers_, endStream, decoded == HpackDecoder::Result::TooLarge);
   return true;
 }
 

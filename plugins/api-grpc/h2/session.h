@@ -42,8 +42,9 @@ class SessionHandler {
   virtual ~SessionHandler() = default;
   // A request's header block (a new stream). `endStream`: no body follows.
   // `tooLarge`: the block exceeded the header list limit and `headers` is
-  // incomplete; the handler answers the stream with an error.
-  virtual void onRequest(std::uint32_t stream, std::vector<Header>&& headers, bool endStream,
+  // incomplete; the handler answers the stream with an error. `headers` is
+  // the session's, valid during the call only.
+  virtual void onRequest(std::uint32_t stream, const HeaderList& headers, bool endStream,
                          bool tooLarge) = 0;
   // Body bytes of an open stream (possibly empty with `endStream`).
   virtual void onData(std::uint32_t stream, std::string_view data, bool endStream) = 0;
@@ -165,6 +166,7 @@ class Session {
   std::uint32_t headerStream_ = 0;  // 0: none in progress
   std::uint8_t headerFlags_ = 0;    // the HEADERS frame's flags
   std::string headerBlock_;
+  HeaderList headers_;  // the last block's fields, reused (see HeaderList)
 
   std::unordered_map<std::uint32_t, Stream> streams_;
   std::uint32_t lastStream_ = 0;    // highest stream id the peer opened

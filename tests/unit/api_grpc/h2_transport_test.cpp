@@ -160,7 +160,7 @@ TEST_CASE("A unary call answers HEADERS, DATA and trailers with grpc-status 0", 
   REQUIRE(response.ParseFromString(frames[1].payload.substr(5)));
   CHECK(response.header().revision() == 7);
   HpackDecoder decoder;
-  std::vector<Header> headers;
+  HeaderList headers;
   REQUIRE(decoder.decode(frames[0].payload, &headers) == HpackDecoder::Result::Ok);
   REQUIRE(decoder.decode(frames[2].payload, &headers) == HpackDecoder::Result::Ok);
   std::vector<std::string> fields;

@@ -34,6 +34,7 @@ struct StringMaker<cairn::api::h2::Header> {
 using cairn::api::h2::decodeInteger;
 using cairn::api::h2::encodeInteger;
 using cairn::api::h2::Header;
+using cairn::api::h2::HeaderList;
 using cairn::api::h2::HpackDecoder;
 using cairn::api::h2::HpackEncoder;
 using cairn::api::h2::huffmanDecode;
@@ -69,13 +70,13 @@ inline std::string dehex(std::string_view hex) {
 }
 
 inline Headers decodeOk(HpackDecoder& decoder, std::string_view block) {
-  Headers out;
+  HeaderList out;
   REQUIRE(decoder.decode(block, &out) == Result::Ok);
-  return out;
+  return out.toVector();
 }
 
 inline Result decodeResult(HpackDecoder& decoder, std::string_view block) {
-  Headers out;
+  HeaderList out;
   return decoder.decode(block, &out);
 }
 

@@ -136,10 +136,10 @@ inline Frames frames(std::string_view bytes) {
 }
 
 inline Fields decodeBlock(HpackDecoder& decoder, std::string_view hpack) {
-  std::vector<Header> decoded;
+  HeaderList decoded;
   REQUIRE(decoder.decode(hpack, &decoded) == HpackDecoder::Result::Ok);
   Fields out;
-  for (auto& h : decoded) out.emplace_back(std::move(h.name), std::move(h.value));
+  for (const Header& h : decoded) out.emplace_back(h.name, h.value);
   return out;
 }
 
@@ -168,10 +168,10 @@ struct Recorder : cairn::api::h2::SessionHandler {
   std::vector<std::string> log;
   std::vector<Fields> requestHeaders;
 
-  void onRequest(uint32_t stream, std::vector<Header>&& headers, bool endStream,
+  void onRequest(uint32_t stream, const HeaderList& headers, bool endStream,
                  bool tooLarge) override {
     Fields fields;
-    for (auto& h : headers) fields.emplace_back(std::move(h.name), std::move(h.value));
+    for (const Header& h : headers) fields.emplace_back(h.name, h.value);
     requestHeaders.push_back(std::move(fields));
     log.push_back("request " + std::to_string(stream) + (endStream ? " end" : "") +
                   (tooLarge ? " tooLarge" : ""));
