@@ -171,7 +171,7 @@ Status KvStore::stage(WriteTxn& txn, uint64_t consistentIndex) {
   if (txn.changes_.empty()) return Status::ok();
   std::unique_lock lock(indexMu_);
   for (const WriteTxn::Change& c : txn.changes_) {
-    Status s = c.tombstone ? index_.tombstone(c.key, c.rev) : index_.put(c.key, c.rev);
+    Status s = c.tombstone ? index_.tombstone(c.key, c.rev) : index_.put(c.key, c.rev, c.hint);
     if (!s) {
       // The index now holds part of a transaction the group will not
       // store consistently.

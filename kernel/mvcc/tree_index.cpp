@@ -1,6 +1,7 @@
 #include "tree_index.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace cairn::mvcc {
 
@@ -12,10 +13,16 @@ void TreeIndex::visit(const KeyRange& range, F&& f) const {
   }
 }
 
+uint64_t TreeIndex::newEpoch() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 bool TreeIndex::get(std::string_view key, int64_t atRev, Revision* modified, Revision* created,
-                    int64_t* ver) const {
+                    int64_t* ver, Hint* hint) const {
   auto it = tree_.find(key);
   if (it == tree_.end()) return false;
+  if (hint != nullptr) *hint = Hint{&it->second, epoch_};
   return it->second.get(atRev, modified, created, ver);
 }
 
@@ -45,10 +52,24 @@ bool isLive(const KeyIndex& ki) {
 }  // namespace
 
 Status TreeIndex::put(std::string_view key, Revision rev) {
-  auto it = tree_.find(key);
-  if (it == tree_.end()) it = tree_.emplace(std::string(key), KeyIndex(std::string(key))).first;
-  const bool wasLive = isLive(it->second);
-  Status s = it->second.put(rev);
+  return put(key, rev, Hint{});
+}
+
+Status TreeIndex::put(std::string_view key, Revision rev, const Hint& hint) {
+  KeyIndex* ki = nullptr;
+  if (hint.keyIndex != nullptr && hint.epoch == epoch_ && hint.keyIndex->key() == key) {
+    // The entry is this index's own node (std::map nodes never move), found
+    // by get() since the last erasure.
+    ki = const_cast<KeyIndex*>(hint.keyIndex);
+  } else {
+    auto it = tree_.lower_bound(key);
+    if (it == tree_.end() || it->first != key) {
+      it = tree_.emplace_hint(it, std::string(key), KeyIndex(std::string(key)));
+    }
+    ki = &it->second;
+  }
+  const bool wasLive = isLive(*ki);
+  Status s = ki->put(rev);
   if (s && !wasLive) ++live_;
   return s;
 }
@@ -86,6 +107,7 @@ RevisionSet TreeIndex::compact(int64_t rev) {
   for (auto it = tree_.begin(); it != tree_.end();) {
     it->second.compact(rev, &available);
     if (it->second.isEmpty()) {
+      epoch_ = newEpoch();
       it = tree_.erase(it);
     } else {
       ++it;

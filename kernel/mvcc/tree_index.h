@@ -25,15 +25,38 @@ class TreeIndex {
     Revision rev;
   };
 
-  // The visible revision of `key` at `atRev` (see KeyIndex::get).
-  bool get(std::string_view key, int64_t atRev, Revision* modified, Revision* created,
-           int64_t* ver) const;
+  // What a lookup found, handed back to put() for the same key so that it
+  // need not walk the tree again (a put looks its key up for the version,
+  // then stores the new revision). Ignored once the index has erased or
+  // replaced entries since the lookup: `epoch` no longer matches.
+  struct Hint {
+    const KeyIndex* keyIndex = nullptr;
+    uint64_t epoch = 0;
+  };
+
+  TreeIndex() = default;
+  TreeIndex(const TreeIndex& o) : tree_(o.tree_), live_(o.live_) {}
+  TreeIndex(TreeIndex&& o) noexcept : tree_(std::move(o.tree_)), live_(o.live_) {
+    o.epoch_ = newEpoch();
+  }
+  TreeIndex& operator=(TreeIndex o) noexcept {
+    tree_.swap(o.tree_);
+    live_ = o.live_;
+    epoch_ = newEpoch();
+    return *this;
+  }
+
+  // The visible revision of `key` at `atRev` (see KeyIndex::get). With
+  // `hint`, also the key's entry (when the key is indexed at all).
+  bool get(std::string_view key, int64_t atRev, Revision* modified, Revision* created, int64_t* ver,
+           Hint* hint = nullptr) const;
   // Keys of `range` alive at `atRev`, ascending, with their visible revisions.
   void range(const KeyRange& range, int64_t atRev, std::vector<Entry>* out) const;
   // Changes of keys in `range` since main revision `rev`, ascending by revision.
   std::vector<Revision> rangeSince(const KeyRange& range, int64_t rev) const;
 
   Status put(std::string_view key, Revision rev);
+  Status put(std::string_view key, Revision rev, const Hint& hint);
   Status tombstone(std::string_view key, Revision rev);
   // Restore path: see KeyIndex::restore / put / tombstone.
   KeyIndex* find(std::string_view key);
@@ -53,6 +76,7 @@ class TreeIndex {
   void clear() {
     tree_.clear();
     live_ = 0;
+    epoch_ = newEpoch();
   }
   void forEach(const std::function<void(const KeyIndex&)>& f) const {
     for (const auto& [k, ki] : tree_) f(ki);
@@ -63,8 +87,13 @@ class TreeIndex {
   template <typename F>
   void visit(const KeyRange& range, F&& f) const;
 
+  // Unique across every index of the process, so a hint is only ever taken
+  // by the index, and the generation of its entries, it came from.
+  static uint64_t newEpoch();
+
   std::map<std::string, KeyIndex, std::less<>> tree_;
   std::size_t live_ = 0;
+  uint64_t epoch_ = newEpoch();  // renewed whenever entries are erased
 };
 
 }  // namespace cairn::mvcc

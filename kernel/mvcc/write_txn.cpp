@@ -30,7 +30,8 @@ storage::ReadTxn& WriteTxn::snapshot() {
   return *snapshot_;
 }
 
-bool WriteTxn::prior(std::string_view key, int64_t* created, int64_t* version) {
+bool WriteTxn::prior(std::string_view key, int64_t* created, int64_t* version,
+                     TreeIndex::Hint* hint) {
   if (auto it = pending_.find(key); it != pending_.end()) {
     if (it->second.deleted) return false;
     const mvccpb::KeyValue& kv = events_[it->second.event].kv();
@@ -43,7 +44,7 @@ bool WriteTxn::prior(std::string_view key, int64_t* created, int64_t* version) {
   Revision modified;
   Revision createdRev;
   std::shared_lock lock(store_.indexMu_);
-  if (!store_.index_.get(key, beginRev_, &modified, &createdRev, version)) return false;
+  if (!store_.index_.get(key, beginRev_, &modified, &createdRev, version, hint)) return false;
   *created = createdRev.main;
   return true;
 }
@@ -137,7 +138,8 @@ Status WriteTxn::put(std::string_view key, std::string_view value, int64_t lease
   if (ended_) return endedError();
   int64_t created = 0;
   int64_t version = 0;
-  const bool existed = prior(key, &created, &version);
+  TreeIndex::Hint hint;
+  const bool existed = prior(key, &created, &version, &hint);
 
   const Revision r{beginRev_ + 1, static_cast<int64_t>(changes_.size())};
   // The event holds the new kv (no prev_kv: whoever needs it reads it at
@@ -157,7 +159,7 @@ Status WriteTxn::put(std::string_view key, std::string_view value, int64_t lease
   auto p = pendingFor(key);
   p->second.deleted = false;
   p->second.event = events_.size() - 1;
-  changes_.push_back(Change{p->first, r, false});
+  changes_.push_back(Change{p->first, r, false, hint});
   *rev = r.main;
   return Status::ok();
 }
@@ -184,7 +186,7 @@ Status WriteTxn::deleteRange(std::string_view key, std::string_view end, int64_t
 
     auto p = pendingFor(item.key);
     p->second.deleted = true;
-    changes_.push_back(Change{p->first, r, true});
+    changes_.push_back(Change{p->first, r, true, {}});
   }
   *deleted = static_cast<int64_t>(items.size());
   *rev = viewRevision();

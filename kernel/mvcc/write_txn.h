@@ -23,6 +23,7 @@
 #include "mvccpb/kv.pb.h"
 #include "read_view.h"
 #include "revision.h"
+#include "tree_index.h"
 
 namespace cairn::mvcc {
 
@@ -77,6 +78,7 @@ class WriteTxn : public ReadView {
     std::string_view key;  // a key of pending_, whose nodes stay put
     Revision rev;
     bool tombstone = false;
+    TreeIndex::Hint hint;  // from prior(), for the index's put
   };
   // pending_'s node for `key`, made if missing.
   std::map<std::string, Pending, std::less<>>::iterator pendingFor(std::string_view key);
@@ -84,7 +86,7 @@ class WriteTxn : public ReadView {
   storage::ReadTxn& snapshot();
   // Whether the key is alive as this transaction sees it now, and if so its
   // create_revision and version.
-  bool prior(std::string_view key, int64_t* created, int64_t* version);
+  bool prior(std::string_view key, int64_t* created, int64_t* version, TreeIndex::Hint* hint);
   // Keys of the range alive in this transaction's view, ascending: either a
   // committed revision or this transaction's pending state.
   static constexpr std::size_t kCommitted = SIZE_MAX;

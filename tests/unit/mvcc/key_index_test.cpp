@@ -179,3 +179,66 @@ TEST_CASE("TreeIndex ranges follow etcd key-range conventions", "[keyindex]") {
   CHECK(idx.size() == 2);  // b is gone
   CHECK(kept == RevisionSet{{2, 0}, {4, 0}});
 }
+
+TEST_CASE("TreeIndex put with a lookup's hint", "[keyindex]") {
+  TreeIndex plain;
+  TreeIndex hinted;
+  for (TreeIndex* idx : {&plain, &hinted}) {
+    REQUIRE(idx->put("a", {1, 0}));
+    REQUIRE(idx->put("b", {2, 0}));
+  }
+  Revision modified;
+  Revision created;
+  int64_t ver = 0;
+
+  SECTION("a fresh hint stores the same as a search") {
+    TreeIndex::Hint hint;
+    REQUIRE(hinted.get("a", 2, &modified, &created, &ver, &hint));
+    CHECK(hint.keyIndex != nullptr);
+    REQUIRE(hinted.put("a", {3, 0}, hint));
+    REQUIRE(plain.put("a", {3, 0}));
+    CHECK(hinted == plain);
+    CHECK(hinted.get("a", 3, &modified, &created, &ver));
+    CHECK(modified == Revision{3, 0});
+    CHECK(ver == 2);
+  }
+  SECTION("a hint for another key is not taken") {
+    TreeIndex::Hint hint;
+    REQUIRE(hinted.get("a", 2, &modified, &created, &ver, &hint));
+    REQUIRE(hinted.put("b", {3, 0}, hint));
+    CHECK(hinted.get("b", 3, &modified, &created, &ver));
+    CHECK(modified == Revision{3, 0});
+    CHECK(hinted.get("a", 3, &modified, &created, &ver));
+    CHECK(modified == Revision{1, 0});
+  }
+  SECTION("a hint older than an erasure is not taken") {
+    TreeIndex::Hint hint;
+    REQUIRE(hinted.get("a", 2, &modified, &created, &ver, &hint));
+    REQUIRE(hinted.tombstone("a", {3, 0}));
+    hinted.compact(3);  // erases "a": the hint's entry is gone
+    CHECK(hinted.size() == 1);
+    REQUIRE(hinted.put("a", {4, 0}, hint));
+    CHECK(hinted.get("a", 4, &modified, &created, &ver));
+    CHECK(modified == Revision{4, 0});
+    CHECK(created == Revision{4, 0});
+    CHECK(ver == 1);
+  }
+  SECTION("a hint from a replaced or cleared index is not taken") {
+    TreeIndex::Hint hint;
+    REQUIRE(hinted.get("a", 2, &modified, &created, &ver, &hint));
+    TreeIndex other;
+    REQUIRE(other.put("z", {1, 0}));
+    hinted = std::move(other);
+    REQUIRE(hinted.put("a", {5, 0}, hint));
+    CHECK(hinted.size() == 2);
+    CHECK(hinted.get("a", 5, &modified, &created, &ver));
+    CHECK(ver == 1);
+
+    REQUIRE(hinted.get("a", 5, &modified, &created, &ver, &hint));
+    hinted.clear();
+    REQUIRE(hinted.put("a", {6, 0}, hint));
+    CHECK(hinted.size() == 1);
+    CHECK(hinted.get("a", 6, &modified, &created, &ver));
+    CHECK(ver == 1);
+  }
+}
