@@ -144,18 +144,26 @@ void H2GrpcConnection::onRequest(std::uint32_t id, const h2::HeaderList& headers
   calls_.emplace(id, call);
   std::string_view path;
   std::string_view encoding;
+  // Compared as views: a length mismatch rejects at once (every request has
+  // 7-10 fields and only these few matter).
+  constexpr std::string_view kPath = ":path";
+  constexpr std::string_view kToken = kTokenMetadataKey;
+  constexpr std::string_view kRequireLeader = kRequireLeaderMetadataKey;
+  constexpr std::string_view kTimeout = "grpc-timeout";
+  constexpr std::string_view kEncoding = "grpc-encoding";
   for (const h2::Header& h : headers) {
-    if (h.name == ":path") {
+    const std::string_view name = h.name;
+    if (name == kPath) {
       path = h.value;
-    } else if (h.name == kTokenMetadataKey) {
+    } else if (name == kToken) {
       call->ctx.token = h.value;
-    } else if (h.name == kRequireLeaderMetadataKey) {
+    } else if (name == kRequireLeader) {
       call->ctx.requireLeader = h.value == kHasLeader;
-    } else if (h.name == "grpc-timeout") {
+    } else if (name == kTimeout) {
       if (auto timeout = grpcwire::parseTimeout(h.value)) {
         call->ctx.deadline = std::chrono::steady_clock::now() + *timeout;
       }
-    } else if (h.name == "grpc-encoding") {
+    } else if (name == kEncoding) {
       encoding = h.value;
     }
   }
