@@ -13,9 +13,11 @@
 #include <google/protobuf/message.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "etcdserverpb/raft_internal.pb.h"
+#include "etcdserverpb/rpc.pb.h"
 #include "mvccpb/kv.pb.h"
 #include "wait_registry.h"
 
@@ -41,6 +43,20 @@ struct ApplyOutcome {
   // A `physical: true` compaction: answer once the compactor deleted the
   // revisions, as etcd does.
   bool awaitPhysicalCompaction = false;
+  // result.response's header, when the applier that made the response knows
+  // it (respondWith); otherwise the apply loop finds the field by reflection.
+  // Whoever replaces result.response resets it.
+  etcdserverpb::ResponseHeader* header = nullptr;
+
+  // Makes result.response a new Response and records its header.
+  template <typename Response>
+  Response* respondWith() {
+    auto resp = std::make_unique<Response>();
+    Response* raw = resp.get();
+    header = raw->mutable_header();
+    result.response = std::move(resp);
+    return raw;
+  }
 };
 
 class Applier {

@@ -23,27 +23,23 @@ void ApplyChain::addKernelAppliers(KvApplier& kv, LeaseApplier& leases, Compacto
   // header's member fields.
   dispatcher_.add(InternalRaftRequest::kPutFieldNumber,
                   [&kv](const ApplyRequest& r, ApplyOutcome* out) {
-                    auto resp = std::make_unique<etcdserverpb::PutResponse>();
-                    out->result.status = kv.put(r.entry.put(), resp.get(), r.index, &out->events);
-                    out->result.response = std::move(resp);
+                    auto* resp = out->respondWith<etcdserverpb::PutResponse>();
+                    out->result.status = kv.put(r.entry.put(), resp, r.index, &out->events);
                   });
   dispatcher_.add(InternalRaftRequest::kDeleteRangeFieldNumber, [&kv](const ApplyRequest& r,
                                                                       ApplyOutcome* out) {
-    auto resp = std::make_unique<etcdserverpb::DeleteRangeResponse>();
-    out->result.status = kv.deleteRange(r.entry.delete_range(), resp.get(), r.index, &out->events);
-    out->result.response = std::move(resp);
+    auto* resp = out->respondWith<etcdserverpb::DeleteRangeResponse>();
+    out->result.status = kv.deleteRange(r.entry.delete_range(), resp, r.index, &out->events);
   });
   dispatcher_.add(InternalRaftRequest::kTxnFieldNumber,
                   [&kv](const ApplyRequest& r, ApplyOutcome* out) {
-                    auto resp = std::make_unique<etcdserverpb::TxnResponse>();
-                    out->result.status = kv.txn(r.entry.txn(), resp.get(), r.index, &out->events);
-                    out->result.response = std::move(resp);
+                    auto* resp = out->respondWith<etcdserverpb::TxnResponse>();
+                    out->result.status = kv.txn(r.entry.txn(), resp, r.index, &out->events);
                   });
   dispatcher_.add(InternalRaftRequest::kCompactionFieldNumber,
                   [&kv, &compactor](const ApplyRequest& r, ApplyOutcome* out) {
-                    auto resp = std::make_unique<etcdserverpb::CompactionResponse>();
-                    out->result.status = kv.compaction(r.entry.compaction(), resp.get(), r.index);
-                    out->result.response = std::move(resp);
+                    auto* resp = out->respondWith<etcdserverpb::CompactionResponse>();
+                    out->result.status = kv.compaction(r.entry.compaction(), resp, r.index);
                     if (!out->result.status) return;
                     // The deletion itself runs on the compactor's thread.
                     compactor.wake();
@@ -51,21 +47,18 @@ void ApplyChain::addKernelAppliers(KvApplier& kv, LeaseApplier& leases, Compacto
                   });
   dispatcher_.add(InternalRaftRequest::kLeaseGrantFieldNumber,
                   [&leases](const ApplyRequest& r, ApplyOutcome* out) {
-                    auto resp = std::make_unique<etcdserverpb::LeaseGrantResponse>();
-                    out->result.status = leases.grant(r.entry.lease_grant(), r.index, resp.get());
-                    out->result.response = std::move(resp);
+                    auto* resp = out->respondWith<etcdserverpb::LeaseGrantResponse>();
+                    out->result.status = leases.grant(r.entry.lease_grant(), r.index, resp);
                   });
   dispatcher_.add(InternalRaftRequest::kLeaseRevokeFieldNumber, [&leases](const ApplyRequest& r,
                                                                           ApplyOutcome* out) {
-    auto resp = std::make_unique<etcdserverpb::LeaseRevokeResponse>();
-    out->result.status = leases.revoke(r.entry.lease_revoke(), r.index, resp.get(), &out->events);
-    out->result.response = std::move(resp);
+    auto* resp = out->respondWith<etcdserverpb::LeaseRevokeResponse>();
+    out->result.status = leases.revoke(r.entry.lease_revoke(), r.index, resp, &out->events);
   });
   dispatcher_.add(InternalRaftRequest::kLeaseCheckpointFieldNumber, [&leases](const ApplyRequest& r,
                                                                               ApplyOutcome* out) {
-    auto resp = std::make_unique<etcdserverpb::LeaseCheckpointResponse>();
-    out->result.status = leases.checkpoint(r.entry.lease_checkpoint(), r.index, resp.get());
-    out->result.response = std::move(resp);
+    auto* resp = out->respondWith<etcdserverpb::LeaseCheckpointResponse>();
+    out->result.status = leases.checkpoint(r.entry.lease_checkpoint(), r.index, resp);
   });
 }
 

@@ -234,8 +234,14 @@ void ApplyLoop::commitGroup() {
 
 void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
   ApplyResult& result = outcome.result;
-  if (result.response) {
+  if (outcome.header != nullptr) {
     // The applier sets the revision; the member fills in who answered.
+    outcome.header->set_cluster_id(p_.cluster.clusterId());
+    outcome.header->set_member_id(p_.cluster.memberId());
+    outcome.header->set_raft_term(p_.raft.term());
+  } else if (result.response) {
+    // A response whose applier did not say where its header is (plugins'
+    // commands, alarms): found by reflection.
     google::protobuf::Message* msg = result.response.get();
     // Descriptor lookups are virtual calls through protobuf's lazy
     // registration (about 90 instructions each): one per answer.
