@@ -462,16 +462,20 @@ bool H2GrpcConnection::writeOut() {
 }
 
 void H2GrpcConnection::close() {
-  std::unordered_map<std::uint32_t, std::shared_ptr<Call>> calls;
+  std::vector<std::shared_ptr<Call>> calls;
   std::vector<std::shared_ptr<Call>> closing;
   {
     std::lock_guard lk(mu_);
     if (closed_) return;
     closed_ = true;
-    calls.swap(calls_);
+    // Taken out of the map (its nodes belong to the connection's pool) and
+    // ended outside the lock.
+    calls.reserve(calls_.size());
+    for (auto& [id, call] : calls_) calls.push_back(std::move(call));
+    calls_.clear();
     closing.swap(toClose_);
   }
-  for (auto& [id, call] : calls) {
+  for (const std::shared_ptr<Call>& call : calls) {
     call->ctx.cancel->cancel();
     countHandled(*call, StatusCode::Cancelled);
     if (call->watch) call->watch->close();

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -145,7 +146,10 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   mutable std::mutex mu_;
   // All below: guarded by mu_.
   h2::Session session_;
-  std::unordered_map<std::uint32_t, std::shared_ptr<Call>> calls_;
+  // calls_'s nodes, recycled within the connection (see h2::Session's
+  // streams_: they are erased by whichever thread finishes the call).
+  std::pmr::unsynchronized_pool_resource callNodes_;
+  std::pmr::unordered_map<std::uint32_t, std::shared_ptr<Call>> calls_{&callNodes_};
   std::vector<Action>* actions_ = nullptr;    // set while receive() runs
   std::vector<std::uint32_t> ready_;          // streams to poll
   std::vector<std::uint32_t> blocked_;        // watch streams waiting for flow control

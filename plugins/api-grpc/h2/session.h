@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -168,7 +169,13 @@ class Session {
   std::string headerBlock_;
   HeaderList headers_;  // the last block's fields, reused (see HeaderList)
 
-  std::unordered_map<std::uint32_t, Stream> streams_;
+  // Stream nodes come from the session's own pool: a request's stream is
+  // opened on the I/O thread and often closed on the thread that answers it,
+  // and a node freed by another thread than the one that allocated it takes
+  // glibc's slow paths on both. The session is only used under its owner's
+  // lock, so the pool needs none.
+  std::pmr::unsynchronized_pool_resource nodePool_;
+  std::pmr::unordered_map<std::uint32_t, Stream> streams_{&nodePool_};
   std::uint32_t lastStream_ = 0;    // highest stream id the peer opened
   std::uint32_t lastAccepted_ = 0;  // highest one served (GOAWAY's last stream)
   std::deque<std::uint32_t> sendQueue_;
