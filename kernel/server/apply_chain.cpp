@@ -8,7 +8,7 @@ using etcdserverpb::InternalRaftRequest;
 
 ApplyChain::ApplyChain(const plugin::PluginRegistry& registry, KvApplier& kv, LeaseApplier& leases,
                        Compactor& compactor, mvcc::KvStore& store, storage::Backend& backend,
-                       AlarmStore& alarms, const BackendQuota& quota, Logger& logger)
+                       AlarmStore& alarms, BackendQuota& quota, Logger& logger)
     : dispatcher_(logger),
       plugins_(registry, store, backend, logger),
       quota_(quota, dispatcher_),

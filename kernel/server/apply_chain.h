@@ -33,7 +33,7 @@ class ApplyChain {
  public:
   ApplyChain(const plugin::PluginRegistry& registry, KvApplier& kv, LeaseApplier& leases,
              Compactor& compactor, mvcc::KvStore& store, storage::Backend& backend,
-             AlarmStore& alarms, const BackendQuota& quota, Logger& logger);
+             AlarmStore& alarms, BackendQuota& quota, Logger& logger);
   ApplyChain(const ApplyChain&) = delete;
   ApplyChain& operator=(const ApplyChain&) = delete;
 

@@ -81,10 +81,17 @@ int64_t BackendQuota::backendSize() const {
                           .count();
   const int64_t at = sampledAtNs_.load();
   if (at == 0 || now - at >= kSampleIntervalNs) {
+    // Reset before measuring: a write charged in between is counted in both.
+    charged_ = 0;
     sampledSize_ = static_cast<int64_t>(size_());
     sampledAtNs_ = now;
   }
-  return sampledSize_.load();
+  return sampledSize_.load() + charged_.load();
+}
+
+void BackendQuota::charge(const google::protobuf::Message& request) {
+  if (!enabled()) return;
+  if (const int64_t c = cost(request); c > 0) charged_ += c;
 }
 
 void BackendQuota::logConfiguration(Logger& logger, int64_t configuredBytes) const {

@@ -8,11 +8,12 @@
 // its files on disk (they follow the writes at each checkpoint, every second
 // by default), for the memory backend the bytes it holds, dead versions
 // included until compaction and defragmentation sweep them. It is sampled at
-// most every 100 ms (a WiredTiger sample lists the data directory), so a
-// burst of writes can pass the quota by what 100 ms of writes add; etcd's
-// check races its own batch commit in the same way.
+// most every 100 ms (a WiredTiger sample lists the data directory); the
+// costs of the writes applied since the sample (charge()) are added to it
+// until the next one, so a burst of writes within 100 ms cannot run past
+// the quota (a cost may be counted twice around a sample: on the safe side).
 //
-// Threads: any; the sample is two atomics.
+// Threads: any; the sample and the charges are atomics.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -42,6 +43,8 @@ class BackendQuota {
   // False when the store has no room for `request`; a request of cost 0
   // always fits.
   bool available(const google::protobuf::Message& request) const;
+  // Counts an applied write's cost until the next sample of the backend.
+  void charge(const google::protobuf::Message& request);
 
   bool enabled() const { return maxBytes_ > 0; }
   // The effective quota (0 when disabled).
@@ -58,6 +61,7 @@ class BackendQuota {
   const std::function<uint64_t()> size_;
   mutable std::atomic<int64_t> sampledSize_{0};
   mutable std::atomic<int64_t> sampledAtNs_{0};  // steady clock; 0: none yet
+  mutable std::atomic<int64_t> charged_{0};      // costs applied since the sample
 };
 
 }  // namespace cairn::server

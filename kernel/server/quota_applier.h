@@ -14,12 +14,12 @@ namespace cairn::server {
 
 class QuotaApplier final : public Applier {
  public:
-  QuotaApplier(const BackendQuota& quota, Applier& next) : quota_(quota), next_(next) {}
+  QuotaApplier(BackendQuota& quota, Applier& next) : quota_(quota), next_(next) {}
 
   void apply(const ApplyRequest& req, ApplyOutcome* out) override;
 
  private:
-  const BackendQuota& quota_;
+  BackendQuota& quota_;  // charged with each applied write
   Applier& next_;
 };
 

@@ -73,6 +73,29 @@ Status txnDelete(Server& s, const std::string& key) {
 
 }  // namespace
 
+TEST_CASE("backend quota: writes applied since the last sample count", "[quota]") {
+  // The size is sampled at most every 100 ms; a burst in between must not
+  // run past the quota on the sample taken before it.
+  etcdserverpb::PutRequest p;
+  p.set_key("abc");
+  p.set_value(std::string(100, 'v'));  // costs 359
+  uint64_t size = 1000;
+  BackendQuota q(2000, [&size] { return size; });
+  CHECK(q.available(p));  // 1000 + 359 < 2000
+  q.charge(p);
+  CHECK(q.available(p));  // 1359 + 359 < 2000
+  q.charge(p);
+  CHECK_FALSE(q.available(p));             // 1718 + 359 >= 2000
+  q.charge(etcdserverpb::RangeRequest());  // costs nothing
+  // A new sample measures the backend, which now holds the writes.
+  size = 1100;
+  q.invalidate();
+  CHECK(q.available(p));  // 1100 + 359
+  BackendQuota off(-1, [] { return 0; });
+  off.charge(p);
+  CHECK(off.available(p));
+}
+
 TEST_CASE("backend quota: etcd's costs and the default", "[quota]") {
   etcdserverpb::PutRequest p;
   p.set_key("abc");
