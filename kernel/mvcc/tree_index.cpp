@@ -104,15 +104,19 @@ KeyIndex& TreeIndex::insert(std::string key) {
 
 RevisionSet TreeIndex::compact(int64_t rev) {
   RevisionSet available;
+  bool erased = false;
   for (auto it = tree_.begin(); it != tree_.end();) {
     it->second.compact(rev, &available);
     if (it->second.isEmpty()) {
-      epoch_ = newEpoch();
       it = tree_.erase(it);
+      erased = true;
     } else {
       ++it;
     }
   }
+  // Hints taken before may point at erased entries (the caller holds the
+  // index's lock throughout, so none is taken meanwhile).
+  if (erased) epoch_ = newEpoch();
   return available;
 }
 

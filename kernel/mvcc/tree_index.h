@@ -34,9 +34,14 @@ class TreeIndex {
     uint64_t epoch = 0;
   };
 
+  // A copy or a moved-to index has an epoch of its own, so hints into the
+  // source are never taken by it; a moved-from index is empty, with a new
+  // epoch, since its entries left.
   TreeIndex() = default;
   TreeIndex(const TreeIndex& o) : tree_(o.tree_), live_(o.live_) {}
   TreeIndex(TreeIndex&& o) noexcept : tree_(std::move(o.tree_)), live_(o.live_) {
+    o.tree_.clear();
+    o.live_ = 0;
     o.epoch_ = newEpoch();
   }
   TreeIndex& operator=(TreeIndex o) noexcept {
@@ -93,7 +98,9 @@ class TreeIndex {
 
   std::map<std::string, KeyIndex, std::less<>> tree_;
   std::size_t live_ = 0;
-  uint64_t epoch_ = newEpoch();  // renewed whenever entries are erased
+  // Renewed whenever entries are erased or replaced (compact, clear,
+  // assignment). Guarded like the rest of the index, by KvStore's indexMu_.
+  uint64_t epoch_ = newEpoch();
 };
 
 }  // namespace cairn::mvcc

@@ -226,8 +226,8 @@ Status WriteTxn::end(uint64_t consistentIndex) {
   if (!changes_.empty()) {
     std::unique_lock lock(store_.indexMu_);
     for (const Change& c : changes_) {
-      Status s =
-          c.tombstone ? store_.index_.tombstone(c.key, c.rev) : store_.index_.put(c.key, c.rev);
+      Status s = c.tombstone ? store_.index_.tombstone(c.key, c.rev)
+                             : store_.index_.put(c.key, c.rev, c.hint);
       if (!s) {
         // The backend already has the batch: the index no longer matches it.
         store_.failed_.store(true);

@@ -17,9 +17,12 @@
 #include <vector>
 
 #include "etcdserverpb/raft_internal.pb.h"
-#include "etcdserverpb/rpc.pb.h"
 #include "mvccpb/kv.pb.h"
 #include "wait_registry.h"
+
+namespace etcdserverpb {
+class ResponseHeader;
+}  // namespace etcdserverpb
 
 namespace cairn::server {
 
@@ -48,7 +51,8 @@ struct ApplyOutcome {
   // Whoever replaces result.response resets it.
   etcdserverpb::ResponseHeader* header = nullptr;
 
-  // Makes result.response a new Response and records its header.
+  // Makes result.response a new Response and records its header (where
+  // Response is complete: the appliers include etcd's rpc.pb.h).
   template <typename Response>
   Response* respondWith() {
     auto resp = std::make_unique<Response>();

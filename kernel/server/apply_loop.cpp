@@ -16,6 +16,8 @@ namespace cairn::server {
 namespace {
 
 constexpr const char* kCaller = "server/apply_loop.cpp";
+// The largest answer vector handed back for reuse (a batch's answers).
+constexpr std::size_t kKeptReplies = 4096;
 
 google::protobuf::ArenaOptions arenaOptions(char* block) {
   google::protobuf::ArenaOptions options;
@@ -85,6 +87,9 @@ void ApplyLoop::loop() {
       appliedIndex_ = e.index();
     }
     commitGroup();
+    // Every write of the batch is in the backend now (grouped or not): the
+    // quota's sample may count them from here on.
+    if (p_.quotaBytes != nullptr) p_.quotaBytes->committed();
     flushReplies();
     // The batch's decoded requests: nothing refers to them any more (the
     // answers and events are messages of their own).
@@ -289,7 +294,8 @@ void ApplyLoop::flushReplies() {
     for (auto& [done, result] : batch) done(std::move(result));
     batch.clear();
     std::lock_guard lk(spare->mu);
-    if (batch.capacity() > spare->vector.capacity()) {
+    // Kept up to a large batch's size: one burst does not pin its vector.
+    if (batch.capacity() > spare->vector.capacity() && batch.capacity() <= kKeptReplies) {
       spare->vector = std::move(batch);
     }
   });

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "applier.h"
+#include "backend_quota.h"
 #include "cairn/logger.h"
 #include "cairn/raftpb.pb.h"
 #include "cluster_server.h"
@@ -92,6 +93,8 @@ class ApplyLoop {
     std::function<void()> removedSelf;
     // Installs the leader's snapshots (null: none expected, single member).
     SnapshotInstaller* installer = nullptr;
+    // Told when a batch's writes are in the backend (null: no quota).
+    BackendQuota* quotaBytes = nullptr;
   };
 
   ApplyLoop(Parts parts, uint64_t appliedIndex, raftpb::ConfState confState);

@@ -81,17 +81,24 @@ int64_t BackendQuota::backendSize() const {
                           .count();
   const int64_t at = sampledAtNs_.load();
   if (at == 0 || now - at >= kSampleIntervalNs) {
-    // Reset before measuring: a write charged in between is counted in both.
-    charged_ = 0;
+    // Reset before measuring: the writes committed from here on are counted
+    // in the sample too if they land before it is read (twice: safe).
+    committed_ = 0;
     sampledSize_ = static_cast<int64_t>(size_());
     sampledAtNs_ = now;
   }
-  return sampledSize_.load() + charged_.load();
+  return sampledSize_.load() + committed_.load() + pending_.load();
 }
 
 void BackendQuota::charge(const google::protobuf::Message& request) {
   if (!enabled()) return;
-  if (const int64_t c = cost(request); c > 0) charged_ += c;
+  if (const int64_t c = cost(request); c > 0) pending_ += c;
+}
+
+void BackendQuota::committed() {
+  // Moved once the writes are in the backend: a sample taken while they
+  // were still pending cannot have reset them.
+  if (const int64_t c = pending_.exchange(0); c > 0) committed_ += c;
 }
 
 void BackendQuota::logConfiguration(Logger& logger, int64_t configuredBytes) const {

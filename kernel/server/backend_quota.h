@@ -5,15 +5,18 @@
 // It fits while backend size + cost stays below the quota.
 //
 // The backend size is Backend::sizeAllocated(): for WiredTiger the bytes of
-// its files on disk (they follow the writes at each checkpoint, every second
-// by default), for the memory backend the bytes it holds, dead versions
-// included until compaction and defragmentation sweep them. It is sampled at
-// most every 100 ms (a WiredTiger sample lists the data directory); the
-// costs of the writes applied since the sample (charge()) are added to it
-// until the next one, so a burst of writes within 100 ms cannot run past
-// the quota (a cost may be counted twice around a sample: on the safe side).
+// its files on disk plus what was committed since the last checkpoint, for
+// the memory backend the bytes it holds, dead versions included until
+// compaction and defragmentation sweep them. It is sampled at most every
+// 100 ms (a WiredTiger sample lists the data directory). Between samples
+// the costs of the writes applied since are added to it: charge() for each
+// applied write, still in the apply loop's open write group; committed()
+// once the batch is in the backend, after which a new sample sees it. So a
+// burst of writes within 100 ms cannot run past the quota (a cost may be
+// counted twice around a sample: on the safe side).
 //
-// Threads: any; the sample and the charges are atomics.
+// Threads: any; the sample and the charges are atomics; charge() and
+// committed() are the apply loop's.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -43,8 +46,10 @@ class BackendQuota {
   // False when the store has no room for `request`; a request of cost 0
   // always fits.
   bool available(const google::protobuf::Message& request) const;
-  // Counts an applied write's cost until the next sample of the backend.
+  // Counts an applied write's cost until a sample taken after committed().
   void charge(const google::protobuf::Message& request);
+  // The writes charged so far are in the backend.
+  void committed();
 
   bool enabled() const { return maxBytes_ > 0; }
   // The effective quota (0 when disabled).
@@ -61,7 +66,8 @@ class BackendQuota {
   const std::function<uint64_t()> size_;
   mutable std::atomic<int64_t> sampledSize_{0};
   mutable std::atomic<int64_t> sampledAtNs_{0};  // steady clock; 0: none yet
-  mutable std::atomic<int64_t> charged_{0};      // costs applied since the sample
+  std::atomic<int64_t> pending_{0};              // charged, not yet committed
+  mutable std::atomic<int64_t> committed_{0};    // committed since the sample
 };
 
 }  // namespace cairn::server

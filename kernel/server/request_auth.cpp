@@ -10,11 +10,10 @@ Status authorizeRequest(Authorizer* authorizer, const RequestContext& ctx,
   AuthInfo info;
   if (Status st = authorizer->authenticate(ctx, &info); !st) return st;
   if (Status st = authorizer->authorize(info, "", request); !st) return st;
-  // Without auth enabled there is no identity at all and the header keeps
-  // its defaults (protobuf allocates nothing for an empty name). With auth
-  // enabled and no token the user is empty but the revision is not: that
-  // pair means "anonymous", which the applier refuses, whereas an empty user
-  // at revision 0 is the kernel itself.
+  // The revision is always carried: with auth enabled and no token the user
+  // is empty but the revision is not, a pair the applier refuses as
+  // anonymous, whereas an empty user at revision 0 is the kernel itself. An
+  // empty name is not set (protobuf would allocate for it).
   if (header != nullptr) {
     if (!info.user.empty()) header->set_username(info.user);
     header->set_auth_revision(info.revision);

@@ -271,7 +271,8 @@ Status Server::start() {
                        },
                        quotaAlarmer_.get(),
                        [this] { removedFromCluster(); },
-                       installer_.get()},
+                       installer_.get(),
+                       quota_.get()},
       m.appliedIndex, m.confState);
   watchSyncer_ = std::make_unique<WatchSyncer>(*watchHub_, options_.watchProgressNotifyInterval);
   leaseDriver_ = std::make_unique<LeaseDriver>(*raft_, *lessor_, logger_);

@@ -24,13 +24,18 @@ class HeaderList {
   HeaderList() = default;
   HeaderList(std::initializer_list<Header> fields) : slots_(fields), size_(fields.size()) {}
 
-  // Empties the list, keeping the slots. A field that once held an unusually
-  // long name or value gives its buffer back, so one large header does not
-  // pin memory for the connection's life.
+  // Empties the list, keeping up to kKeptSlots slots. A block with many
+  // fields, or with long names or values, must not pin memory for the
+  // connection's life: the slots past kKeptSlots go, and so does any kept
+  // string over kKeptCapacity (fields dropped by truncate() included).
   void clear() {
-    for (std::size_t i = 0; i < size_; ++i) {
-      if (slots_[i].name.capacity() > kKeptCapacity) std::string().swap(slots_[i].name);
-      if (slots_[i].value.capacity() > kKeptCapacity) std::string().swap(slots_[i].value);
+    if (slots_.size() > kKeptSlots) {
+      slots_.resize(kKeptSlots);
+      slots_.shrink_to_fit();
+    }
+    for (Header& h : slots_) {
+      if (h.name.capacity() > kKeptCapacity) std::string().swap(h.name);
+      if (h.value.capacity() > kKeptCapacity) std::string().swap(h.value);
     }
     size_ = 0;
   }
@@ -51,9 +56,14 @@ class HeaderList {
   const Header* begin() const { return slots_.data(); }
   const Header* end() const { return slots_.data() + size_; }
   std::vector<Header> toVector() const { return {begin(), end()}; }
+  // Slots held for the next block (memory kept between blocks).
+  std::size_t keptSlots() const { return slots_.size(); }
 
  private:
-  static constexpr std::size_t kKeptCapacity = 1024;
+  // A gRPC request has 7-10 fields, mostly short; a bearer token can be
+  // longer and is then allocated per request.
+  static constexpr std::size_t kKeptSlots = 32;
+  static constexpr std::size_t kKeptCapacity = 256;
 
   std::vector<Header> slots_;  // slots_[0, size_) are the fields
   std::size_t size_ = 0;

@@ -31,7 +31,7 @@ TEST_CASE("A reused header list holds only the last block's fields", "[hpack]") 
   CHECK(list.toVector() == Headers{{":method", "GET"}});
 }
 
-TEST_CASE("A cleared header list gives back a large field's buffer", "[hpack]") {
+TEST_CASE("A cleared header list gives back what a large block took", "[hpack]") {
   HeaderList list;
   list.add("x-big", std::string(64 * 1024, 'b'));
   list.add("x-small", "s");
@@ -45,4 +45,23 @@ TEST_CASE("A cleared header list gives back a large field's buffer", "[hpack]") 
   CHECK(list.toVector() == Headers{{"a", "1"}});
   list.truncate(5);
   CHECK(list.size() == 1);
+
+  // A field dropped by truncate() (a list over the limit) is trimmed too.
+  list.add("x-dropped", std::string(64 * 1024, 'd'));
+  list.truncate(1);
+  list.clear();
+  list.add("a", "1");
+  list.add("b", "2");
+  CHECK(list[1].value.capacity() < 64 * 1024);
+
+  // Many fields (1-byte static-table references decode to thousands): the
+  // slots beyond a request's worth go.
+  HpackDecoder d;
+  list.clear();
+  REQUIRE(d.decode(std::string(5000, '\x82'), &list) == Result::Ok);
+  CHECK(list.size() == 5000);
+  list.clear();
+  CHECK(list.keptSlots() <= 32);
+  REQUIRE(d.decode(dehex("82 86"), &list) == Result::Ok);
+  CHECK(list.toVector() == Headers{{":method", "GET"}, {":scheme", "http"}});
 }

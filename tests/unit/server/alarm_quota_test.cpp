@@ -87,8 +87,14 @@ TEST_CASE("backend quota: writes applied since the last sample count", "[quota]"
   q.charge(p);
   CHECK_FALSE(q.available(p));             // 1718 + 359 >= 2000
   q.charge(etcdserverpb::RangeRequest());  // costs nothing
-  // A new sample measures the backend, which now holds the writes.
-  size = 1100;
+  // A sample taken while the writes are not in the backend yet (the apply
+  // loop's write group is open) keeps counting them.
+  q.invalidate();
+  CHECK_FALSE(q.available(p));
+  // Committed: the next sample measures them in the backend instead.
+  q.committed();
+  CHECK_FALSE(q.available(p));
+  size = 1100;  // say a defragmentation shrank it meanwhile
   q.invalidate();
   CHECK(q.available(p));  // 1100 + 359
   BackendQuota off(-1, [] { return 0; });
