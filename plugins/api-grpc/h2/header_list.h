@@ -1,9 +1,9 @@
 // The fields of one decoded header block, as HpackDecoder appends them.
-// A session keeps one list from block to block: clear() keeps every slot and
-// its strings' buffers, so a connection's steady stream of requests decodes
-// its headers without allocating (a fresh vector and a string per field
-// were 4 allocations per request, the vector's 1 KiB one making glibc
-// consolidate its fast bins every time).
+// A session keeps one list from block to block: clear() keeps a request's
+// worth of slots and their short strings' buffers, so a connection's steady
+// stream of requests decodes its headers without allocating (a fresh vector
+// and a string per field were 4 allocations per request, the vector's 1 KiB
+// one making glibc consolidate its fast bins every time).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +13,11 @@
 #include <vector>
 
 namespace cairn::api::h2 {
+
+// The largest string buffer a connection keeps for reuse once its content
+// is gone (decoded fields here, evicted dynamic-table entries in
+// HpackDecoder): longer ones are given back.
+inline constexpr std::size_t kKeptStringCapacity = 256;
 
 struct Header {
   std::string name;
@@ -27,15 +32,15 @@ class HeaderList {
   // Empties the list, keeping up to kKeptSlots slots. A block with many
   // fields, or with long names or values, must not pin memory for the
   // connection's life: the slots past kKeptSlots go, and so does any kept
-  // string over kKeptCapacity (fields dropped by truncate() included).
+  // string over kKeptStringCapacity (fields dropped by truncate() included).
   void clear() {
     if (slots_.size() > kKeptSlots) {
       slots_.resize(kKeptSlots);
       slots_.shrink_to_fit();
     }
     for (Header& h : slots_) {
-      if (h.name.capacity() > kKeptCapacity) std::string().swap(h.name);
-      if (h.value.capacity() > kKeptCapacity) std::string().swap(h.value);
+      if (h.name.capacity() > kKeptStringCapacity) std::string().swap(h.name);
+      if (h.value.capacity() > kKeptStringCapacity) std::string().swap(h.value);
     }
     size_ = 0;
   }
@@ -63,7 +68,6 @@ class HeaderList {
   // A gRPC request has 7-10 fields, mostly short; a bearer token can be
   // longer and is then allocated per request.
   static constexpr std::size_t kKeptSlots = 32;
-  static constexpr std::size_t kKeptCapacity = 256;
 
   std::vector<Header> slots_;  // slots_[0, size_) are the fields
   std::size_t size_ = 0;

@@ -11,10 +11,6 @@ constexpr std::uint32_t kMaxInteger = 0x7fffffff;
 constexpr int kMaxContinuationBytes = 5;
 // RFC 7541 4.1: an entry's size counts 32 bytes of overhead.
 constexpr std::size_t kEntryOverhead = 32;
-// An evicted slot keeps buffers up to this size for the next entry; larger
-// ones are freed, or a peer cycling big entries through every slot would pin
-// slots * table size bytes.
-constexpr std::size_t kKeptCapacity = 256;
 constexpr std::size_t kInitialSlots = 8;
 
 }  // namespace
@@ -174,8 +170,10 @@ void HpackDecoder::evictUntil(std::size_t size) {
   while (size_ > size) {
     Entry& e = slot(oldest_);
     size_ -= e.name.size() + e.value.size() + kEntryOverhead;
-    if (e.name.capacity() > kKeptCapacity) std::string().swap(e.name);
-    if (e.value.capacity() > kKeptCapacity) std::string().swap(e.value);
+    // Buffers over kKeptStringCapacity are freed, or a peer cycling big
+    // entries through every slot would pin slots * table size bytes.
+    if (e.name.capacity() > kKeptStringCapacity) std::string().swap(e.name);
+    if (e.value.capacity() > kKeptStringCapacity) std::string().swap(e.value);
     ++oldest_;
     --count_;
   }
