@@ -118,6 +118,7 @@ Status Bootstrap::openStorage(RecoveredMember* m) {
   }
   storage::Options bopts = options_.backendOptions;
   bopts.path = memberDir_ + "/" + std::string(backend_.name());
+  bopts.logger = &logger_;
   if (Status st = backend_.open(bopts); !st) {
     return Status(st.code(), "cannot open " + std::string(backend_.name()) + " backend at " +
                                  bopts.path + ": " + st.message());

@@ -72,12 +72,16 @@ Status WiredTigerBackend::open(const Options& options) {
   uint64_t sessionMax = 1000;
   checkpointIntervalMs_ = 1000;
   checkpointOps_ = 10000;
+  rewriteOldLayout_ = true;
   for (const auto& [key, value] : options.settings) {
     bool ok = true;
     if (key == "checkpoint_interval_ms") {
       ok = parseNumber(value, checkpointIntervalMs_);
     } else if (key == "checkpoint_ops") {
       ok = parseNumber(value, checkpointOps_);
+    } else if (key == "upgrade_layout") {
+      ok = value == "true" || value == "false";
+      rewriteOldLayout_ = value == "true";
     } else if (key == "session_max") {
       ok = parseNumber(value, sessionMax) && sessionMax >= 8;
     } else if (key == "cache_size") {
@@ -85,9 +89,10 @@ Status WiredTigerBackend::open(const Options& options) {
       ok = !value.empty() && value.find_first_not_of("0123456789KMGTB") == std::string::npos;
       cacheSize = value;
     } else {
-      return Status(StatusCode::InvalidArgument, "wiredtiger: unknown storage option '" + key +
-                                                     "' (known: checkpoint_interval_ms, "
-                                                     "checkpoint_ops, cache_size, session_max)");
+      return Status(StatusCode::InvalidArgument,
+                    "wiredtiger: unknown storage option '" + key +
+                        "' (known: checkpoint_interval_ms, "
+                        "checkpoint_ops, cache_size, session_max, upgrade_layout)");
     }
     if (!ok) {
       return Status(StatusCode::InvalidArgument,
@@ -204,6 +209,9 @@ Status WiredTigerBackend::open(const Options& options) {
   const char* other = active == kDataTables[0] ? kDataTables[1] : kDataTables[0];
   if ((ret = s->drop(s, other, "force=true")) != 0) {
     return fail(wtStatus(ret, std::string("drop stale table ") + other));
+  }
+  if (rewriteOldLayout_ && rowLayout_.version() != wt_key::RowLayout::kNewest) {
+    if (Status st = upgradeLayout(active, options.logger); !st.isOk()) return fail(st);
   }
   {
     std::lock_guard lock(tableMutex_);

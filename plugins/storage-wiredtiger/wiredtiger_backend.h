@@ -53,7 +53,9 @@ class WiredTigerBackend : public Backend {
 
   // Settings: checkpoint_interval_ms (default 1000; 0 = only by count/sync),
   // checkpoint_ops (default 10000; 0 = only by time/sync), cache_size
-  // (WiredTiger size string, default "256MB"), session_max (default 1000).
+  // (WiredTiger size string, default "256MB"), session_max (default 1000),
+  // upgrade_layout (default true: a data dir in an older row layout is
+  // rewritten into the newest at open; false keeps it as it is).
   Status open(const Options& options) override;
   void close() override;
 
@@ -81,7 +83,12 @@ class WiredTigerBackend : public Backend {
   Status checkpointLocked();  // requires checkpointMutex_
   void checkpointLoop();
   std::string activeTable() const;
-  Status dropTable(const std::string& uri);  // requires checkpointMutex_
+  // open()'s rewrite of an older row layout (wiredtiger_backend_upgrade.cpp):
+  // on success *active names the new table and rowLayout_ is the newest.
+  // Only open() calls them, before any other thread uses the backend.
+  Status upgradeLayout(std::string& active, Logger* logger);
+  Status copyRowsInLayout(const std::string& from, const std::string& to,
+                          const wt_key::RowLayout& target, uint64_t& rows);
 
   std::string path_;             // set by open(), read-only while open
   wt_key::RowLayout rowLayout_;  // set by open(), read-only while open
@@ -116,6 +123,7 @@ class WiredTigerBackend : public Backend {
   uint64_t commitsSinceCheckpoint_ = 0;
   uint64_t checkpointIntervalMs_ = 1000;  // read-only while open
   uint64_t checkpointOps_ = 10000;        // read-only while open
+  bool rewriteOldLayout_ = true;             // set by open() from its settings
   std::thread checkpointThread_;
 };
 

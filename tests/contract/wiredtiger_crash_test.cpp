@@ -1,7 +1,5 @@
 // kill -9 of a process committing to WiredTiger: after reopen the state must
 // be exactly a prefix of the committed batches and hold every synced one.
-#include "backend_fixtures.h"
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <cstring>
 #include <random>
 #include <thread>
+
+#include "backend_fixtures.h"
 
 using namespace cairn;
 using namespace cairn::storage;

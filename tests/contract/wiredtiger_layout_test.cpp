@@ -1,10 +1,10 @@
 // WiredTiger row layouts (wiredtiger_key.h): a new data dir puts the MVCC
 // revisions last in the table; a data dir written before layout versions
-// (layout 1) keeps working as it is; both export the same canonical stream.
-#include <wiredtiger.h>
-
+// (layout 1) works as it is when not rewritten (wiredtiger_upgrade_test.cpp
+// covers the rewrite); both export the same canonical stream.
 #include "backend_fixtures.h"
 #include "wiredtiger_key.h"
+#include "wiredtiger_raw_db.h"
 #include "wiredtiger_tables.h"
 
 using namespace cairn;
@@ -13,75 +13,12 @@ using namespace cairn::storage::test;
 
 namespace {
 
-Options at(const TempDir& dir) {
+Options at(const TempDir& dir, std::vector<std::pair<std::string, std::string>> settings = {}) {
   Options o;
   o.path = (dir.path() / "wt").string();
+  o.settings = std::move(settings);
   return o;
 }
-
-// Direct access to the tables, below the backend (the backend is closed).
-class RawDb {
- public:
-  explicit RawDb(const TempDir& dir) {
-    const std::string path = (dir.path() / "wt").string();
-    std::filesystem::create_directories(path);
-    REQUIRE(wiredtiger_open(path.c_str(), nullptr, "create,log=(enabled=false)", &conn_) == 0);
-    REQUIRE(conn_->open_session(conn_, nullptr, nullptr, &session_) == 0);
-  }
-  ~RawDb() { conn_->close(conn_, nullptr); }  // closing checkpoints
-
-  void put(const char* table, std::string_view key, std::string_view value) {
-    REQUIRE(session_->create(session_, table, kTableFormat) == 0);
-    withCursor(table, [&](WT_CURSOR* c) {
-      WT_ITEM k = item(key), v = item(value);
-      c->set_key(c, &k);
-      c->set_value(c, &v);
-      REQUIRE(c->insert(c) == 0);
-    });
-  }
-
-  // Every row key of a table, in order.
-  std::vector<std::string> keys(const char* table) {
-    std::vector<std::string> out;
-    withCursor(table, [&](WT_CURSOR* c) {
-      while (c->next(c) == 0) {
-        WT_ITEM k{};
-        REQUIRE(c->get_key(c, &k) == 0);
-        out.emplace_back(static_cast<const char*>(k.data), k.size);
-      }
-    });
-    return out;
-  }
-
-  std::optional<std::string> get(const char* table, std::string_view key) {
-    std::optional<std::string> out;
-    withCursor(table, [&](WT_CURSOR* c) {
-      WT_ITEM k = item(key);
-      c->set_key(c, &k);
-      if (c->search(c) != 0) return;
-      WT_ITEM v{};
-      REQUIRE(c->get_value(c, &v) == 0);
-      out.emplace(static_cast<const char*>(v.data), v.size);
-    });
-    return out;
-  }
-
- private:
-  static WT_ITEM item(std::string_view bytes) {
-    return WT_ITEM{bytes.data(), bytes.size(), nullptr, 0, 0};
-  }
-
-  template <typename F>
-  void withCursor(const char* table, F&& use) {
-    WT_CURSOR* c = nullptr;
-    REQUIRE(session_->open_cursor(session_, table, nullptr, nullptr, &c) == 0);
-    use(c);
-    c->close(c);
-  }
-
-  WT_CONNECTION* conn_ = nullptr;
-  WT_SESSION* session_ = nullptr;
-};
 
 // The same state in buckets named below and above "key".
 void fill(Backend& b) {
@@ -106,7 +43,7 @@ TEST_CASE("wiredtiger layout: a new data dir stores revisions last", "[wiredtige
     fill(b);
     b.close();
   }
-  RawDb raw(dir);
+  RawDb raw(dir.path() / "wt");
   CHECK(raw.get(kMetaTable, kLayoutKey) == "2");
   const std::vector<std::string> rows = raw.keys(kDataTables[0]);
   REQUIRE(rows.size() == 55);
@@ -117,13 +54,15 @@ TEST_CASE("wiredtiger layout: a new data dir stores revisions last", "[wiredtige
   }
 }
 
-TEST_CASE("wiredtiger layout: a layout 1 data dir is read, written and exported as it is",
-          "[wiredtiger]") {
+TEST_CASE(
+    "wiredtiger layout: with upgrade_layout=false a layout 1 data dir is read, written "
+    "and exported as it is",
+    "[wiredtiger]") {
   TempDir dir;
   {
     // What a Cairn from before layout versions left: no layout row, rows as
     // escape(bucket) 0x00 0x01 key.
-    RawDb raw(dir);
+    RawDb raw(dir.path() / "wt");
     raw.put(kMetaTable, kActiveKey, kDataTables[0]);
     const wt_key::RowLayout legacy(wt_key::RowLayout::kBucketOrder);
     raw.put(kDataTables[0], legacy.prefix(kKeyBucket) + "r1", "old");
@@ -132,7 +71,7 @@ TEST_CASE("wiredtiger layout: a layout 1 data dir is read, written and exported 
   Opened<MemoryFixture> reference;
   {
     WiredTigerBackend b;
-    Status st = b.open(at(dir));
+    Status st = b.open(at(dir, {{"upgrade_layout", "false"}}));
     INFO(st.message());
     REQUIRE(st.isOk());
     CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
@@ -154,7 +93,7 @@ TEST_CASE("wiredtiger layout: a layout 1 data dir is read, written and exported 
     CHECK(exportAll(b) == exportAll(*reference.backend));
     b.close();
   }
-  RawDb raw(dir);
+  RawDb raw(dir.path() / "wt");
   CHECK_FALSE(raw.get(kMetaTable, kLayoutKey).has_value());
   CHECK(raw.get(kDataTables[0], std::string("key\0\x01r100", 9)) == "v");
 }
@@ -183,7 +122,7 @@ TEST_CASE("wiredtiger layout: an unknown layout is refused and nothing changes",
     b.close();
   }
   {
-    RawDb raw(dir);
+    RawDb raw(dir.path() / "wt");
     raw.put(kMetaTable, kLayoutKey, "9");
   }
   {
@@ -193,7 +132,7 @@ TEST_CASE("wiredtiger layout: an unknown layout is refused and nothing changes",
     CHECK(st.message().find("unknown row layout '9'") != std::string::npos);
   }
   {
-    RawDb raw(dir);
+    RawDb raw(dir.path() / "wt");
     raw.put(kMetaTable, kLayoutKey, "2");
   }
   WiredTigerBackend b;

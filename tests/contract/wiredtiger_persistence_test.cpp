@@ -1,11 +1,11 @@
 // WiredTiger-only contract: state survives close/open, open errors are clear
 // and never destroy data, settings are validated.
-#include "backend_fixtures.h"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+
+#include "backend_fixtures.h"
 
 using namespace cairn;
 using namespace cairn::storage;

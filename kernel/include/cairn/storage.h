@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/logger.h"
 #include "cairn/status.h"
 
 namespace cairn::storage {
@@ -98,6 +99,10 @@ struct Options {
   std::string path;  // directory the backend owns (created if missing); unused by memory
   // Backend-specific settings from --storage-option key=value flags.
   std::vector<std::pair<std::string, std::string>> settings;
+  // Where the backend reports what it does on its own (a data dir rewritten
+  // at open, say), as the server's structured log lines; null: stderr.
+  // Used only within open().
+  Logger* logger = nullptr;
 };
 
 class Backend {
