@@ -175,6 +175,10 @@ def first_error(text):
     return None
 
 
+TRUNCATED_STATUS_PANIC = ("panic: freepages: failed to get all reachable pages "
+                          "(page #: out of bounds: #)")
+
+
 def damage_errors(server, tmp_path):
     snap = save(server, str(tmp_path / "snap.db"))
     out = {}
@@ -201,7 +205,16 @@ def test_damaged_snapshot_fails_as_etcds(make_server, tmp_path):
     cairn = make_server(flavour="cairn")
     write_history(cairn)
     os.makedirs(tmp_path / "cairn")
-    assert damage_errors(cairn, tmp_path / "cairn") == want
+    got = damage_errors(cairn, tmp_path / "cairn")
+    # `snapshot status` dies on a truncated file either way (exit 2), but with
+    # which words depends on where the file's pages lie, which varies between
+    # runs of etcd itself: bbolt's bounds check panics, or the read past the
+    # end faults first (no panic line). Compare the exit codes, and the words
+    # of everything else.
+    for errors in (got, want):
+        assert errors["truncated"][1] in (None, TRUNCATED_STATUS_PANIC), errors
+        errors["truncated"] = (errors["truncated"][0], None) + errors["truncated"][2:]
+    assert got == want
 
 
 def test_http_gateway_snapshot_stream_with_curl(source, tmp_path):
