@@ -89,6 +89,7 @@ class WiredTigerBackend : public Backend {
   Status upgradeLayout(std::string& active, Logger* logger);
   Status copyRowsInLayout(const std::string& from, const std::string& to,
                           const wt_key::RowLayout& target, uint64_t& rows);
+  Status switchTable(const std::string& next, const wt_key::RowLayout& target);
 
   std::string path_;             // set by open(), read-only while open
   wt_key::RowLayout rowLayout_;  // set by open(), read-only while open
@@ -123,7 +124,7 @@ class WiredTigerBackend : public Backend {
   uint64_t commitsSinceCheckpoint_ = 0;
   uint64_t checkpointIntervalMs_ = 1000;  // read-only while open
   uint64_t checkpointOps_ = 10000;        // read-only while open
-  bool rewriteOldLayout_ = true;             // set by open() from its settings
+  bool rewriteOldLayout_ = true;          // set by open() from its settings
   std::thread checkpointThread_;
 };
 

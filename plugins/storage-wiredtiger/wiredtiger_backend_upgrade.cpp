@@ -1,21 +1,27 @@
 // WiredTigerBackend::upgradeLayout: open() rewrites a data dir of an older
 // row layout into the newest one (wiredtiger_key.h says what layout 2 saves).
 //
-// Crash safety: the rows are written into the other data table, which is not
-// live until one meta transaction names it active and records the new layout,
-// and that transaction is durable only with the checkpoint after it (logging
-// is off, see wiredtiger_backend.h). open() drops the inactive table of every
-// dir, so a kill at any moment before that checkpoint leaves the old table
-// live in the old layout, and the next open starts the rewrite again; a kill
-// after it leaves the new one.
+// Crash safety: the rows are bulk-loaded into the other data table and made
+// durable by a checkpoint; then one meta transaction names that table active
+// and records the new layout, and a second checkpoint makes the switch
+// durable (logging is off, see wiredtiger_backend.h). open() drops the
+// inactive table of every dir, so a kill at any moment before the second
+// checkpoint leaves the old table live in the old layout, and the next open
+// starts the rewrite again; a kill after it leaves the new one.
 //
-// A rewrite that cannot finish (not enough free disk, a row the old layout
-// cannot split) is not an error: the dir keeps working in its old layout,
-// as it did before this existed, and the reason goes to the server's log.
+// A rewrite that cannot finish because of the data dir's own state (not
+// enough free disk, a full cache, a row the old layout cannot split) is not
+// an error: the dir keeps working in its old layout, as it did before this
+// existed, and the reason goes to the server's log. Any other failure (an
+// I/O error, a WiredTiger panic) fails the open, naming the rewrite and the
+// setting that skips it (upgrade_layout=false).
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -43,6 +49,14 @@ void report(Logger* logger, LogLevel level, std::string_view msg, const std::str
     std::fprintf(stderr, "storage-wiredtiger: %.*s {%s}\n", static_cast<int>(msg.size()),
                  msg.data(), fields.c_str());
   }
+}
+
+// Fault injection for the tests of a kill in the middle of a rewrite: with
+// CAIRN_WT_REWRITE_EXIT_AT=<step> in the environment the process exits at
+// once (status 86, no cleanup, like kill -9) when the rewrite reaches it.
+void crashPoint(const char* step) {
+  const char* at = std::getenv("CAIRN_WT_REWRITE_EXIT_AT");
+  if (at != nullptr && std::strcmp(at, step) == 0) _exit(86);
 }
 
 // A cursor move's result: true on a row; false at the table's end (then
@@ -140,6 +154,33 @@ Status WiredTigerBackend::copyRowsInLayout(const std::string& from, const std::s
   return Status::ok();
 }
 
+Status WiredTigerBackend::switchTable(const std::string& next, const wt_key::RowLayout& target) {
+  // Both meta rows in one transaction: the new table and its layout.
+  WT_SESSION* s = writeSession_;
+  int ret = s->begin_transaction(s, nullptr);
+  if (ret != 0) return wtStatus(ret, "rewrite: begin transaction");
+  Status st;
+  {
+    CursorGuard meta;
+    st = openCursor(s, kMetaTable, meta);
+    const std::string version = std::to_string(target.version());
+    for (const auto& [key, value] :
+         {std::pair<std::string_view, std::string_view>{kActiveKey, next}, {kLayoutKey, version}}) {
+      if (!st.isOk()) break;
+      WT_ITEM k = item(key), v = item(value);
+      meta.cursor->set_key(meta.cursor, &k);
+      meta.cursor->set_value(meta.cursor, &v);
+      if ((ret = meta.cursor->insert(meta.cursor)) != 0) st = wtStatus(ret, "rewrite: meta");
+    }
+  }
+  if (!st.isOk()) {
+    s->rollback_transaction(s, nullptr);
+    return st;
+  }
+  if ((ret = s->commit_transaction(s, nullptr)) != 0) return wtStatus(ret, "rewrite: commit meta");
+  return Status::ok();
+}
+
 Status WiredTigerBackend::upgradeLayout(std::string& active, Logger* logger) {
   const wt_key::RowLayout target(wt_key::RowLayout::kNewest);
   const std::string next = active == kDataTables[0] ? kDataTables[1] : kDataTables[0];
@@ -172,47 +213,58 @@ Status WiredTigerBackend::upgradeLayout(std::string& active, Logger* logger) {
   if (ret != 0) return keepOld(wtStatus(ret, "create " + next).message());
   uint64_t rows = 0;
   Status st = copyRowsInLayout(active, next, target, rows);
+  crashPoint("copied");
+  // The copy is made durable before the switch, so the switch's own
+  // checkpoint only writes two meta rows, and a failure up to here leaves
+  // nothing live to undo.
   if (st.isOk()) {
-    // The switch: both meta rows in one transaction.
-    if ((ret = s->begin_transaction(s, nullptr)) != 0) {
-      st = wtStatus(ret, "rewrite: begin transaction");
-    } else {
-      {
-        CursorGuard meta;
-        st = openCursor(s, kMetaTable, meta);
-        const std::string version = std::to_string(target.version());
-        for (const auto& [key, value] :
-             {std::pair<std::string_view, std::string_view>{kActiveKey, next},
-              {kLayoutKey, version}}) {
-          if (!st.isOk()) break;
-          WT_ITEM k = item(key), v = item(value);
-          meta.cursor->set_key(meta.cursor, &k);
-          meta.cursor->set_value(meta.cursor, &v);
-          if ((ret = meta.cursor->insert(meta.cursor)) != 0) st = wtStatus(ret, "rewrite: meta");
-        }
-      }
-      ret = st.isOk() ? s->commit_transaction(s, nullptr) : s->rollback_transaction(s, nullptr);
-      if (st.isOk() && ret != 0) st = wtStatus(ret, "rewrite: commit meta");
-    }
+    std::lock_guard ckpt(checkpointMutex_);
+    st = checkpointLocked();
   }
-  std::lock_guard ckpt(checkpointMutex_);
+  crashPoint("copy-checkpointed");
+  if (st.isOk()) st = switchTable(next, target);
+  crashPoint("switched");
   if (!st.isOk()) {
-    s->drop(s, next.c_str(), "force=true");  // best effort: the next open drops it anyway
+    {
+      std::lock_guard ckpt(checkpointMutex_);
+      s->drop(s, next.c_str(), "force=true");  // best effort: the next open drops it anyway
+    }
     clearWtError();
-    return keepOld(st.message());
+    // A row the old layout cannot split, or a full disk or cache: the dir
+    // works as it is. Anything else (an I/O error, a panic) is not safe to
+    // run on.
+    if (st.code() == StatusCode::DataLoss || st.code() == StatusCode::ResourceExhausted) {
+      return keepOld(st.message() + " (--storage-option upgrade_layout=false skips the rewrite)");
+    }
+    return Status(st.code(), st.message() + " (rewriting " + path_ +
+                                 " into row layout 2; --storage-option upgrade_layout=false opens "
+                                 "it as it is)");
   }
   // Until this checkpoint the old table is the durable state; if it fails,
   // open() fails, and either table is a whole state for the next attempt.
-  if (Status durable = checkpointLocked(); !durable.isOk()) return durable;
+  {
+    std::lock_guard ckpt(checkpointMutex_);
+    if (Status durable = checkpointLocked(); !durable.isOk()) {
+      return Status(durable.code(), durable.message() + " (switching " + path_ +
+                                        " to row layout 2; --storage-option "
+                                        "upgrade_layout=false opens it as it is)");
+    }
+  }
+  crashPoint("durable");
   rowLayout_ = target;
   const std::string old = active;
   active = next;
-  if ((ret = s->drop(s, old.c_str(), "force=true")) != 0) {
-    // Harmless: the next open drops the inactive table.
-    report(logger, LogLevel::Warn, "old data table not dropped after the rewrite",
-           jsonField("table", old) + "," + jsonField("error", wiredtiger_strerror(ret)));
-    clearWtError();
+  {
+    std::lock_guard ckpt(checkpointMutex_);
+    if ((ret = s->drop(s, old.c_str(), "force=true")) != 0) {
+      // Harmless: the next open drops the inactive table.
+      report(logger, LogLevel::Warn, "old data table not dropped after the rewrite",
+             where + "," + jsonField("table", old) + "," +
+                 jsonField("error", wiredtiger_strerror(ret)));
+      clearWtError();
+    }
   }
+  crashPoint("dropped");
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();

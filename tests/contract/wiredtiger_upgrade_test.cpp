@@ -40,6 +40,9 @@ std::vector<Record> state(int revisions) {
     out.push_back(
         {std::string(kKeyBucket), key, std::string(20 + i % 200, static_cast<char>('a' + i % 26))});
   }
+  // Sorts between the revisions ("key" 0x00 0x01 ...) and "key2": escaped,
+  // its name is "key" 0x00 0xff "x".
+  out.push_back({std::string("key\0x", 5), "k", "between"});
   out.push_back({"key2", "longer", "3"});
   out.push_back({std::string(kLeaseBucket), "l1", "4"});
   out.push_back({std::string(kLeaseBucket), "l2", ""});
@@ -117,7 +120,7 @@ TEST_CASE("wiredtiger upgrade: a layout 1 data dir is rewritten into layout 2 at
     REQUIRE(logger.lines.size() == 2);
     CHECK(logger.lines[1].level == LogLevel::Info);
     CHECK(logger.lines[1].msg == "data dir rewritten into the newest row layout");
-    CHECK_THAT(logger.lines[1].fields, Catch::Contains(R"("rows":3007)"));
+    CHECK_THAT(logger.lines[1].fields, Catch::Contains(R"("rows":3008)"));
     CHECK(exportAll(b) == expected);
     CHECK(getOne(b, kKeyBucket, "rev000001234") == records[3 + 1234].value);
     CHECK(getOne(b, "ke", "short") == "2");
@@ -133,11 +136,11 @@ TEST_CASE("wiredtiger upgrade: a layout 1 data dir is rewritten into layout 2 at
     RawDb raw(wt);
     CHECK(raw.get(kMetaTable, kLayoutKey) == "2");
     CHECK(raw.get(kMetaTable, kActiveKey) == kDataTables[1]);
-    // Revisions last: the six rows of other buckets, then 3,001 revisions.
+    // Revisions last: the seven rows of other buckets, then 3,001 revisions.
     const std::vector<std::string> rows = raw.keys(kDataTables[1]);
-    REQUIRE(rows.size() == 6 + 3001);
-    for (std::size_t i = 0; i < 6; ++i) CHECK(rows[i][0] == '\x01');
-    CHECK(rows[6] == "\x02rev000000000");
+    REQUIRE(rows.size() == 7 + 3001);
+    for (std::size_t i = 0; i < 7; ++i) CHECK(rows[i][0] == '\x01');
+    CHECK(rows[7] == "\x02rev000000000");
     CHECK(rows.back() == "\x02rev000003000");
   }
   CHECK_FALSE(tableFileExists(wt, kDataTables[0]));
@@ -271,4 +274,47 @@ TEST_CASE("wiredtiger upgrade: kill -9 during the rewrite leaves one whole state
     std::filesystem::remove_all(wt);
   }
   WARN("kills that left layout 1: " << legacy << ", layout 2: " << upgraded);
+}
+
+TEST_CASE("wiredtiger upgrade: an exit at each step of the rewrite leaves the state it names",
+          "[wiredtiger][upgrade][crash]") {
+  TempDir base;
+  const std::filesystem::path templateDir = base.path() / "template";
+  const std::vector<Record> records = state(2000);
+  writeLegacyDir(templateDir, records);
+  const std::string expected = expectedExport(records);
+  // Until the switch is in a checkpoint the old table is the durable state.
+  const std::vector<std::pair<const char*, int>> steps = {
+      {"copied", 1}, {"copy-checkpointed", 1}, {"switched", 1}, {"durable", 2}, {"dropped", 2}};
+  for (const auto& [step, layout] : steps) {
+    INFO("exit at " << step);
+    const std::filesystem::path wt = base.path() / step;
+    std::filesystem::copy(templateDir, wt, std::filesystem::copy_options::recursive);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      setenv("CAIRN_WT_REWRITE_EXIT_AT", step, 1);
+      WiredTigerBackend b;
+      b.open(at(wt));
+      _exit(0);  // the step was never reached
+    }
+    int wstatus = 0;
+    REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+    REQUIRE(WIFEXITED(wstatus));
+    REQUIRE(WEXITSTATUS(wstatus) == 86);
+    {
+      WiredTigerBackend b;
+      Status st = b.open(at(wt, false));
+      INFO(st.message());
+      REQUIRE(st.isOk());
+      CHECK(b.rowLayout().version() == layout);
+      CHECK(exportAll(b) == expected);
+    }
+    WiredTigerBackend b;
+    REQUIRE(b.open(at(wt)).isOk());
+    CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
+    CHECK(exportAll(b) == expected);
+    b.close();
+    CHECK_FALSE(tableFileExists(wt, kDataTables[0]));
+  }
 }
