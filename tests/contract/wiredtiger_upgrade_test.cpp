@@ -94,6 +94,19 @@ class CapturingLogger : public Logger {
   std::vector<Line> lines;
 };
 
+// Opens `b` at `wt` with a logger; the open must succeed, and the line the
+// rewrite logged last is returned.
+CapturingLogger::Line openLogged(WiredTigerBackend& b, const std::filesystem::path& wt) {
+  CapturingLogger logger;
+  Options o = at(wt);
+  o.logger = &logger;
+  Status st = b.open(o);
+  INFO(st.message());
+  REQUIRE(st.isOk());
+  REQUIRE(logger.lines.size() == 2);  // the start, then the outcome
+  return logger.lines.back();
+}
+
 bool tableFileExists(const std::filesystem::path& wt, std::string_view uri) {
   uri.remove_prefix(uri.find(':') + 1);
   return std::filesystem::exists(wt / (std::string(uri) + ".wt"));
@@ -110,17 +123,11 @@ TEST_CASE("wiredtiger upgrade: a layout 1 data dir is rewritten into layout 2 at
   const std::string expected = expectedExport(records);
   {
     WiredTigerBackend b;
-    CapturingLogger logger;
-    Options o = at(wt);
-    o.logger = &logger;
-    Status st = b.open(o);
-    INFO(st.message());
-    REQUIRE(st.isOk());
+    const CapturingLogger::Line logged = openLogged(b, wt);
     CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
-    REQUIRE(logger.lines.size() == 2);
-    CHECK(logger.lines[1].level == LogLevel::Info);
-    CHECK(logger.lines[1].msg == "data dir rewritten into the newest row layout");
-    CHECK_THAT(logger.lines[1].fields, Catch::Contains(R"("rows":3008)"));
+    CHECK(logged.level == LogLevel::Info);
+    CHECK(logged.msg == "data dir rewritten into the newest row layout");
+    CHECK_THAT(logged.fields, Catch::Contains(R"("rows":3008)"));
     CHECK(exportAll(b) == expected);
     CHECK(getOne(b, kKeyBucket, "rev000001234") == records[3 + 1234].value);
     CHECK(getOne(b, "ke", "short") == "2");
@@ -165,17 +172,11 @@ TEST_CASE("wiredtiger upgrade: a rewrite that cannot finish leaves the layout 1 
   }
   {
     WiredTigerBackend b;
-    CapturingLogger logger;
-    Options o = at(wt);
-    o.logger = &logger;
-    Status st = b.open(o);
-    INFO(st.message());
-    REQUIRE(st.isOk());
+    const CapturingLogger::Line logged = openLogged(b, wt);
     CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
-    REQUIRE(logger.lines.size() == 2);
-    CHECK(logger.lines[1].level == LogLevel::Warn);
-    CHECK(logger.lines[1].msg == "data dir not rewritten into the newest row layout");
-    CHECK_THAT(logger.lines[1].fields, Catch::Contains("is not in row layout 1"));
+    CHECK(logged.level == LogLevel::Warn);
+    CHECK(logged.msg == "data dir not rewritten into the newest row layout");
+    CHECK_THAT(logged.fields, Catch::Contains("is not in row layout 1"));
     CHECK(getOne(b, kKeyBucket, "rev000000042") == records[3 + 42].value);
     CHECK(scan(b, "key2") == Pairs{{"longer", "3"}});
     WriteBatch w;
