@@ -85,6 +85,9 @@ TEST_CASE("wiredtiger: settings are validated", "[wiredtiger]") {
   CHECK(st.message().find("no_such_option") != std::string::npos);
   st = b.open(at(dir, {{"checkpoint_interval_ms", "soon"}}));
   CHECK(st.code() == StatusCode::InvalidArgument);
+  st = b.open(at(dir, {{"upgrade_layout", "yes"}}));
+  CHECK(st.code() == StatusCode::InvalidArgument);
+  CHECK(st.message() == "wiredtiger: invalid value 'yes' for storage option 'upgrade_layout'");
   st = b.open(Options{});
   CHECK(st.code() == StatusCode::InvalidArgument);
   st = b.open(
