@@ -18,6 +18,8 @@ namespace {
 constexpr const char* kCaller = "server/apply_loop.cpp";
 // The largest answer vector handed back for reuse (a batch's answers).
 constexpr std::size_t kKeptReplies = 4096;
+// How many emptied answer vectors wait for the next batches.
+constexpr std::size_t kSpareReplies = 4;
 
 google::protobuf::ArenaOptions arenaOptions(char* block) {
   google::protobuf::ArenaOptions options;
@@ -290,20 +292,25 @@ void ApplyLoop::reply(uint64_t requestId, ApplyOutcome&& outcome) {
 
 void ApplyLoop::flushReplies() {
   if (replies_.empty()) return;
+  lastRepliesSize_ = replies_.size();
   boost::asio::post(p_.replies, [batch = std::move(replies_), spare = spareReplies_]() mutable {
     for (auto& [done, result] : batch) done(std::move(result));
     batch.clear();
-    std::lock_guard lk(spare->mu);
     // Kept up to a large batch's size: one burst does not pin its vector.
-    if (batch.capacity() > spare->vector.capacity() && batch.capacity() <= kKeptReplies) {
-      spare->vector = std::move(batch);
-    }
+    if (batch.capacity() > kKeptReplies) return;
+    std::lock_guard lk(spare->mu);
+    if (spare->vectors.size() < kSpareReplies) spare->vectors.push_back(std::move(batch));
   });
+  replies_ = Replies();
   {
     std::lock_guard lk(spareReplies_->mu);
-    replies_ = std::move(spareReplies_->vector);
+    if (!spareReplies_->vectors.empty()) {
+      replies_ = std::move(spareReplies_->vectors.back());
+      spareReplies_->vectors.pop_back();
+    }
   }
   replies_.clear();  // a moved-from vector: make sure it is empty
+  replies_.reserve(std::min(lastRepliesSize_, kKeptReplies));
 }
 
 void ApplyLoop::applyConfChange(const raftpb::Entry& entry) {

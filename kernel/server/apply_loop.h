@@ -174,15 +174,18 @@ class ApplyLoop {
   // Answers of the batch being applied, in log order (apply thread only).
   using Replies = std::vector<std::pair<ApplyDone, ApplyResult>>;
   Replies replies_;
-  // The last answered batch's vector, handed back by the reply pool so the
-  // next batch reuses its capacity: growing a fresh one each batch went past
+  // Answered batches' vectors, handed back by the reply pool so the next
+  // batches reuse their capacity: growing a fresh one each batch went past
   // 1 KiB, and each such allocation made glibc consolidate its fast bins
-  // (4-9% of the server's CPU under 1,000 clients). Shared with the pool's
-  // jobs, which may finish after a stop.
+  // (4-9% of the server's CPU under 1,000 clients). A few are kept, as the
+  // apply loop may flush again before the pool has answered the last batch;
+  // when none is back, the new one is reserved at the last batch's size.
+  // Shared with the pool's jobs, which may finish after a stop.
   struct SpareReplies {
     std::mutex mu;
-    Replies vector;  // guarded by mu
+    std::vector<Replies> vectors;  // guarded by mu; empty, at most kSpareReplies
   };
+  std::size_t lastRepliesSize_ = 0;  // apply thread only
   std::shared_ptr<SpareReplies> spareReplies_ = std::make_shared<SpareReplies>();
   // Events of the open write group, in log order (apply thread only).
   std::vector<std::vector<mvccpb::Event>> unpublished_;

@@ -16,6 +16,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // The most request bytes one raft message of proposals carries.
 constexpr std::size_t kProposalGroupBytes = 1 << 20;
+// The largest proposal queue kept for reuse (a turn's proposals).
+constexpr std::size_t kKeptProposals = 8192;
 constexpr const char* kCaller = "server/raft_node.cpp";
 
 // etcd's request id generator: the member id's low 16 bits, then the start
@@ -263,7 +265,7 @@ void RaftNode::loop() {
   bool campaigned = false;
 
   for (;;) {
-    std::vector<std::pair<uint64_t, std::string>> proposals;
+    Proposals proposals;
     std::vector<raftpb::ConfChange> confProposals;
     std::vector<ReadGate::Read> reads;
     std::vector<std::shared_ptr<ConfChangeRequest>> confChanges;
@@ -279,6 +281,7 @@ void RaftNode::loop() {
       });
       if (stop_) break;
       proposals.swap(pendingProposals_);
+      pendingProposals_.swap(spareProposals_);
       confProposals.swap(pendingConfProposals_);
       reads.swap(pendingReads_);
       confChanges.swap(pendingConfChanges_);
@@ -362,6 +365,9 @@ void RaftNode::loop() {
       }
       at = end;
     }
+    proposals.clear();  // their data moved to raft
+    // Kept up to a large turn's size: one burst does not pin its vector.
+    if (proposals.capacity() <= kKeptProposals) spareProposals_.swap(proposals);
     for (auto& cc : confProposals) {
       const uint64_t id = cc.id();
       if (Status st = node_->proposeConfChange(cc); !st) {

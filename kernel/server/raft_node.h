@@ -182,9 +182,15 @@ class RaftNode {
   // Queues into the raft loop.
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::pair<uint64_t, std::string>> pendingProposals_;  // guarded by mu_; (id, data)
-  std::vector<raftpb::ConfChange> pendingConfProposals_;            // guarded by mu_
-  std::vector<ReadGate::Read> pendingReads_;                        // guarded by mu_
+  using Proposals = std::vector<std::pair<uint64_t, std::string>>;  // (id, data)
+  Proposals pendingProposals_;                                      // guarded by mu_
+  // The last turn's proposals vector, emptied, swapped in for
+  // pendingProposals_ so the next turn's queue reuses its capacity: a fresh
+  // vector grew past 1 KiB under load, and each such allocation made glibc
+  // consolidate its fast bins. Raft thread only.
+  Proposals spareProposals_;
+  std::vector<raftpb::ConfChange> pendingConfProposals_;                // guarded by mu_
+  std::vector<ReadGate::Read> pendingReads_;                            // guarded by mu_
   std::vector<std::shared_ptr<ConfChangeRequest>> pendingConfChanges_;  // guarded by mu_
   std::vector<raftpb::Message> pendingMessages_;                        // guarded by mu_
   // Transport feedback: (peer, kind) with kind 0 unreachable, 1 snapshot

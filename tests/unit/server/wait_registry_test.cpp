@@ -40,3 +40,24 @@ TEST_CASE("expired waiters fail with the given status, live ones stay") {
   w.failAll(Status(StatusCode::Unavailable, "etcdserver: server stopped"));
   CHECK(second == "etcdserver: server stopped");
 }
+
+TEST_CASE("waiters added after others were taken complete by their own ids") {
+  // The second and third rounds reuse the first round's emptied nodes.
+  WaitRegistry w;
+  const auto later = WaitRegistry::Clock::now() + std::chrono::hours(1);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<int> calls(100, 0);
+    for (uint64_t id = 0; id < 100; ++id) {
+      w.add(
+          1000 * round + id, [&calls, id](ApplyResult&&) { ++calls[id]; }, later);
+    }
+    for (uint64_t id = 0; id < 100; id += 2) w.trigger(1000 * round + id, ApplyResult{});
+    for (uint64_t id = 1; id < 100; id += 2) {
+      CHECK(w.take(1000 * round + id + 1000) == nullptr);  // not added (yet)
+      w.trigger(1000 * round + id, ApplyResult{});
+    }
+    for (int c : calls) CHECK(c == 1);
+    w.trigger(1000 * round, ApplyResult{});  // already taken: nothing
+    CHECK(calls[0] == 1);
+  }
+}
