@@ -1,4 +1,5 @@
 // Inflights: the flow-control window of MsgApp sent to one follower.
+// Threads: owned by its Progress, so by the RawNode's thread; no locks.
 #pragma once
 
 #include <cstdint>

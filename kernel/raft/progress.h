@@ -1,4 +1,5 @@
 // Progress: the leader's view of one follower's log.
+// Threads: owned by its Raft, so by the RawNode's thread; no locks.
 #pragma once
 
 #include <cstdint>

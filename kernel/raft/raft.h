@@ -1,5 +1,7 @@
 // Raft: the consensus state machine behind RawNode. Internal to cairn_raft
 // (RawNode is the API), but tests may inspect it through RawNode::status().
+// Threads: none of its own and no locks; every field belongs to the thread
+// that owns its RawNode (the server's raft loop), see raw_node.h.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,6 @@
 // RaftLog: the log as raft sees it, stable (Storage) plus unstable parts.
+// Threads: owned by its Raft, so by the RawNode's thread; no locks (the
+// Storage behind it synchronises itself).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 // ReadOnly: pending ReadIndex requests on the leader.
+// Threads: owned by its Raft, so by the RawNode's thread; no locks.
 #pragma once
 
 #include <cstdint>

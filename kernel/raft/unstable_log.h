@@ -1,4 +1,5 @@
 // UnstableLog: entries and a snapshot not yet persisted by the application.
+// Threads: owned by its RaftLog, so by the RawNode's thread; no locks.
 #pragma once
 
 #include <cstdint>

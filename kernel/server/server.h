@@ -196,10 +196,16 @@ class Server {
   // TLS for https:// peer URLs (null: none), shared by the transport, the
   // join query and the corruption checks' HashKV requests.
   std::shared_ptr<transport::PeerTls> peerTls_;
-  bool clusterMode_ = false;         // more than one member at start (pre-vote, no early campaign)
-  raft::MemoryStorage raftStorage_;  // internally synchronised
-  WaitRegistry waiters_;             // internally synchronised
-  MemberRegistry members_;           // internally synchronised
+  bool clusterMode_ = false;  // more than one member at start (pre-vote, no early campaign)
+  // The components below are made by the constructor or start(), on the
+  // lifecycle thread, before the member's threads run (hashKvPeers_ later,
+  // as its note says), and destroyed with the Server, after stop() joined
+  // those threads: the pointers do not change in between. Each component's
+  // header names the threads that use it and what guards its state; the
+  // notes here say only which ones synchronise themselves.
+  raft::MemoryStorage raftStorage_;             // internally synchronised
+  WaitRegistry waiters_;                        // internally synchronised
+  MemberRegistry members_;                      // internally synchronised
   std::unique_ptr<AlarmStore> alarms_;          // internally synchronised
   std::unique_ptr<BackendQuota> quota_;         // thread-safe
   std::unique_ptr<QuotaAlarmer> quotaAlarmer_;  // thread-safe
