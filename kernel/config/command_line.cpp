@@ -201,15 +201,15 @@ Status applyParsed(const std::vector<po::option>& options, FlagValues* values,
     desc.find(name, false).semantic()->parse(parsed, opt.value, true);
     const std::string text = boost::any_cast<std::string>(parsed);
     const bool hasValue = !opt.value.empty();
-    std::string err = values->set(*spec, text, FlagSource::CommandLine);
+    const Status set = values->set(*spec, text, FlagSource::CommandLine);
     if (spec->kind == FlagKind::Bool || spec->kind == FlagKind::Ignored) {
-      if (!err.empty()) {
-        if (!hasValue) return fail("invalid boolean flag " + name + ": " + err);
-        return fail("invalid boolean value \"" + text + "\" for -" + name + ": " + err);
+      if (!set) {
+        if (!hasValue) return fail("invalid boolean flag " + name + ": " + set.message());
+        return fail("invalid boolean value \"" + text + "\" for -" + name + ": " + set.message());
       }
       if (spec->kind == FlagKind::Ignored) warnings->push_back(ignoredFlagWarning(name));
-    } else if (!err.empty()) {
-      return fail("invalid value \"" + text + "\" for flag -" + name + ": " + err);
+    } else if (!set) {
+      return fail("invalid value \"" + text + "\" for flag -" + name + ": " + set.message());
     }
     if (std::find(out->setFlags.begin(), out->setFlags.end(), name) == out->setFlags.end()) {
       out->setFlags.push_back(name);

@@ -64,8 +64,7 @@ Status parseInitialCluster(const std::string& text,
     std::string name = eq == std::string::npos ? item : item.substr(0, eq);
     std::string urlText = eq == std::string::npos ? "" : item.substr(eq + 1);
     Url url;
-    std::string err = parseUrl(urlText, &url);
-    if (!err.empty()) return failed(err);
+    if (Status s = parseUrl(urlText, &url); !s) return failed(s.message());
     out->emplace_back(name, url.raw);
   }
   return Status::ok();
@@ -130,8 +129,7 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
   cfg->advertiseClientUrls = urlsOf(values, "advertise-client-urls");
   for (const auto* list : {&cfg->listenPeerUrls, &cfg->listenClientUrls, &cfg->listenMetricsUrls}) {
     for (const Url& url : *list) {
-      std::string err = checkBindUrl(url);
-      if (!err.empty()) return failed(err);
+      if (Status s = checkBindUrl(url); !s) return failed(s.message());
     }
   }
   for (const auto& [flag, list] :
@@ -251,10 +249,9 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
   cfg->autoCompactionMode = compactionMode;
   std::string retention = values.text("auto-compaction-retention");
   if (retention.empty()) retention = "0";
-  if (std::string err =
-          parseCompactionRetention(compactionMode, retention, &cfg->autoCompactionRetention);
-      !err.empty()) {
-    return failed(err);
+  if (Status s = parseCompactionRetention(compactionMode, retention, &cfg->autoCompactionRetention);
+      !s) {
+    return failed(s.message());
   }
 
   for (const FlagSpec& spec : flagTable()) {
@@ -269,8 +266,7 @@ Status build(FlagValues& values, bool fromFile, Config* cfg) {
 
 }  // namespace
 
-std::string parseCompactionRetention(const std::string& mode, const std::string& text,
-                                     int64_t* out) {
+Status parseCompactionRetention(const std::string& mode, const std::string& text, int64_t* out) {
   // strconv.Atoi: an optional sign and decimal digits, within int64.
   const std::size_t digits = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
   bool integer =
@@ -286,14 +282,15 @@ std::string parseCompactionRetention(const std::string& mode, const std::string&
   if (integer && n >= 0) {
     constexpr int64_t kHourNs = int64_t{3600} * 1000 * 1000 * 1000;
     *out = mode == "periodic" ? n * kHourNs : mode == "revision" ? n : 0;
-    return {};
+    return Status::ok();
   }
-  if (std::string err = parseGoDuration(text, out); !err.empty()) {
+  if (!parseGoDuration(text, out)) {
     // Go's time.ParseDuration wording (its unit-specific variants folded
     // into this one).
-    return "error parsing CompactionRetention: time: invalid duration \"" + text + "\"";
+    return Status(StatusCode::InvalidArgument,
+                  "error parsing CompactionRetention: time: invalid duration \"" + text + "\"");
   }
-  return {};
+  return Status::ok();
 }
 
 Status parse(int argc, const char* const* argv, const std::vector<std::string>& env,

@@ -100,10 +100,9 @@ inline bool isUsageError(const Status& status) {
 
 // etcd's parseCompactionRetention: a non-negative integer is hours in
 // periodic mode and revisions in revision mode; anything else is a Go
-// duration (nanoseconds, in either mode, as etcd). Returns the error text
-// ("error parsing CompactionRetention: ..."), empty on success.
-std::string parseCompactionRetention(const std::string& mode, const std::string& text,
-                                     int64_t* out);
+// duration (nanoseconds, in either mode, as etcd). Fails with
+// InvalidArgument and etcd's text ("error parsing CompactionRetention: ...").
+Status parseCompactionRetention(const std::string& mode, const std::string& text, int64_t* out);
 
 // The text --help and --version print.
 std::string helpText();

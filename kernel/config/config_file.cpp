@@ -157,7 +157,7 @@ class Loader {
       // etcd stores durations as Go time.Duration, which its YAML loader
       // reads as an integer count of nanoseconds.
       int64_t nanos = 0;
-      if (parseGoInt(text, 64, &nanos).empty()) text = formatGoDuration(nanos);
+      if (parseGoInt(text, 64, &nanos)) text = formatGoDuration(nanos);
     } else if (spec.kind == FlagKind::Choice && text.empty()) {
       return Status::ok();  // etcd treats an empty choice as unset
     }
@@ -165,9 +165,8 @@ class Loader {
   }
 
   Status store(const FlagSpec& spec, const std::string& key, const std::string& text, int line) {
-    std::string err = values_->set(spec, text, FlagSource::ConfigFile);
-    if (!err.empty()) {
-      return error(line, "invalid value \"" + text + "\" for \"" + key + "\": " + err);
+    if (Status s = values_->set(spec, text, FlagSource::ConfigFile); !s) {
+      return error(line, "invalid value \"" + text + "\" for \"" + key + "\": " + s.message());
     }
     return Status::ok();
   }

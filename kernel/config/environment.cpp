@@ -46,10 +46,9 @@ Status applyEnvironment(const std::vector<std::string>& env,
     std::optional<std::string> value = lookupEnv(env, key);
     if (!value || value->empty()) continue;  // an empty variable counts as unset
     used.insert(key);
-    std::string err = values->set(*spec, *value, FlagSource::Environment);
-    if (!err.empty()) {
+    if (Status s = values->set(*spec, *value, FlagSource::Environment); !s) {
       result = Status(StatusCode::InvalidArgument,
-                      "invalid value \"" + *value + "\" for " + key + ": " + err);
+                      "invalid value \"" + *value + "\" for " + key + ": " + s.message());
     } else if (spec->kind == FlagKind::Ignored) {
       warnings->push_back(ignoredFlagWarning(spec->name));
     }

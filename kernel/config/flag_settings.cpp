@@ -7,9 +7,9 @@ namespace cairn::config {
 namespace {
 
 Status badValue(std::string_view flag, const std::string& value, const char* type,
-                const std::string& why) {
+                const Status& why) {
   return Status(StatusCode::InvalidArgument, "flag --" + std::string(flag) + " value \"" + value +
-                                                 "\" is not " + type + ": " + why);
+                                                 "\" is not " + type + ": " + why.message());
 }
 
 }  // namespace
@@ -32,7 +32,7 @@ std::optional<std::string> FlagSettings::raw(std::string_view flag) const {
 Status FlagSettings::boolean(std::string_view flag, bool* out) const {
   const std::string* v = nullptr;
   if (Status st = text(flag, &v); !st) return st;
-  if (std::string why = parseGoBool(*v, out); !why.empty()) {
+  if (Status why = parseGoBool(*v, out); !why) {
     return badValue(flag, *v, "a boolean", why);
   }
   return Status::ok();
@@ -41,7 +41,7 @@ Status FlagSettings::boolean(std::string_view flag, bool* out) const {
 Status FlagSettings::uint64(std::string_view flag, uint64_t* out) const {
   const std::string* v = nullptr;
   if (Status st = text(flag, &v); !st) return st;
-  if (std::string why = parseGoUint(*v, 64, out); !why.empty()) {
+  if (Status why = parseGoUint(*v, 64, out); !why) {
     return badValue(flag, *v, "an unsigned integer", why);
   }
   return Status::ok();
@@ -50,7 +50,7 @@ Status FlagSettings::uint64(std::string_view flag, uint64_t* out) const {
 Status FlagSettings::int64(std::string_view flag, int64_t* out) const {
   const std::string* v = nullptr;
   if (Status st = text(flag, &v); !st) return st;
-  if (std::string why = parseGoInt(*v, 64, out); !why.empty()) {
+  if (Status why = parseGoInt(*v, 64, out); !why) {
     return badValue(flag, *v, "an integer", why);
   }
   return Status::ok();
@@ -60,7 +60,7 @@ Status FlagSettings::duration(std::string_view flag, std::chrono::nanoseconds* o
   const std::string* v = nullptr;
   if (Status st = text(flag, &v); !st) return st;
   int64_t nanos = 0;
-  if (std::string why = parseGoDuration(*v, &nanos); !why.empty()) {
+  if (Status why = parseGoDuration(*v, &nanos); !why) {
     return badValue(flag, *v, "a duration", why);
   }
   *out = std::chrono::nanoseconds(nanos);
@@ -74,7 +74,7 @@ Status FlagSettings::urls(std::string_view flag, std::vector<Url>* out) const {
   // An empty list is a valid setting here (e.g. --listen-metrics-urls unset),
   // though etcd's flag parser refuses an empty value on the command line.
   if (v->empty()) return Status::ok();
-  if (std::string why = parseUrlList(*v, out); !why.empty()) {
+  if (Status why = parseUrlList(*v, out); !why) {
     return badValue(flag, *v, "a URL list", why);
   }
   return Status::ok();

@@ -45,61 +45,66 @@ bool validPluginName(const std::string& name) {
   });
 }
 
+// A value the flag does not take; the caller names the flag and the value.
+Status flagError(std::string message) {
+  return Status(StatusCode::InvalidArgument, std::move(message));
+}
+
 }  // namespace
 
-std::string normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::string* out) {
-  std::string err;
+Status normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::string* out) {
+  Status err = Status::ok();
   switch (spec.kind) {
     case FlagKind::String:
     case FlagKind::Strings:
     case FlagKind::Ignored:
       *out = std::string(text);
-      return {};
+      return Status::ok();
     case FlagKind::Bool: {
       bool b = false;
       err = parseGoBool(text, &b);
-      if (err.empty()) *out = b ? "true" : "false";
+      if (err) *out = b ? "true" : "false";
       return err;
     }
     case FlagKind::Uint: {
       uint64_t v = 0;
       err = parseGoUint(text, 64, &v);
-      if (err.empty()) *out = std::to_string(v);
+      if (err) *out = std::to_string(v);
       return err;
     }
     case FlagKind::Uint32: {
       // etcd's own uint32 flag type returns strconv's error unchanged.
       uint64_t v = 0;
       err = parseGoUint(text, 32, &v);
-      if (err.empty()) {
+      if (err) {
         *out = std::to_string(v);
-        return {};
+        return Status::ok();
       }
-      return "strconv.ParseUint: parsing \"" + std::string(text) +
-             "\": " + (err == "parse error" ? "invalid syntax" : err);
+      return flagError("strconv.ParseUint: parsing \"" + std::string(text) + "\": " +
+                       (err.message() == "parse error" ? "invalid syntax" : err.message()));
     }
     case FlagKind::Int: {
       int64_t v = 0;
       err = parseGoInt(text, 64, &v);
-      if (err.empty()) *out = std::to_string(v);
+      if (err) *out = std::to_string(v);
       return err;
     }
     case FlagKind::Duration: {
       int64_t ns = 0;
       err = parseGoDuration(text, &ns);
-      if (err.empty()) *out = formatGoDuration(ns);
+      if (err) *out = formatGoDuration(ns);
       return err;
     }
     case FlagKind::CorsOrigins:
       if (text == "*") {
         *out = "*";
-        return {};
+        return Status::ok();
       }
       [[fallthrough]];
     case FlagKind::Urls: {
       std::vector<Url> urls;
       err = parseUrlList(text, &urls);
-      if (err.empty()) *out = joinUrls(urls);
+      if (err) *out = joinUrls(urls);
       return err;
     }
     case FlagKind::UniqueStrings: {
@@ -107,43 +112,43 @@ std::string normalizeFlagValue(const FlagSpec& spec, std::string_view text, std:
       std::sort(parts.begin(), parts.end());
       parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
       *out = join(parts);
-      return {};
+      return Status::ok();
     }
     case FlagKind::Choice: {
       for (const std::string& valid : splitComma(spec.choices)) {
         if (text == valid) {
           *out = valid;
-          return {};
+          return Status::ok();
         }
       }
       // etcd's selective flags say only "invalid value"; Cairn's own flags
       // name what is allowed.
-      if (spec.group != "Cairn") return "invalid value";
+      if (spec.group != "Cairn") return flagError("invalid value");
       std::string allowed;
       for (const std::string& valid : splitComma(spec.choices)) {
         allowed += (allowed.empty() ? "\"" : ", \"") + valid + "\"";
       }
-      return "must be one of " + allowed;
+      return flagError("must be one of " + allowed);
     }
     case FlagKind::KeyValue: {
       size_t eq = text.find('=');
-      if (eq == std::string_view::npos || eq == 0) return "expected key=value";
+      if (eq == std::string_view::npos || eq == 0) return flagError("expected key=value");
       *out = std::string(text);
-      return {};
+      return Status::ok();
     }
     case FlagKind::PluginList: {
       std::vector<std::string> names;
       for (const std::string& part : splitComma(text)) {
         std::string name = trimmed(part);
         if (name.empty()) continue;
-        if (!validPluginName(name)) return "invalid plugin name \"" + name + "\"";
+        if (!validPluginName(name)) return flagError("invalid plugin name \"" + name + "\"");
         if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
       }
       *out = join(names);
-      return {};
+      return Status::ok();
     }
   }
-  return "unsupported flag kind";
+  return flagError("unsupported flag kind");
 }
 
 FlagValues::FlagValues() {
@@ -152,10 +157,9 @@ FlagValues::FlagValues() {
   }
 }
 
-std::string FlagValues::set(const FlagSpec& spec, std::string_view text, FlagSource source) {
+Status FlagValues::set(const FlagSpec& spec, std::string_view text, FlagSource source) {
   std::string normalized;
-  std::string err = normalizeFlagValue(spec, text, &normalized);
-  if (!err.empty()) return err;
+  if (Status s = normalizeFlagValue(spec, text, &normalized); !s) return s;
   FlagValue& value = values_[std::string(spec.name)];
   if (spec.kind == FlagKind::KeyValue) {
     // A new source starts a new list: options from the environment are not
@@ -167,7 +171,7 @@ std::string FlagValues::set(const FlagSpec& spec, std::string_view text, FlagSou
     value.text = std::move(normalized);
   }
   value.source = source;
-  return {};
+  return Status::ok();
 }
 
 const FlagValue& FlagValues::get(std::string_view name) const {

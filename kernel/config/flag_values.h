@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cairn/status.h"
 #include "flag_spec.h"
 
 namespace cairn::config {
@@ -21,18 +22,19 @@ struct FlagValue {
   FlagSource source = FlagSource::Default;
 };
 
-// Checks `text` against the flag's kind. Returns an empty string, or the
-// detail Go's flag package would print after "invalid value ...: ".
-std::string normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::string* out);
+// Checks `text` against the flag's kind. Fails with InvalidArgument whose
+// message is the detail Go's flag package would print after
+// "invalid value ...: ".
+Status normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::string* out);
 
 class FlagValues {
  public:
   FlagValues();
 
-  // Validates and stores a value; returns the error detail or "".
+  // Validates and stores a value; fails as normalizeFlagValue() does.
   // A KeyValue flag appends (it is repeatable); everything else replaces,
   // so the last occurrence on a command line wins as in Go.
-  std::string set(const FlagSpec& spec, std::string_view text, FlagSource source);
+  Status set(const FlagSpec& spec, std::string_view text, FlagSource source);
 
   const FlagValue& get(std::string_view name) const;
   const std::string& text(std::string_view name) const { return get(name).text; }

@@ -9,6 +9,11 @@ namespace {
 constexpr std::string_view kParseError = "parse error";
 constexpr std::string_view kRangeError = "value out of range";
 
+// Go's words for a bad value; the caller puts them after its own prefix.
+Status goError(std::string_view words) {
+  return Status(StatusCode::InvalidArgument, std::string(words));
+}
+
 int digitValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'z') return c - 'a' + 10;
@@ -19,8 +24,8 @@ int digitValue(char c) {
 // Unsigned magnitude of a base-0 Go integer literal without sign. Returns
 // the error detail; `overflow` is reported only once the whole literal was
 // syntactically valid, as Go does.
-std::string parseMagnitude(std::string_view s, uint64_t limit, uint64_t* out) {
-  if (s.empty()) return std::string(kParseError);
+Status parseMagnitude(std::string_view s, uint64_t limit, uint64_t* out) {
+  if (s.empty()) return goError(kParseError);
   int base = 10;
   bool prefixed = false;
   if (s.size() >= 2 && s[0] == '0') {
@@ -43,12 +48,12 @@ std::string parseMagnitude(std::string_view s, uint64_t limit, uint64_t* out) {
   uint64_t value = 0;
   for (char c : digits) {
     if (c == '_') {
-      if (!lastWasDigit) return std::string(kParseError);
+      if (!lastWasDigit) return goError(kParseError);
       lastWasDigit = false;
       continue;
     }
     int d = digitValue(c);
-    if (d >= base) return std::string(kParseError);
+    if (d >= base) return goError(kParseError);
     lastWasDigit = true;
     sawDigit = true;
     if (value > (limit - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
@@ -57,32 +62,32 @@ std::string parseMagnitude(std::string_view s, uint64_t limit, uint64_t* out) {
       value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
     }
   }
-  if (!sawDigit || !lastWasDigit) return std::string(kParseError);
-  if (overflow) return std::string(kRangeError);
+  if (!sawDigit || !lastWasDigit) return goError(kParseError);
+  if (overflow) return goError(kRangeError);
   *out = value;
-  return {};
+  return Status::ok();
 }
 
 }  // namespace
 
-std::string parseGoBool(std::string_view t, bool* out) {
+Status parseGoBool(std::string_view t, bool* out) {
   if (t == "1" || t == "t" || t == "T" || t == "true" || t == "TRUE" || t == "True") {
     *out = true;
-    return {};
+    return Status::ok();
   }
   if (t == "0" || t == "f" || t == "F" || t == "false" || t == "FALSE" || t == "False") {
     *out = false;
-    return {};
+    return Status::ok();
   }
-  return std::string(kParseError);
+  return goError(kParseError);
 }
 
-std::string parseGoUint(std::string_view text, int bits, uint64_t* out) {
+Status parseGoUint(std::string_view text, int bits, uint64_t* out) {
   uint64_t limit = bits >= 64 ? std::numeric_limits<uint64_t>::max() : (uint64_t{1} << bits) - 1;
   return parseMagnitude(text, limit, out);
 }
 
-std::string parseGoInt(std::string_view text, int bits, int64_t* out) {
+Status parseGoInt(std::string_view text, int bits, int64_t* out) {
   bool negative = false;
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
     negative = text[0] == '-';
@@ -91,18 +96,17 @@ std::string parseGoInt(std::string_view text, int bits, int64_t* out) {
   uint64_t maxPositive = (uint64_t{1} << (bits - 1)) - 1;
   uint64_t limit = negative ? maxPositive + 1 : maxPositive;
   uint64_t magnitude = 0;
-  std::string err = parseMagnitude(text, limit, &magnitude);
-  if (!err.empty()) return err;
+  if (Status s = parseMagnitude(text, limit, &magnitude); !s) return s;
   if (negative) {
     *out = magnitude == maxPositive + 1 ? std::numeric_limits<int64_t>::min()
                                         : -static_cast<int64_t>(magnitude);
   } else {
     *out = static_cast<int64_t>(magnitude);
   }
-  return {};
+  return Status::ok();
 }
 
-std::string parseGoDuration(std::string_view s, int64_t* nanos) {
+Status parseGoDuration(std::string_view s, int64_t* nanos) {
   bool negative = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
     negative = s[0] == '-';
@@ -110,9 +114,9 @@ std::string parseGoDuration(std::string_view s, int64_t* nanos) {
   }
   if (s == "0") {
     *nanos = 0;
-    return {};
+    return Status::ok();
   }
-  if (s.empty()) return std::string(kParseError);
+  if (s.empty()) return goError(kParseError);
   // Accumulate in long double: etcd durations are far below the precision
   // limit, and a final range check mirrors Go's overflow error.
   long double total = 0;
@@ -136,7 +140,7 @@ std::string parseGoDuration(std::string_view s, int64_t* nanos) {
         sawDigits = true;
       }
     }
-    if (!sawDigits) return std::string(kParseError);
+    if (!sawDigits) return goError(kParseError);
     size_t unitStart = i;
     while (i < s.size() && s[i] != '.' && !(s[i] >= '0' && s[i] <= '9')) ++i;
     std::string_view unit = s.substr(unitStart, i - unitStart);
@@ -154,17 +158,17 @@ std::string parseGoDuration(std::string_view s, int64_t* nanos) {
     } else if (unit == "h") {
       perUnit = 3600e9L;
     } else {
-      return std::string(kParseError);  // also covers a missing unit
+      return goError(kParseError);  // also covers a missing unit
     }
     total += (whole + fraction) * perUnit;
     s.remove_prefix(i);
   }
   if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) {
-    return std::string(kParseError);
+    return goError(kParseError);
   }
   int64_t v = static_cast<int64_t>(std::llround(total));
   *nanos = negative ? -v : v;
-  return {};
+  return Status::ok();
 }
 
 namespace {

@@ -8,17 +8,20 @@
 #include <string>
 #include <string_view>
 
+#include "cairn/status.h"
+
 namespace cairn::config {
 
-// Each parser returns an empty string on success, otherwise the error detail
-// Go's flag package prints after "invalid value ... :".
-std::string parseGoBool(std::string_view text, bool* out);
+// Each parser fails with InvalidArgument whose message is the error detail
+// Go's flag package prints after "invalid value ... :" ("parse error",
+// "value out of range").
+Status parseGoBool(std::string_view text, bool* out);
 // strconv.ParseUint/ParseInt with base 0 (prefixes 0x, 0o, 0b, leading-zero
 // octal, '_' digit separators), `bits` wide.
-std::string parseGoUint(std::string_view text, int bits, uint64_t* out);
-std::string parseGoInt(std::string_view text, int bits, int64_t* out);
+Status parseGoUint(std::string_view text, int bits, uint64_t* out);
+Status parseGoInt(std::string_view text, int bits, int64_t* out);
 // time.ParseDuration; nanoseconds.
-std::string parseGoDuration(std::string_view text, int64_t* nanos);
+Status parseGoDuration(std::string_view text, int64_t* nanos);
 // time.Duration.String(): "0s", "100ms", "5s", "2h0m0s".
 std::string formatGoDuration(int64_t nanos);
 

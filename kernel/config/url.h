@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cairn/settings.h"
+#include "cairn/status.h"
 
 namespace cairn::config {
 
@@ -15,15 +16,16 @@ namespace cairn::config {
 // its one parser.
 using Url = cairn::Url;
 
-// Parses one URL; returns an empty string or etcd's error text for it.
-std::string parseUrl(std::string_view text, Url* out);
+// Parses one URL; fails with InvalidArgument and etcd's error text for it.
+Status parseUrl(std::string_view text, Url* out);
 // Parses a comma-separated list; sorted by text and de-duplicated the way
 // etcd's URL flags store them. An empty list is an error, as in etcd.
-std::string parseUrlList(std::string_view text, std::vector<Url>* out);
+Status parseUrlList(std::string_view text, std::vector<Url>* out);
 std::string joinUrls(const std::vector<Url>& urls);
 
 // etcd's binding rule for listen URLs: the host is an IP literal or
-// "localhost" (unix sockets excepted). Empty string when fine.
-std::string checkBindUrl(const Url& url);
+// "localhost" (unix sockets excepted); InvalidArgument with etcd's words
+// otherwise.
+Status checkBindUrl(const Url& url);
 
 }  // namespace cairn::config

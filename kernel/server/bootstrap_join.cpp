@@ -64,7 +64,7 @@ Status Bootstrap::joinExisting(RecoveredMember* m) {
   bool got = false;
   for (const auto& text : remote) {
     Url url;
-    if (!config::parseUrl(text, &url).empty()) continue;
+    if (!config::parseUrl(text, &url)) continue;
     std::string answer;
     Status st = transport::queryCluster(url, peerTls_, kQueryTimeout, &clusterId, &answer);
     if (st && fetched.ParseFromString(answer) && fetched.members_size() > 0) {

@@ -27,7 +27,7 @@ bool parsePeerUrls(const google::protobuf::RepeatedPtrField<std::string>& in,
                    std::vector<std::string>* out) {
   for (const auto& text : in) {
     Url url;
-    if (!config::parseUrl(text, &url).empty()) return false;
+    if (!config::parseUrl(text, &url)) return false;
     out->push_back(text);
   }
   std::sort(out->begin(), out->end());

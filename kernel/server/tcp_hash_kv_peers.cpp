@@ -7,9 +7,7 @@ namespace cairn::server {
 Status TcpHashKvPeers::hashKv(const std::string& endpoint, int64_t revision,
                               transport::HashKvAnswer* out) {
   Url url;
-  if (std::string err = config::parseUrl(endpoint, &url); !err.empty()) {
-    return Status(StatusCode::InvalidArgument, err);
-  }
+  if (Status s = config::parseUrl(endpoint, &url); !s) return s;
   return transport::queryHashKv(url, tls_, timeout_, clusterId_, revision, out);
 }
 

@@ -49,7 +49,7 @@ X509_CRL* parseCrl(const std::string& bytes) {
 
 }  // namespace
 
-std::string checkRevoked(const std::string& crlFile, SSL* ssl) {
+Status checkRevoked(const std::string& crlFile, SSL* ssl) {
   std::ifstream in(crlFile, std::ios::binary);
   if (!in) {
     // Go's os.ReadFile wording.
@@ -57,11 +57,11 @@ std::string checkRevoked(const std::string& crlFile, SSL* ssl) {
     if (!reason.empty()) {
       reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
     }
-    return "open " + crlFile + ": " + reason;
+    return Status(StatusCode::PermissionDenied, "open " + crlFile + ": " + reason);
   }
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(parseCrl(bytes), &X509_CRL_free);
-  if (!crl) return "x509: malformed crl";
+  if (!crl) return Status(StatusCode::PermissionDenied, "x509: malformed crl");
 
   // What the other side presented: the listener's OpenSSL keeps the leaf
   // apart from the rest of the chain, a dialer's chain starts with it.
@@ -77,11 +77,12 @@ std::string checkRevoked(const std::string& crlFile, SSL* ssl) {
     for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
       if (ASN1_INTEGER_cmp(
               serial, X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))) == 0) {
-        return "transport: certificate serial " + serialHex(serial) + " revoked";
+        return Status(StatusCode::PermissionDenied,
+                      "transport: certificate serial " + serialHex(serial) + " revoked");
       }
     }
   }
-  return {};
+  return Status::ok();
 }
 
 }  // namespace cairn::tls

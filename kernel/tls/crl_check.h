@@ -11,11 +11,14 @@
 
 #include <string>
 
+#include "cairn/status.h"
+
 namespace cairn::tls {
 
-// Empty when none of the certificates the other side of `ssl` presented is
-// revoked, else etcd's error: "transport: certificate serial <hex> revoked",
-// or why the file cannot be read or parsed ("open <file>: ...").
-std::string checkRevoked(const std::string& crlFile, SSL* ssl);
+// Ok when none of the certificates the other side of `ssl` presented is
+// revoked, else PermissionDenied with etcd's error: "transport: certificate
+// serial <hex> revoked", or why the file cannot be read or parsed
+// ("open <file>: ...").
+Status checkRevoked(const std::string& crlFile, SSL* ssl);
 
 }  // namespace cairn::tls

@@ -40,10 +40,10 @@ void InboundSession::handshaken() {
   if (socket_.secure() && tls_ != nullptr) {
     boost::system::error_code ec;
     const auto remote = socket_.tcp().remote_endpoint(ec);
-    const std::string why = tls_->checkOtherSide(*socket_.tls(), true,
-                                                 ec ? std::string() : remote.address().to_string());
-    if (!why.empty()) {
-      rejected(why);
+    const Status why = tls_->checkOtherSide(*socket_.tls(), true,
+                                            ec ? std::string() : remote.address().to_string());
+    if (!why) {
+      rejected(why.message());
       return;
     }
   }

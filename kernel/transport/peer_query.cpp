@@ -25,27 +25,27 @@ struct Exchange {
       : resolver(io), owned(std::move(connection)), socket(*owned), decoder(maxBytes) {}
 
   void connected(const PeerTls* tls, const std::string& host) {
-    socket.handshake(
-        asio::ssl::stream_base::client, [this, tls, host](const boost::system::error_code& ec) {
-          if (ec) {
-            failure = ec.message();
-            return;
-          }
-          if (socket.secure()) {
-            if (std::string why = tls->checkOtherSide(*socket.tls(), false, host); !why.empty()) {
-              failure = why;
-              return;
-            }
-          }
-          asio::async_write(socket, asio::buffer(out),
-                            [this](const boost::system::error_code& wec, std::size_t) {
-                              if (wec) {
-                                failure = wec.message();
-                                return;
-                              }
-                              readReply();
-                            });
-        });
+    socket.handshake(asio::ssl::stream_base::client,
+                     [this, tls, host](const boost::system::error_code& ec) {
+                       if (ec) {
+                         failure = ec.message();
+                         return;
+                       }
+                       if (socket.secure()) {
+                         if (Status why = tls->checkOtherSide(*socket.tls(), false, host); !why) {
+                           failure = why.message();
+                           return;
+                         }
+                       }
+                       asio::async_write(socket, asio::buffer(out),
+                                         [this](const boost::system::error_code& wec, std::size_t) {
+                                           if (wec) {
+                                             failure = wec.message();
+                                             return;
+                                           }
+                                           readReply();
+                                         });
+                     });
   }
 
   void readReply() {

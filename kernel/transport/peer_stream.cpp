@@ -115,10 +115,9 @@ void PeerStream::onTcpConnected(uint64_t gen, const std::string& host) {
                          return;
                        }
                        if (sock->secure() && self->tls_ != nullptr) {
-                         const std::string why =
-                             self->tls_->checkOtherSide(*sock->tls(), false, host);
-                         if (!why.empty()) {
-                           self->failed(gen, why);
+                         const Status why = self->tls_->checkOtherSide(*sock->tls(), false, host);
+                         if (!why) {
+                           self->failed(gen, why.message());
                            return;
                          }
                        }

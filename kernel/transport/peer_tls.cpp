@@ -110,20 +110,26 @@ std::string quotedList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// The other side's certificate is not accepted: etcd's words.
+Status refused(std::string message) {
+  return Status(StatusCode::PermissionDenied, std::move(message));
+}
+
 // etcd's checkSAN of a dialer's certificate against its address.
-std::string checkSan(X509* cert, const std::string& address) {
+Status checkSan(X509* cert, const std::string& address) {
   const SubjectAltNames sans = subjectAltNames(cert);
-  if (sans.ips.empty() && sans.dnsNames.empty()) return {};
+  if (sans.ips.empty() && sans.dnsNames.empty()) return Status::ok();
   if (!sans.ips.empty()) {
-    if (X509_check_ip_asc(cert, address.c_str(), 0) == 1) return {};
+    if (X509_check_ip_asc(cert, address.c_str(), 0) == 1) return Status::ok();
     if (sans.dnsNames.empty()) {
       std::string valid;
       for (const auto& ip : sans.ips) valid += (valid.empty() ? "" : ", ") + ip;
-      return "x509: certificate is valid for " + valid + ", not " + address;
+      return refused("x509: certificate is valid for " + valid + ", not " + address);
     }
   }
-  if (resolvesTo(sans.dnsNames, address)) return {};
-  return "tls: \"" + address + "\" does not match any of DNSNames " + quotedList(sans.dnsNames);
+  if (resolvesTo(sans.dnsNames, address)) return Status::ok();
+  return refused("tls: \"" + address + "\" does not match any of DNSNames " +
+                 quotedList(sans.dnsNames));
 }
 
 }  // namespace
@@ -246,8 +252,8 @@ std::unique_ptr<PeerSocket> PeerTls::dialSocket(PeerSocket::Tcp socket,
   return out;
 }
 
-std::string PeerTls::checkOtherSide(PeerSocket::Tls& stream, bool listener,
-                                    const std::string& remoteAddress) const {
+Status PeerTls::checkOtherSide(PeerSocket::Tls& stream, bool listener,
+                               const std::string& remoteAddress) const {
   // Verified certificates only: a listener that asks for none, or a dialer
   // that skips verification, has no verified chain to check.
   const bool verified = listener ? requireClientCert_ : !skipVerify_;
@@ -255,25 +261,28 @@ std::string PeerTls::checkOtherSide(PeerSocket::Tls& stream, bool listener,
   if (!verified) {
     // Go calls VerifyPeerCertificate on a dialer even without a verified
     // chain, which then always fails.
-    return !listener && restricted ? "client certificate authentication failed" : "";
+    return !listener && restricted ? refused("client certificate authentication failed")
+                                   : Status::ok();
   }
   X509* cert = SSL_get1_peer_certificate(stream.native_handle());
-  if (cert == nullptr) return listener ? "tls: client didn't provide a certificate" : "";
-  std::string error;
+  if (cert == nullptr) {
+    return listener ? refused("tls: client didn't provide a certificate") : Status::ok();
+  }
+  Status verdict = Status::ok();
   if (!options_.allowedCn.empty() && commonName(cert) != options_.allowedCn) {
-    error = "client certificate authentication failed";
+    verdict = refused("client certificate authentication failed");
   } else if (!options_.allowedHostname.empty() &&
              !certificateNames(cert, options_.allowedHostname)) {
-    error = "client certificate authentication failed";
+    verdict = refused("client certificate authentication failed");
   } else if (listener && !options_.skipClientSanVerify) {
-    error = checkSan(cert, remoteAddress);
+    verdict = checkSan(cert, remoteAddress);
   }
   // etcd checks the CRL after the SANs, on the listener's side only.
-  if (error.empty() && listener && !options_.crlFile.empty()) {
-    error = tls::checkRevoked(options_.crlFile, stream.native_handle());
+  if (verdict && listener && !options_.crlFile.empty()) {
+    verdict = tls::checkRevoked(options_.crlFile, stream.native_handle());
   }
   X509_free(cert);
-  return error;
+  return verdict;
 }
 
 }  // namespace cairn::transport

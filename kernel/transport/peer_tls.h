@@ -64,11 +64,12 @@ class PeerTls {
   static std::string handshakeError(PeerSocket& socket, const boost::system::error_code& ec);
 
   // After a completed handshake, the checks Go's handshake makes through
-  // VerifyPeerCertificate and the listener's checkSAN: empty when the other
-  // side is accepted, else the error. `listener`: this side accepted the
-  // connection; `remoteAddress` its dialer's IP address.
-  std::string checkOtherSide(PeerSocket::Tls& stream, bool listener,
-                             const std::string& remoteAddress) const;
+  // VerifyPeerCertificate and the listener's checkSAN: ok when the other
+  // side is accepted, else PermissionDenied with etcd's error. `listener`:
+  // this side accepted the connection; `remoteAddress` its dialer's IP
+  // address.
+  Status checkOtherSide(PeerSocket::Tls& stream, bool listener,
+                        const std::string& remoteAddress) const;
 
  private:
   explicit PeerTls(PeerTlsOptions options) : options_(std::move(options)) {}

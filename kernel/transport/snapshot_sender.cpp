@@ -77,8 +77,8 @@ std::unique_ptr<SnapshotChannel> connectTo(const Url& url, const PeerTls* tls,
       return;
     }
     if (socket->secure()) {
-      if (std::string bad = tls->checkOtherSide(*socket->tls(), false, host); !bad.empty()) {
-        *why = bad;
+      if (Status bad = tls->checkOtherSide(*socket->tls(), false, host); !bad) {
+        *why = bad.message();
         return;
       }
     }

@@ -21,7 +21,7 @@ std::vector<Url> parseUrls(const std::vector<std::string>& texts) {
   std::vector<Url> out;
   for (const auto& t : texts) {
     Url u;
-    if (config::parseUrl(t, &u).empty()) out.push_back(std::move(u));
+    if (config::parseUrl(t, &u)) out.push_back(std::move(u));
   }
   return out;
 }
@@ -195,8 +195,8 @@ void TcpTransport::dispatch(std::vector<raftpb::Message>& messages) {
 Status TcpTransport::askPromote(uint64_t /*peer*/, const std::string& url, uint64_t memberId,
                                 std::chrono::milliseconds timeout, std::string* response) {
   Url parsed;
-  if (std::string why = config::parseUrl(url, &parsed); !why.empty()) {
-    return Status(StatusCode::Unavailable, url + ": " + why);
+  if (Status why = config::parseUrl(url, &parsed); !why) {
+    return Status(StatusCode::Unavailable, url + ": " + why.message());
   }
   return queryPromote(parsed, options_.tls.get(), timeout, options_.clusterId, memberId, response);
 }

@@ -147,8 +147,8 @@ namespace cairn::apihttp {
 
 // etcd's checkCRL on its client listeners, and its logTLSHandshakeFailure.
 bool ClientListener::notRevoked(SSL* ssl, const Socket& socket) {
-  const std::string why = tls::checkRevoked(crlFile_, ssl);
-  if (why.empty()) return true;
+  const Status why = tls::checkRevoked(crlFile_, ssl);
+  if (why) return true;
   std::string remote;
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
@@ -166,7 +166,7 @@ bool ClientListener::notRevoked(SSL* ssl, const Socket& socket) {
   logger_->warn("embed/config_logging.go", "rejected connection",
                 jsonField("remote-addr", remote) + "," +
                     jsonField("server-name", serverName != nullptr ? serverName : "") + "," +
-                    jsonField("error", why));
+                    jsonField("error", why.message()));
   return false;
 }
 

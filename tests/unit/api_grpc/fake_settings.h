@@ -54,9 +54,9 @@ class FakeSettings final : public Settings {
   Status duration(std::string_view flag, std::chrono::nanoseconds* out) const override {
     return read(flag, {config::FlagKind::Duration}, [&](const std::string& text) {
       int64_t nanos = 0;
-      std::string err = config::parseGoDuration(text, &nanos);
+      Status parsed = config::parseGoDuration(text, &nanos);
       *out = std::chrono::nanoseconds(nanos);
-      return err;
+      return parsed;
     });
   }
   Status urls(std::string_view flag, std::vector<Url>* out) const override {
@@ -65,10 +65,10 @@ class FakeSettings final : public Settings {
       out->clear();
       // As the kernel's FlagSettings: an empty list (an unset
       // --listen-metrics-urls) is valid.
-      if (text.empty()) return std::string();
-      std::string err = config::parseUrlList(text, &parsed);
+      if (text.empty()) return Status::ok();
+      Status listed = config::parseUrlList(text, &parsed);
       for (const config::Url& u : parsed) out->push_back(Url{u.scheme, u.host, u.port, u.raw});
-      return err;
+      return listed;
     });
   }
   Status list(std::string_view flag, std::vector<std::string>* out) const override {
@@ -84,7 +84,7 @@ class FakeSettings final : public Settings {
             if (comma == std::string::npos) break;
             start = comma + 1;
           }
-          return std::string();
+          return Status::ok();
         });
   }
 
@@ -101,9 +101,9 @@ class FakeSettings final : public Settings {
                     "flag --" + std::string(flag) + " is not read as this type");
     }
     const std::string text = *raw(flag);
-    if (std::string err = parse(text); !err.empty()) {
-      return Status(StatusCode::InvalidArgument,
-                    "invalid value \"" + text + "\" for flag -" + std::string(flag) + ": " + err);
+    if (Status parsed = parse(text); !parsed) {
+      return Status(StatusCode::InvalidArgument, "invalid value \"" + text + "\" for flag -" +
+                                                     std::string(flag) + ": " + parsed.message());
     }
     return Status::ok();
   }

@@ -100,14 +100,14 @@ TEST_CASE("revision: current minus retention every 5 minutes, not twice the same
 
 TEST_CASE("auto compaction: the retention flag read as etcd reads it", "[autocompaction][config]") {
   int64_t v = -1;
-  CHECK(config::parseCompactionRetention("periodic", "1", &v).empty());
+  CHECK(config::parseCompactionRetention("periodic", "1", &v).isOk());
   CHECK(v == std::chrono::nanoseconds(1h).count());
-  CHECK(config::parseCompactionRetention("periodic", "30m", &v).empty());
+  CHECK(config::parseCompactionRetention("periodic", "30m", &v).isOk());
   CHECK(v == std::chrono::nanoseconds(30min).count());
-  CHECK(config::parseCompactionRetention("revision", "1000", &v).empty());
+  CHECK(config::parseCompactionRetention("revision", "1000", &v).isOk());
   CHECK(v == 1000);
-  CHECK(config::parseCompactionRetention("periodic", "0", &v).empty());
+  CHECK(config::parseCompactionRetention("periodic", "0", &v).isOk());
   CHECK(v == 0);
-  CHECK(config::parseCompactionRetention("periodic", "abc", &v) ==
+  CHECK(config::parseCompactionRetention("periodic", "abc", &v).message() ==
         "error parsing CompactionRetention: time: invalid duration \"abc\"");
 }
