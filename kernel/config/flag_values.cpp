@@ -53,7 +53,7 @@ Status flagError(std::string message) {
 }  // namespace
 
 Status normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::string* out) {
-  Status err = Status::ok();
+  Status parsed = Status::ok();
   switch (spec.kind) {
     case FlagKind::String:
     case FlagKind::Strings:
@@ -62,38 +62,38 @@ Status normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::stri
       return Status::ok();
     case FlagKind::Bool: {
       bool b = false;
-      err = parseGoBool(text, &b);
-      if (err) *out = b ? "true" : "false";
-      return err;
+      parsed = parseGoBool(text, &b);
+      if (parsed) *out = b ? "true" : "false";
+      return parsed;
     }
     case FlagKind::Uint: {
       uint64_t v = 0;
-      err = parseGoUint(text, 64, &v);
-      if (err) *out = std::to_string(v);
-      return err;
+      parsed = parseGoUint(text, 64, &v);
+      if (parsed) *out = std::to_string(v);
+      return parsed;
     }
     case FlagKind::Uint32: {
       // etcd's own uint32 flag type returns strconv's error unchanged.
       uint64_t v = 0;
-      err = parseGoUint(text, 32, &v);
-      if (err) {
+      parsed = parseGoUint(text, 32, &v);
+      if (parsed) {
         *out = std::to_string(v);
         return Status::ok();
       }
       return flagError("strconv.ParseUint: parsing \"" + std::string(text) + "\": " +
-                       (err.message() == "parse error" ? "invalid syntax" : err.message()));
+                       (parsed.message() == "parse error" ? "invalid syntax" : parsed.message()));
     }
     case FlagKind::Int: {
       int64_t v = 0;
-      err = parseGoInt(text, 64, &v);
-      if (err) *out = std::to_string(v);
-      return err;
+      parsed = parseGoInt(text, 64, &v);
+      if (parsed) *out = std::to_string(v);
+      return parsed;
     }
     case FlagKind::Duration: {
       int64_t ns = 0;
-      err = parseGoDuration(text, &ns);
-      if (err) *out = formatGoDuration(ns);
-      return err;
+      parsed = parseGoDuration(text, &ns);
+      if (parsed) *out = formatGoDuration(ns);
+      return parsed;
     }
     case FlagKind::CorsOrigins:
       if (text == "*") {
@@ -103,9 +103,9 @@ Status normalizeFlagValue(const FlagSpec& spec, std::string_view text, std::stri
       [[fallthrough]];
     case FlagKind::Urls: {
       std::vector<Url> urls;
-      err = parseUrlList(text, &urls);
-      if (err) *out = joinUrls(urls);
-      return err;
+      parsed = parseUrlList(text, &urls);
+      if (parsed) *out = joinUrls(urls);
+      return parsed;
     }
     case FlagKind::UniqueStrings: {
       std::vector<std::string> parts = splitComma(text);
