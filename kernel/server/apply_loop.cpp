@@ -301,7 +301,6 @@ void ApplyLoop::flushReplies() {
     std::lock_guard lk(spare->mu);
     if (spare->vectors.size() < kSpareReplies) spare->vectors.push_back(std::move(batch));
   });
-  replies_ = Replies();
   {
     std::lock_guard lk(spareReplies_->mu);
     if (!spareReplies_->vectors.empty()) {

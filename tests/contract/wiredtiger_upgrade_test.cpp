@@ -73,6 +73,14 @@ std::string expectedExport(const std::vector<Record>& records) {
   return exportAll(*mem.backend);
 }
 
+// A layout 1 dir at `wt` holding state(revisions); returns its expected
+// export, for the tests that need no single record.
+std::string writeLegacyState(const std::filesystem::path& wt, int revisions) {
+  const std::vector<Record> records = state(revisions);
+  writeLegacyDir(wt, records);
+  return expectedExport(records);
+}
+
 Options at(const std::filesystem::path& wt, bool upgrade = true) {
   Options o;
   o.path = wt.string();
@@ -212,9 +220,7 @@ TEST_CASE("wiredtiger upgrade: kill -9 during the rewrite leaves one whole state
           "[wiredtiger][upgrade][crash]") {
   TempDir base;
   const std::filesystem::path templateDir = base.path() / "template";
-  const std::vector<Record> records = state(150000);
-  writeLegacyDir(templateDir, records);
-  const std::string expected = expectedExport(records);
+  const std::string expected = writeLegacyState(templateDir, 150000);
   // How long an undisturbed rewrite takes here, to spread the kills over it.
   std::chrono::milliseconds full{};
   {
@@ -281,9 +287,7 @@ TEST_CASE("wiredtiger upgrade: an exit at each step of the rewrite leaves the st
           "[wiredtiger][upgrade][crash]") {
   TempDir base;
   const std::filesystem::path templateDir = base.path() / "template";
-  const std::vector<Record> records = state(2000);
-  writeLegacyDir(templateDir, records);
-  const std::string expected = expectedExport(records);
+  const std::string expected = writeLegacyState(templateDir, 2000);
   // Until the switch is in a checkpoint the old table is the durable state.
   const std::vector<std::pair<const char*, int>> steps = {
       {"copied", 1}, {"copy-checkpointed", 1}, {"switched", 1}, {"durable", 2}, {"dropped", 2}};
