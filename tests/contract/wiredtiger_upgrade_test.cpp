@@ -115,6 +115,15 @@ CapturingLogger::Line openLogged(WiredTigerBackend& b, const std::filesystem::pa
   return logger.lines.back();
 }
 
+// Opens `wt` with the rewrite allowed: it ends in layout 2 holding `expected`.
+void checkRewritten(const std::filesystem::path& wt, const std::string& expected) {
+  WiredTigerBackend b;
+  REQUIRE(b.open(at(wt)).isOk());
+  CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
+  CHECK(exportAll(b) == expected);
+  b.close();
+}
+
 bool tableFileExists(const std::filesystem::path& wt, std::string_view uri) {
   uri.remove_prefix(uri.find(':') + 1);
   return std::filesystem::exists(wt / (std::string(uri) + ".wt"));
@@ -273,11 +282,7 @@ TEST_CASE("wiredtiger upgrade: kill -9 during the rewrite leaves one whole state
       (b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast ? upgraded : legacy)++;
       CHECK(exportAll(b) == expected);
     }
-    WiredTigerBackend b;
-    REQUIRE(b.open(at(wt)).isOk());
-    CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
-    CHECK(exportAll(b) == expected);
-    b.close();
+    checkRewritten(wt, expected);
     std::filesystem::remove_all(wt);
   }
   WARN("kills that left layout 1: " << legacy << ", layout 2: " << upgraded);
@@ -315,11 +320,7 @@ TEST_CASE("wiredtiger upgrade: an exit at each step of the rewrite leaves the st
       CHECK(b.rowLayout().version() == layout);
       CHECK(exportAll(b) == expected);
     }
-    WiredTigerBackend b;
-    REQUIRE(b.open(at(wt)).isOk());
-    CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
-    CHECK(exportAll(b) == expected);
-    b.close();
+    checkRewritten(wt, expected);
     CHECK_FALSE(tableFileExists(wt, kDataTables[0]));
   }
 }
