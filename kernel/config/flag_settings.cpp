@@ -67,6 +67,13 @@ Status FlagSettings::duration(std::string_view flag, std::chrono::nanoseconds* o
   return Status::ok();
 }
 
+Status FlagSettings::parseDuration(std::string_view text, std::chrono::nanoseconds* out) const {
+  int64_t nanos = 0;
+  if (Status why = parseGoDuration(text, &nanos); !why) return why;
+  *out = std::chrono::nanoseconds(nanos);
+  return Status::ok();
+}
+
 Status FlagSettings::urls(std::string_view flag, std::vector<Url>* out) const {
   const std::string* v = nullptr;
   if (Status st = text(flag, &v); !st) return st;

@@ -24,6 +24,7 @@ class FlagSettings final : public Settings {
   Status uint64(std::string_view flag, uint64_t* out) const override;
   Status int64(std::string_view flag, int64_t* out) const override;
   Status duration(std::string_view flag, std::chrono::nanoseconds* out) const override;
+  Status parseDuration(std::string_view text, std::chrono::nanoseconds* out) const override;
   Status urls(std::string_view flag, std::vector<Url>* out) const override;
   Status list(std::string_view flag, std::vector<std::string>* out) const override;
 

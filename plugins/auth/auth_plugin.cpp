@@ -68,7 +68,7 @@ class AuthPlugin final : public ServicePlugin {
     }
     if (options.type == "jwt") {
       std::unique_ptr<JwtTokens> jwt;
-      if (Status st = JwtTokens::create(options.options, &jwt); !st) return st;
+      if (Status st = JwtTokens::create(options.options, settings, &jwt); !st) return st;
       tokens_ = std::move(jwt);
       return Status::ok();
     }

@@ -85,49 +85,8 @@ struct JwtTokens::Keys {
   }
 };
 
-bool parseGoDuration(const std::string& text, std::chrono::nanoseconds* out) {
-  static const std::pair<std::string_view, double> kUnits[] = {
-      {"ns", 1.0}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"ms", 1e6},
-      {"s", 1e9},  {"m", 60e9}, {"h", 3600e9}};
-  if (text == "0") {
-    *out = std::chrono::nanoseconds(0);
-    return true;
-  }
-  double total = 0;
-  size_t i = 0;
-  if (text.empty()) return false;
-  while (i < text.size()) {
-    size_t j = i;
-    while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.'))
-      ++j;
-    if (j == i) return false;
-    double value = 0;
-    try {
-      value = std::stod(text.substr(i, j - i));
-    } catch (...) {
-      return false;
-    }
-    size_t k = j;
-    while (k < text.size() && !std::isdigit(static_cast<unsigned char>(text[k])) && text[k] != '.')
-      ++k;
-    const std::string_view unit(text.data() + j, k - j);
-    bool found = false;
-    for (const auto& [name, scale] : kUnits) {
-      if (unit == name) {
-        total += value * scale;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-    i = k;
-  }
-  *out = std::chrono::nanoseconds(static_cast<int64_t>(total));
-  return true;
-}
-
 Status JwtTokens::create(const std::map<std::string, std::string>& options,
-                         std::unique_ptr<JwtTokens>* out, Clock clock) {
+                         const Settings& settings, std::unique_ptr<JwtTokens>* out, Clock clock) {
   for (const auto& [name, _] : options) {
     if (name != "sign-method" && name != "priv-key" && name != "pub-key" && name != "ttl") {
       return invalid("unknown jwt option " + name);
@@ -145,7 +104,7 @@ Status JwtTokens::create(const std::map<std::string, std::string>& options,
     return Status(StatusCode::InvalidArgument, "auth: invalid auth signature method");
   }
   std::chrono::nanoseconds ttl = std::chrono::minutes(5);
-  if (!option("ttl").empty() && !parseGoDuration(option("ttl"), &ttl)) {
+  if (!option("ttl").empty() && !settings.parseDuration(option("ttl"), &ttl)) {
     return invalid("ttl " + option("ttl"));
   }
   std::string privPem, pubPem;

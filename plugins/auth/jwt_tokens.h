@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "cairn/settings.h"
 #include "token_provider.h"
 
 namespace cairn::auth {
@@ -28,8 +29,10 @@ class JwtTokens final : public TokenProvider {
   // Options as given to --auth-token jwt,...: sign-method, priv-key and
   // pub-key (PEM file paths), ttl (a Go duration, default 5m). A member
   // issues tokens, so the private key is required; the public key, when
-  // given, must match it. InvalidArgument naming what is wrong.
-  static Status create(const std::map<std::string, std::string>& options,
+  // given, must match it. InvalidArgument naming what is wrong. The ttl is
+  // read by the kernel's Go duration parser (Settings::parseDuration), the
+  // one every duration flag goes through.
+  static Status create(const std::map<std::string, std::string>& options, const Settings& settings,
                        std::unique_ptr<JwtTokens>* out, Clock clock = nullptr);
   ~JwtTokens() override;
 
@@ -55,8 +58,5 @@ class JwtTokens final : public TokenProvider {
   const std::chrono::nanoseconds ttl_;
   const Clock clock_;
 };
-
-// A Go duration ("300s", "5m", "1h30m", "1.5s"); false if malformed.
-bool parseGoDuration(const std::string& text, std::chrono::nanoseconds* out);
 
 }  // namespace cairn::auth

@@ -45,6 +45,11 @@ class Settings {
   virtual Status urls(std::string_view flag, std::vector<Url>* out) const = 0;
   // Comma-separated lists.
   virtual Status list(std::string_view flag, std::vector<std::string>* out) const = 0;
+
+  // A Go duration found inside a flag's value rather than as a flag of its
+  // own (--auth-token's "ttl=5m"), read by the same parser as duration():
+  // InvalidArgument carrying Go's detail ("parse error") if `text` is not one.
+  virtual Status parseDuration(std::string_view text, std::chrono::nanoseconds* out) const = 0;
 };
 
 }  // namespace cairn

@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "../common/fake_settings.h"
 #include "cairn/host.h"
 #include "capturing_logger.h"
 #include "empty_read_txn.h"
@@ -16,10 +17,13 @@
 #include "fake_maintenance.h"
 #include "fake_metrics.h"
 #include "fake_service_registry.h"
-#include "fake_settings.h"
 #include "fake_watch.h"
 
 namespace cairn::api::test {
+
+// The settings fake is shared with other suites (tests/unit/common).
+using cairn::test::FakeSettings;
+using cairn::test::Flags;
 
 class FakeHost final : public Host {
  public:

@@ -21,6 +21,6 @@
 #include "fake_method.h"
 #include "fake_metrics.h"
 #include "fake_service_registry.h"
-#include "fake_settings.h"
+#include "../common/fake_settings.h"
 #include "fake_stream_call.h"
 #include "fake_watch.h"

@@ -15,7 +15,7 @@ using cairn::StatusCode;
 using cairn::api::GrpcServer;
 using cairn::api::test::contextWithDeadline;
 using cairn::api::test::FakeHost;
-using cairn::api::test::Flags;
+using cairn::test::Flags;
 using cairn::api::test::freePort;
 using cairn::api::test::KernelThread;
 using cairn::api::test::replyOn;

@@ -14,8 +14,8 @@ using cairn::api::ListenAddress;
 using cairn::api::listenAddressFor;
 using cairn::api::ServerSettings;
 using cairn::api::serverSettingsFrom;
-using cairn::api::test::FakeSettings;
-using cairn::api::test::Flags;
+using cairn::test::FakeSettings;
+using cairn::test::Flags;
 using namespace std::chrono_literals;
 
 namespace {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../common/fake_settings.h"
 #include "jwt_codec.h"
 
 using cairn::auth::JwtTokens;
@@ -51,10 +52,13 @@ struct TempKeys {
   }
 };
 
+// The kernel's parsers, as the plugin reads them through the Host.
+const cairn::test::FakeSettings kSettings{cairn::test::Flags{}};
+
 std::unique_ptr<JwtTokens> make(const std::map<std::string, std::string>& options,
                                 JwtTokens::Clock clock = nullptr) {
   std::unique_ptr<JwtTokens> tokens;
-  cairn::Status st = JwtTokens::create(options, &tokens, std::move(clock));
+  cairn::Status st = JwtTokens::create(options, kSettings, &tokens, std::move(clock));
   INFO(st.message());
   REQUIRE(st);
   return tokens;
@@ -133,28 +137,46 @@ TEST_CASE("bad JWT options are refused", "[auth][jwt]") {
   auto [b, bPub] = keys.pair("b", nullptr);
   auto [ec, ecPub] = keys.pair("ec", "P-256");
   std::unique_ptr<JwtTokens> t;
-  CHECK(JwtTokens::create({{"sign-method", "XX256"}, {"priv-key", a}}, &t).message() ==
+  CHECK(JwtTokens::create({{"sign-method", "XX256"}, {"priv-key", a}}, kSettings, &t).message() ==
         "auth: invalid auth signature method");
-  CHECK(JwtTokens::create({{"sign-method", "RS256"}}, &t)
+  CHECK(JwtTokens::create({{"sign-method", "RS256"}}, kSettings, &t)
             .message()
             .rfind("auth: missing key data", 0) == 0);
-  CHECK(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"pub-key", bPub}}, &t)
+  CHECK(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"pub-key", bPub}}, kSettings,
+                          &t)
             .message() == "auth: public and private keys don't match");
-  CHECK_FALSE(JwtTokens::create({{"sign-method", "ES256"}, {"priv-key", a}}, &t));
-  CHECK_FALSE(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", ec}}, &t));
-  CHECK_FALSE(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"ttl", "5x"}}, &t));
-  CHECK_FALSE(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"bogus", "1"}}, &t));
+  CHECK_FALSE(JwtTokens::create({{"sign-method", "ES256"}, {"priv-key", a}}, kSettings, &t));
+  CHECK_FALSE(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", ec}}, kSettings, &t));
+  CHECK_FALSE(
+      JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"ttl", "5x"}}, kSettings, &t));
+  CHECK_FALSE(JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"bogus", "1"}},
+                                kSettings, &t));
 }
 
-TEST_CASE("Go durations", "[auth][jwt]") {
-  std::chrono::nanoseconds d{};
-  REQUIRE(cairn::auth::parseGoDuration("5m", &d));
-  CHECK(d == 5min);
-  REQUIRE(cairn::auth::parseGoDuration("1h30m", &d));
-  CHECK(d == 90min);
-  REQUIRE(cairn::auth::parseGoDuration("1.5s", &d));
-  CHECK(d == 1500ms);
-  CHECK_FALSE(cairn::auth::parseGoDuration("", &d));
-  CHECK_FALSE(cairn::auth::parseGoDuration("10", &d));
-  CHECK_FALSE(cairn::auth::parseGoDuration("3 days", &d));
+TEST_CASE("a JWT ttl is read as Go reads a duration", "[auth][jwt]") {
+  TempKeys keys;
+  auto [a, aPub] = keys.pair("a", nullptr);
+  auto expiresAfter = [&](const std::string& ttl, std::chrono::seconds at) {
+    auto now = std::chrono::system_clock::now();
+    auto tokens =
+        make({{"sign-method", "RS256"}, {"priv-key", a}, {"ttl", ttl}}, [&now] { return now; });
+    std::string token, user;
+    uint64_t rev = 0;
+    REQUIRE(tokens->assign("alice", 1, 1, "", &token));
+    now += at - 1s;
+    const bool validBefore = tokens->info(token, &user, &rev);
+    now += 2s;
+    return validBefore && !tokens->info(token, &user, &rev);
+  };
+  CHECK(expiresAfter("1h30m", 5400s));
+  CHECK(expiresAfter("1.5m", 90s));
+  CHECK(expiresAfter("+90s", 90s));
+  // Spellings Go's time.ParseDuration (and so etcd) refuses.
+  std::unique_ptr<JwtTokens> t;
+  for (const char* bad : {"10", "1.2.3s", "3 days", "5x", ".s", "1e3s"}) {
+    INFO(bad);
+    CHECK(
+        JwtTokens::create({{"sign-method", "RS256"}, {"priv-key", a}, {"ttl", bad}}, kSettings, &t)
+            .message() == std::string("auth: invalid auth options (ttl ") + bad + ")");
+  }
 }

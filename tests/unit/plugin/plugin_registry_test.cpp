@@ -23,6 +23,9 @@ class NoSettings final : public cairn::Settings {
   Status uint64(std::string_view, uint64_t*) const override { return notFound(); }
   Status int64(std::string_view, int64_t*) const override { return notFound(); }
   Status duration(std::string_view, std::chrono::nanoseconds*) const override { return notFound(); }
+  Status parseDuration(std::string_view, std::chrono::nanoseconds*) const override {
+    return notFound();
+  }
   Status urls(std::string_view, std::vector<cairn::Url>*) const override { return notFound(); }
   Status list(std::string_view, std::vector<std::string>*) const override { return notFound(); }
 

@@ -61,6 +61,9 @@ class NoSettings final : public Settings {
   Status duration(std::string_view flag, std::chrono::nanoseconds*) const override {
     return unknown(flag);
   }
+  Status parseDuration(std::string_view, std::chrono::nanoseconds*) const override {
+    return Status(StatusCode::InvalidArgument, "no parsers in the member tests");
+  }
   Status urls(std::string_view flag, std::vector<Url>*) const override { return unknown(flag); }
   Status list(std::string_view flag, std::vector<std::string>*) const override {
     return unknown(flag);

@@ -17,7 +17,7 @@
 #include "config/go_values.h"
 #include "config/url.h"
 
-namespace cairn::api::test {
+namespace cairn::test {
 
 // Spelled out at call sites whose only flag is two string literals: a bare
 // {{"a", "b"}} would also read as a map built from a [const char*) range.
@@ -58,6 +58,12 @@ class FakeSettings final : public Settings {
       *out = std::chrono::nanoseconds(nanos);
       return parsed;
     });
+  }
+  Status parseDuration(std::string_view text, std::chrono::nanoseconds* out) const override {
+    int64_t nanos = 0;
+    Status parsed = config::parseGoDuration(text, &nanos);
+    if (parsed) *out = std::chrono::nanoseconds(nanos);
+    return parsed;
   }
   Status urls(std::string_view flag, std::vector<Url>* out) const override {
     return read(flag, {config::FlagKind::Urls}, [&](const std::string& text) {
@@ -111,4 +117,4 @@ class FakeSettings final : public Settings {
   Flags flags_;
 };
 
-}  // namespace cairn::api::test
+}  // namespace cairn::test
