@@ -37,6 +37,9 @@ type report struct {
 	WritesPerSec float64  `json:"writes_per_sec,omitempty"`
 	Clients      int      `json:"clients,omitempty"`
 	Connections  int      `json:"connections,omitempty"`
+	// Operations made before the clock started (not in ops or the
+	// latencies); the server's CPU over the run includes them.
+	WarmUpOps int `json:"warm_up_ops,omitempty"`
 }
 
 func newClients(endpoints []string, n int) ([]*clientv3.Client, error) {
