@@ -9,6 +9,7 @@
 // One header per fake; this one includes them all.
 #pragma once
 
+#include "../common/fake_settings.h"
 #include "capturing_logger.h"
 #include "empty_read_txn.h"
 #include "fake_cluster.h"
@@ -21,6 +22,5 @@
 #include "fake_method.h"
 #include "fake_metrics.h"
 #include "fake_service_registry.h"
-#include "../common/fake_settings.h"
 #include "fake_stream_call.h"
 #include "fake_watch.h"

@@ -15,11 +15,11 @@ using cairn::StatusCode;
 using cairn::api::GrpcServer;
 using cairn::api::test::contextWithDeadline;
 using cairn::api::test::FakeHost;
-using cairn::test::Flags;
 using cairn::api::test::freePort;
 using cairn::api::test::KernelThread;
 using cairn::api::test::replyOn;
 using cairn::api::test::ServedKv;
+using cairn::test::Flags;
 namespace pb = etcdserverpb;
 using namespace std::chrono_literals;
 
