@@ -2,6 +2,7 @@
 // streams opened and fed, LeaseKeepAlive one request at a time, and the
 // pumps that move a watch session's or a stream call's responses into the
 // HTTP/2 session. See h2_grpc_connection.h for the threads.
+#include <boost/asio/post.hpp>
 #include <functional>
 #include <utility>
 
@@ -184,12 +185,39 @@ void H2GrpcConnection::answer(std::uint32_t id, const Status& status,
   if (final.isOk() && (response == nullptr || !grpcwire::appendMessage(*response, &framed))) {
     final = Status(StatusCode::Internal, "cairn: cannot serialize the response");
   }
-  std::lock_guard lk(mu_);
-  const auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->finished) return;
-  Call& call = *it->second;
-  if (final.isOk()) sendMessageLocked(id, call, framed);
-  finishLocked(id, final);
+  if (!final.isOk()) framed.clear();
+  bool post = false;
+  {
+    std::lock_guard lk(answersMu_);
+    answered_.push_back(Answered{id, std::move(final), answeredBytes_.size(), framed.size()});
+    answeredBytes_ += framed;
+    post = !answersPosted_;
+    answersPosted_ = true;
+  }
+  if (post) boost::asio::post(io_, [self = shared_from_this()] { self->flush(); });
+}
+
+void H2GrpcConnection::takeAnswers() {
+  {
+    std::lock_guard lk(answersMu_);
+    answersPosted_ = false;
+    if (answered_.empty()) return;
+    takenAnswers_.swap(answered_);
+    takenBytes_.swap(answeredBytes_);
+  }
+  {
+    std::lock_guard lk(mu_);
+    const std::string_view bytes = takenBytes_;
+    for (const Answered& a : takenAnswers_) {
+      // A call reset or cancelled meanwhile has ended already.
+      const auto it = calls_.find(a.id);
+      if (it == calls_.end() || it->second->finished) continue;
+      if (a.status.isOk()) sendMessageLocked(a.id, *it->second, bytes.substr(a.offset, a.size));
+      finishLocked(a.id, a.status, false);
+    }
+  }
+  takenAnswers_.clear();
+  takenBytes_.clear();
 }
 
 void H2GrpcConnection::pumpWatch(const std::shared_ptr<Call>& call, std::uint32_t id) {

@@ -297,7 +297,7 @@ void H2GrpcConnection::sendMessageLocked(std::uint32_t id, Call& call, std::stri
   session_.sendData(id, framed);
 }
 
-void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status) {
+void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status, bool postFlush) {
   const auto it = calls_.find(id);
   if (it == calls_.end()) return;
   std::shared_ptr<Call> call = std::move(it->second);
@@ -309,7 +309,7 @@ void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status) {
   } else {
     session_.sendTrailers(id, grpcwire::statusTrailers(status, !call->headersSent));
   }
-  postFlushLocked();
+  if (postFlush) postFlushLocked();
   if (call->watch || call->stream) toClose_.push_back(std::move(call));
 }
 
@@ -332,6 +332,7 @@ void H2GrpcConnection::postFlushLocked() {
 
 void H2GrpcConnection::flush() {
   for (int round = 0; round < 8; ++round) {
+    takeAnswers();
     std::vector<std::uint32_t> ready;
     std::vector<std::shared_ptr<Call>> closing;
     std::vector<std::pair<std::shared_ptr<Call>, std::string>> keepAlives;

@@ -5,10 +5,19 @@
 // Threads. The connection belongs to one I/O thread (its io_context): only
 // that thread reads and writes the socket, opens and drives watch sessions
 // and stream calls, and runs requests into the kernel. Kernel threads come
-// in two ways only: a unary call's `done` and a stream's `onReady`. Both
-// take `mu_`, append to the session or mark a stream ready, and post one
-// flush to the I/O thread unless one is already due; so whatever answers
-// gather while a write is in flight leave together in the next write.
+// in two ways only: a unary call's `done` and a stream's `onReady`.
+// `done` serializes the answer on its own thread and queues it under
+// `answersMu_`, a lock held only for that append; the I/O thread's next
+// flush frames the queued answers into the session. `onReady` takes `mu_`
+// and marks the stream ready. Either posts one flush to the I/O thread
+// unless one is already due; so whatever answers gather while a write is in
+// flight leave together in the next write.
+//
+// Why answers do not take `mu_`: the I/O thread holds it while the session
+// parses a read, and on this kind of machine (a paravirtualized guest, where
+// a wake-up across cores costs tens of microseconds of CPU) an answering
+// thread that found it taken slept and was woken again, about one extra
+// context switch for every batch of answers on each side.
 //
 // Watch streams are pulled as gRPC's were (cairn/host.h): the I/O thread
 // polls a ready stream's session until its queue in the HTTP/2 session
@@ -126,8 +135,12 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   void markReady(std::uint32_t id);
   void postFlushLocked();
 
-  // mu_ held.
-  void finishLocked(std::uint32_t id, const Status& status);
+  // I/O thread: frames the answers queued by answer() into the session.
+  void takeAnswers();
+
+  // mu_ held. `postFlush` false: the caller is the flush, which writes what
+  // this queued.
+  void finishLocked(std::uint32_t id, const Status& status, bool postFlush = true);
   void sendMessageLocked(std::uint32_t id, Call& call, std::string_view framed);
   // Cuts the whole gRPC messages at the front of `bytes` into `out` and
   // sets `*used` to the bytes they took; false (and the call finished) on a
@@ -169,6 +182,21 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   bool writing_ = false;  // a write waits for the socket to drain
   bool closed_ = false;
 
+  // Unary answers waiting for the I/O thread (see the top of this file):
+  // each answer's status and where its framed message lies in
+  // answeredBytes_ (empty for an error).
+  struct Answered {
+    std::uint32_t id;
+    Status status;
+    std::size_t offset;
+    std::size_t size;
+  };
+  std::mutex answersMu_;
+  // All three: guarded by answersMu_.
+  std::vector<Answered> answered_;
+  std::string answeredBytes_;
+  bool answersPosted_ = false;  // a flush is posted that will take answered_
+
   // Set by the I/O thread when the write in progress sends headers or data,
   // read and cleared by onPing (under mu_).
   std::atomic<bool> resetPingStrikes_{false};
@@ -178,6 +206,10 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   boost::asio::steady_timer keepalive_;
   std::string writeBuf_;
   std::size_t writeOffset_ = 0;
+  // answered_ and answeredBytes_ as takeAnswers() swapped them out, kept
+  // for their capacity.
+  std::vector<Answered> takenAnswers_;
+  std::string takenBytes_;
 };
 
 }  // namespace cairn::api

@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "h2/frame.h"
@@ -99,8 +102,9 @@ std::string ping(char tag) {
   return out;
 }
 
-// A unary Range on `stream`: HEADERS, then the message with END_STREAM.
-std::string rangeCall(std::uint32_t stream) {
+// A unary Range of `key` on `stream`: HEADERS, then the message with
+// END_STREAM.
+std::string rangeCall(std::uint32_t stream, const std::string& key = "a") {
   std::string block;
   const HpackEncoder encoder;
   encoder.encode(":method", "POST", &block);
@@ -110,7 +114,7 @@ std::string rangeCall(std::uint32_t stream) {
   encoder.encode("content-type", "application/grpc", &block);
   encoder.encode("te", "trailers", &block);
   pb::RangeRequest request;
-  request.set_key("a");
+  request.set_key(key);
   const std::string body = request.SerializeAsString();
   std::string out;
   appendFrameHeader(&out, static_cast<std::uint32_t>(block.size()), FrameType::Headers,
@@ -258,4 +262,101 @@ TEST_CASE("A request cut across DATA frames, inside its prefix too, reaches the 
   const auto requests = s.fake().rangeMethod.requests();
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].key() == "a");
+}
+
+TEST_CASE("Answers queued together from another thread each reach their own stream",
+          "[h2transport]") {
+  ServedKv s({}, 500ms, {}, true);
+  // The kernel holds every call until all 40 arrived and the client reset
+  // stream 7, then answers them in one go from its thread, last call first:
+  // the answers queue for the I/O thread together. The revision tells the
+  // call (stream id); every fifth call fails.
+  constexpr std::uint32_t kCalls = 40;
+  std::mutex mu;
+  std::vector<std::pair<std::uint32_t, cairn::Done<pb::RangeResponse>>> held;
+  s.fake().rangeMethod.script(
+      [&](const pb::RangeRequest& request, cairn::Done<pb::RangeResponse> done) {
+        std::lock_guard lk(mu);
+        held.emplace_back(static_cast<std::uint32_t>(std::stoul(request.key())), std::move(done));
+      });
+  RawClient client(s.address);
+  std::string calls;
+  for (std::uint32_t i = 0; i < kCalls; ++i) {
+    const std::uint32_t stream = 2 * i + 1;
+    calls += rangeCall(stream, std::to_string(stream));
+  }
+  client.send(calls);
+  REQUIRE(s.fake().rangeMethod.waitForRequests(kCalls, 5s));
+  std::string reset;
+  appendFrameHeader(&reset, 4, FrameType::RstStream, 0, 7);
+  appendU32(&reset, static_cast<std::uint32_t>(ErrorCode::Cancel));
+  client.send(reset);
+  const auto requests = s.fake().rangeMethod.requests();
+  const auto contexts = s.fake().rangeMethod.contexts();
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i].key() != "7") continue;
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (!contexts[i].cancel->cancelled() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(1ms);
+    }
+    REQUIRE(contexts[i].cancel->cancelled());
+  }
+  {
+    std::lock_guard lk(mu);
+    s.kernel.post([all = std::move(held)]() mutable {
+      for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        auto& [stream, answer] = *it;
+        if (stream % 5 == 0) {
+          answer(cairn::Status(cairn::StatusCode::FailedPrecondition,
+                               "call " + std::to_string(stream)),
+                 pb::RangeResponse{});
+          continue;
+        }
+        pb::RangeResponse response;
+        response.mutable_header()->set_revision(stream);
+        answer(cairn::Status::ok(), std::move(response));
+      }
+    });
+  }
+
+  std::map<std::uint32_t, std::vector<Frame>> byStream;
+  std::size_t ended = 0;
+  Frame f;
+  while (ended < kCalls - 1 && client.next(&f)) {
+    if (f.stream == 0) continue;
+    byStream[f.stream].push_back(f);
+    if (f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0) ++ended;
+  }
+  REQUIRE(ended == kCalls - 1);
+  CHECK(byStream.count(7) == 0);
+  HpackDecoder decoder;  // one per connection: the blocks are decoded in order
+  for (const auto& [stream, frames] : byStream) {
+    INFO("stream " << stream);
+    HeaderList headers;
+    for (const Frame& frame : frames) {
+      if (frame.type == FrameType::Headers) {
+        REQUIRE(decoder.decode(frame.payload, &headers) == HpackDecoder::Result::Ok);
+      }
+    }
+    std::map<std::string, std::string> fields;
+    for (const Header& h : headers) fields[h.name] = h.value;
+    if (stream % 5 == 0) {
+      REQUIRE(frames.size() == 1);  // trailers only
+      CHECK(fields["grpc-status"] == "9");
+      CHECK(fields["grpc-message"] == "call " + std::to_string(stream));
+      continue;
+    }
+    REQUIRE(frames.size() == 3);
+    REQUIRE(frames[1].type == FrameType::Data);
+    pb::RangeResponse response;
+    REQUIRE(response.ParseFromString(frames[1].payload.substr(5)));
+    CHECK(response.header().revision() == stream);
+    CHECK(fields["grpc-status"] == "0");
+  }
+  // The connection goes on serving.
+  scriptRange(s);
+  client.send(rangeCall(2 * kCalls + 1));
+  std::vector<Frame> frames;
+  REQUIRE(answerOf(client, 2 * kCalls + 1, &frames));
+  CHECK(frames.size() == 3);
 }
