@@ -188,22 +188,34 @@ void H2GrpcConnection::answer(std::uint32_t id, const Status& status,
   if (!final.isOk()) framed.clear();
   bool post = false;
   {
-    std::lock_guard lk(answersMu_);
+    std::lock_guard lk(inboxMu_);
     answered_.push_back(Answered{id, std::move(final), answeredBytes_.size(), framed.size()});
     answeredBytes_ += framed;
-    post = !answersPosted_;
-    answersPosted_ = true;
+    post = !inboxPosted_;
+    inboxPosted_ = true;
   }
   if (post) boost::asio::post(io_, [self = shared_from_this()] { self->flush(); });
 }
 
-void H2GrpcConnection::takeAnswers() {
+void H2GrpcConnection::markReady(std::uint32_t id) {
+  bool post = false;
   {
-    std::lock_guard lk(answersMu_);
-    answersPosted_ = false;
-    if (answered_.empty()) return;
+    std::lock_guard lk(inboxMu_);
+    readied_.push_back(id);
+    post = !inboxPosted_;
+    inboxPosted_ = true;
+  }
+  if (post) boost::asio::post(io_, [self = shared_from_this()] { self->flush(); });
+}
+
+void H2GrpcConnection::takeInbox() {
+  {
+    std::lock_guard lk(inboxMu_);
+    inboxPosted_ = false;
+    if (answered_.empty() && readied_.empty()) return;
     takenAnswers_.swap(answered_);
     takenBytes_.swap(answeredBytes_);
+    takenReadied_.swap(readied_);
   }
   {
     std::lock_guard lk(mu_);
@@ -215,9 +227,20 @@ void H2GrpcConnection::takeAnswers() {
       if (a.status.isOk()) sendMessageLocked(a.id, *it->second, bytes.substr(a.offset, a.size));
       finishLocked(a.id, a.status, false);
     }
+    for (const std::uint32_t id : takenReadied_) {
+      const auto it = calls_.find(id);
+      if (it == calls_.end()) continue;
+      Call& call = *it->second;
+      // Listed already, or waiting for flow control (polled again when its
+      // queue drains), or over.
+      if (call.ready || call.blocked || call.finished) continue;
+      call.ready = true;
+      ready_.push_back(id);
+    }
   }
   takenAnswers_.clear();
   takenBytes_.clear();
+  takenReadied_.clear();
 }
 
 void H2GrpcConnection::pumpWatch(const std::shared_ptr<Call>& call, std::uint32_t id) {

@@ -313,17 +313,6 @@ void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status, bool
   if (call->watch || call->stream) toClose_.push_back(std::move(call));
 }
 
-void H2GrpcConnection::markReady(std::uint32_t id) {
-  std::lock_guard lk(mu_);
-  const auto it = calls_.find(id);
-  if (it == calls_.end()) return;
-  Call& call = *it->second;
-  if (call.ready || call.blocked || call.finished) return;
-  call.ready = true;
-  ready_.push_back(id);
-  postFlushLocked();
-}
-
 void H2GrpcConnection::postFlushLocked() {
   if (flushPosted_ || writing_ || closed_) return;
   flushPosted_ = true;
@@ -332,7 +321,7 @@ void H2GrpcConnection::postFlushLocked() {
 
 void H2GrpcConnection::flush() {
   for (int round = 0; round < 8; ++round) {
-    takeAnswers();
+    takeInbox();
     std::vector<std::uint32_t> ready;
     std::vector<std::shared_ptr<Call>> closing;
     std::vector<std::pair<std::shared_ptr<Call>, std::string>> keepAlives;

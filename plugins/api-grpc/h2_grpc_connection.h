@@ -6,18 +6,19 @@
 // that thread reads and writes the socket, opens and drives watch sessions
 // and stream calls, and runs requests into the kernel. Kernel threads come
 // in two ways only: a unary call's `done` and a stream's `onReady`.
-// `done` serializes the answer on its own thread and queues it under
-// `answersMu_`, a lock held only for that append; the I/O thread's next
-// flush frames the queued answers into the session. `onReady` takes `mu_`
-// and marks the stream ready. Either posts one flush to the I/O thread
-// unless one is already due; so whatever answers gather while a write is in
-// flight leave together in the next write.
+// Neither takes `mu_`: `done` serializes the answer on its own thread and
+// queues it, `onReady` queues the stream's id, both in the connection's
+// inbox under `inboxMu_`, a lock held only for that append. Either posts one
+// flush to the I/O thread unless one is already due; the flush frames the
+// queued answers into the session and marks the queued streams ready. So
+// whatever answers gather while a write is in flight leave together in the
+// next write.
 //
-// Why answers do not take `mu_`: the I/O thread holds it while the session
-// parses a read, and on this kind of machine (a paravirtualized guest, where
-// a wake-up across cores costs tens of microseconds of CPU) an answering
-// thread that found it taken slept and was woken again, about one extra
-// context switch for every batch of answers on each side.
+// Why the inbox: the I/O thread holds `mu_` while the session parses a read
+// or a stream is pumped, and on this kind of machine (a paravirtualized
+// guest, where a wake-up across cores costs tens of microseconds of CPU) a
+// kernel thread that found it taken slept and was woken again, about one
+// extra context switch for every batch of answers on each side.
 //
 // Watch streams are pulled as gRPC's were (cairn/host.h): the I/O thread
 // polls a ready stream's session until its queue in the HTTP/2 session
@@ -130,13 +131,14 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   bool writeOut();  // false: the write waits for the socket (or failed)
   void close();
 
-  // Any thread.
+  // Any thread; into the inbox.
   void answer(std::uint32_t id, const Status& status, const google::protobuf::Message* response);
   void markReady(std::uint32_t id);
   void postFlushLocked();
 
-  // I/O thread: frames the answers queued by answer() into the session.
-  void takeAnswers();
+  // I/O thread: frames the answers queued by answer() into the session and
+  // marks the streams queued by markReady() ready.
+  void takeInbox();
 
   // mu_ held. `postFlush` false: the caller is the flush, which writes what
   // this queued.
@@ -182,20 +184,21 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   bool writing_ = false;  // a write waits for the socket to drain
   bool closed_ = false;
 
-  // Unary answers waiting for the I/O thread (see the top of this file):
-  // each answer's status and where its framed message lies in
-  // answeredBytes_ (empty for an error).
+  // The inbox (see the top of this file): unary answers, each with its
+  // status and where its framed message lies in answeredBytes_ (empty for
+  // an error), and the streams whose kernel side became ready.
   struct Answered {
     std::uint32_t id;
     Status status;
     std::size_t offset;
     std::size_t size;
   };
-  std::mutex answersMu_;
-  // All three: guarded by answersMu_.
+  std::mutex inboxMu_;
+  // All four: guarded by inboxMu_.
   std::vector<Answered> answered_;
   std::string answeredBytes_;
-  bool answersPosted_ = false;  // a flush is posted that will take answered_
+  std::vector<std::uint32_t> readied_;
+  bool inboxPosted_ = false;  // a flush is posted that will take the inbox
 
   // Set by the I/O thread when the write in progress sends headers or data,
   // read and cleared by onPing (under mu_).
@@ -206,10 +209,10 @@ class H2GrpcConnection final : public std::enable_shared_from_this<H2GrpcConnect
   boost::asio::steady_timer keepalive_;
   std::string writeBuf_;
   std::size_t writeOffset_ = 0;
-  // answered_ and answeredBytes_ as takeAnswers() swapped them out, kept
-  // for their capacity.
+  // The inbox as takeInbox() swapped it out, kept for its capacity.
   std::vector<Answered> takenAnswers_;
   std::string takenBytes_;
+  std::vector<std::uint32_t> takenReadied_;
 };
 
 }  // namespace cairn::api
