@@ -6,6 +6,7 @@
 #include <grpcpp/server_posix.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,15 @@
 #include "grpc_executor.h"
 
 namespace cairn::api {
+
+unsigned GrpcServer::h2Threads() {
+  // The cores of this process's affinity mask (taskset, a container's
+  // cpuset), not the machine's.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 2;
+  return static_cast<unsigned>(std::max(1, cores / 2));
+}
 
 Status GrpcServer::start(Host& host) {
   if (server_ || h2_) {
@@ -46,7 +56,7 @@ Status GrpcServer::start(Host& host) {
   const bool handedOver = host.connections().listenersClaimed();
   if (handedOver && settings.ownTransport) {
     h2_ = std::make_unique<H2GrpcServer>();
-    h2_->start(host, settings, std::move(callMetrics), kH2Threads);
+    h2_->start(host, settings, std::move(callMetrics), h2Threads());
     std::vector<int> pending;
     std::lock_guard lk(adoptMu_);
     adoptIntoH2_ = h2_.get();
