@@ -73,6 +73,7 @@ Status WiredTigerBackend::open(const Options& options) {
   checkpointIntervalMs_ = 1000;
   checkpointOps_ = 10000;
   rewriteOldLayout_ = true;
+  forceRewrite_ = false;
   for (const auto& [key, value] : options.settings) {
     bool ok = true;
     if (key == "checkpoint_interval_ms") {
@@ -80,8 +81,9 @@ Status WiredTigerBackend::open(const Options& options) {
     } else if (key == "checkpoint_ops") {
       ok = parseNumber(value, checkpointOps_);
     } else if (key == "upgrade_layout") {
-      ok = value == "true" || value == "false";
-      rewriteOldLayout_ = value == "true";
+      ok = value == "true" || value == "false" || value == "force";
+      rewriteOldLayout_ = value != "false";
+      forceRewrite_ = value == "force";
     } else if (key == "session_max") {
       ok = parseNumber(value, sessionMax) && sessionMax >= 8;
     } else if (key == "cache_size") {

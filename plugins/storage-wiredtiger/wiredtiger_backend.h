@@ -55,7 +55,9 @@ class WiredTigerBackend : public Backend {
   // checkpoint_ops (default 10000; 0 = only by time/sync), cache_size
   // (WiredTiger size string, default "256MB"), session_max (default 1000),
   // upgrade_layout (default true: a data dir in an older row layout is
-  // rewritten into the newest at open; false keeps it as it is).
+  // rewritten into the newest at open, unless an earlier rewrite found a
+  // row that layout cannot hold; force: rewritten even then; false: kept
+  // as it is).
   Status open(const Options& options) override;
   void close() override;
 
@@ -90,6 +92,11 @@ class WiredTigerBackend : public Backend {
   Status copyRowsInLayout(const std::string& from, const std::string& to,
                           const wt_key::RowLayout& target, uint64_t& rows);
   Status switchTable(const std::string& next, const wt_key::RowLayout& target);
+  // The meta table's row `key` into *out ("" when there is none).
+  Status metaRow(std::string_view key, std::string* out);
+  // Records in the meta table why a rewrite found the dir's rows unfit
+  // (kRewriteRefusedKey), so later opens do not copy the table again.
+  Status recordRefusal(const std::string& why);
 
   std::string path_;             // set by open(), read-only while open
   wt_key::RowLayout rowLayout_;  // set by open(), read-only while open
@@ -125,6 +132,7 @@ class WiredTigerBackend : public Backend {
   uint64_t checkpointIntervalMs_ = 1000;  // read-only while open
   uint64_t checkpointOps_ = 10000;        // read-only while open
   bool rewriteOldLayout_ = true;          // set by open() from its settings
+  bool forceRewrite_ = false;             // upgrade_layout=force; set by open()
   std::thread checkpointThread_;
 };
 

@@ -14,7 +14,10 @@
 // an error: the dir keeps working in its old layout, as it did before this
 // existed, and the reason goes to the server's log. Any other failure (an
 // I/O error, a WiredTiger panic) fails the open, naming the rewrite and the
-// setting that skips it (upgrade_layout=false).
+// setting that skips it (upgrade_layout=false). A row the old layout cannot
+// split is the dir's own and stays until someone changes it, so the reason is
+// recorded in the meta table and later opens skip the copy that would fail
+// again (upgrade_layout=force tries anyway).
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -172,12 +175,48 @@ Status WiredTigerBackend::switchTable(const std::string& next, const wt_key::Row
       meta.cursor->set_value(meta.cursor, &v);
       if ((ret = meta.cursor->insert(meta.cursor)) != 0) st = wtStatus(ret, "rewrite: meta");
     }
+    if (st.isOk()) {
+      // A forced rewrite that got through: nothing is refused any more.
+      WT_ITEM k = item(kRewriteRefusedKey);
+      meta.cursor->set_key(meta.cursor, &k);
+      ret = meta.cursor->remove(meta.cursor);
+      if (ret != 0 && ret != WT_NOTFOUND) st = wtStatus(ret, "rewrite: meta");
+    }
   }
   if (!st.isOk()) {
     s->rollback_transaction(s, nullptr);
     return st;
   }
   if ((ret = s->commit_transaction(s, nullptr)) != 0) return wtStatus(ret, "rewrite: commit meta");
+  return Status::ok();
+}
+
+Status WiredTigerBackend::metaRow(std::string_view key, std::string* out) {
+  out->clear();
+  CursorGuard meta;
+  if (Status st = openCursor(writeSession_, kMetaTable, meta); !st.isOk()) return st;
+  WT_ITEM k = item(key);
+  meta.cursor->set_key(meta.cursor, &k);
+  int ret = meta.cursor->search(meta.cursor);
+  if (ret == WT_NOTFOUND) return Status::ok();
+  WT_ITEM v{};
+  if (ret == 0) ret = meta.cursor->get_value(meta.cursor, &v);
+  if (ret != 0) return wtStatus(ret, "read meta table");
+  *out = std::string(view(v));
+  return Status::ok();
+}
+
+Status WiredTigerBackend::recordRefusal(const std::string& why) {
+  // Made durable by the next checkpoint; lost with a crash before it, the
+  // next open only tries once more.
+  CursorGuard meta;
+  if (Status st = openCursor(writeSession_, kMetaTable, meta); !st.isOk()) return st;
+  WT_ITEM k = item(kRewriteRefusedKey), v = item(why);
+  meta.cursor->set_key(meta.cursor, &k);
+  meta.cursor->set_value(meta.cursor, &v);
+  if (int ret = meta.cursor->insert(meta.cursor); ret != 0) {
+    return wtStatus(ret, "record the refused rewrite");
+  }
   return Status::ok();
 }
 
@@ -192,6 +231,12 @@ Status WiredTigerBackend::upgradeLayout(std::string& active, Logger* logger) {
            where + "," + jsonField("error", why));
     return Status::ok();
   };
+  std::string refused;
+  if (Status st = metaRow(kRewriteRefusedKey, &refused); !st.isOk()) return st;
+  if (!refused.empty() && !forceRewrite_) {
+    return keepOld("an earlier rewrite found: " + refused +
+                   " (--storage-option upgrade_layout=force tries again)");
+  }
   // The new table needs about as much disk as the old one; refuse up front
   // rather than fill the disk the server is about to run on.
   std::error_code ec;
@@ -233,7 +278,18 @@ Status WiredTigerBackend::upgradeLayout(std::string& active, Logger* logger) {
     // A row the old layout cannot split, or a full disk or cache: the dir
     // works as it is. Anything else (an I/O error, a panic) is not safe to
     // run on.
-    if (st.code() == StatusCode::DataLoss || st.code() == StatusCode::ResourceExhausted) {
+    if (st.code() == StatusCode::DataLoss) {
+      // The dir's own rows: the same copy would fail the same way next time.
+      if (Status recorded = recordRefusal(st.message()); !recorded.isOk()) {
+        clearWtError();
+        report(logger, LogLevel::Warn, "refused rewrite not recorded; the next open tries again",
+               where + "," + jsonField("error", recorded.message()));
+      }
+      return keepOld(st.message() +
+                     " (recorded: later opens skip the rewrite until --storage-option "
+                     "upgrade_layout=force)");
+    }
+    if (st.code() == StatusCode::ResourceExhausted) {
       return keepOld(st.message() + " (--storage-option upgrade_layout=false skips the rewrite)");
     }
     return Status(st.code(), st.message() + " (rewriting " + path_ +

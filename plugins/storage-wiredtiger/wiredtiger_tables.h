@@ -19,5 +19,10 @@ inline constexpr std::string_view kActiveKey = "active";
 // The data dir's row layout (wiredtiger_key.h), written when it is created;
 // a dir from before layout versions has no such row (layout 1).
 inline constexpr std::string_view kLayoutKey = "layout";
+// Why a rewrite into the newest layout found the dir's own rows unfit (a row
+// the old layout cannot split): the rewrite would fail the same way at every
+// open, after copying the table up to that row, so later opens skip it until
+// upgrade_layout=force. A successful rewrite removes the row.
+inline constexpr std::string_view kRewriteRefusedKey = "layout_rewrite_refused";
 
 }  // namespace cairn::storage

@@ -38,6 +38,14 @@ class RawDb {
     });
   }
 
+  void del(const char* table, std::string_view key) {
+    withCursor(table, [&](WT_CURSOR* c) {
+      WT_ITEM k = item(key);
+      c->set_key(c, &k);
+      REQUIRE(c->remove(c) == 0);
+    });
+  }
+
   // Many rows in one cursor, committed every 10,000.
   void putAll(const char* table, const std::vector<std::pair<std::string, std::string>>& rows) {
     REQUIRE(session_->create(session_, table, kTableFormat) == 0);

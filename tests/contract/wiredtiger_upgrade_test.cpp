@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -85,6 +86,12 @@ Options at(const std::filesystem::path& wt, bool upgrade = true) {
   Options o;
   o.path = wt.string();
   o.settings = {{"upgrade_layout", upgrade ? "true" : "false"}};
+  return o;
+}
+
+Options at(const std::filesystem::path& wt, const std::string& upgrade) {
+  Options o = at(wt);
+  o.settings = {{"upgrade_layout", upgrade}};
   return o;
 }
 
@@ -206,6 +213,87 @@ TEST_CASE("wiredtiger upgrade: a rewrite that cannot finish leaves the layout 1 
   CHECK_FALSE(raw.get(kMetaTable, kLayoutKey).has_value());
   CHECK(raw.get(kMetaTable, kActiveKey) == kDataTables[0]);
   CHECK(raw.get(kDataTables[0], wt_key::RowLayout(1).prefix(kKeyBucket) + "rev000000100") == "new");
+  const std::optional<std::string> refused = raw.get(kMetaTable, kRewriteRefusedKey);
+  REQUIRE(refused.has_value());
+  CHECK_THAT(*refused, Catch::Contains("is not in row layout 1"));
+}
+
+TEST_CASE("wiredtiger upgrade: a refused rewrite is not tried again until upgrade_layout=force",
+          "[wiredtiger][upgrade]") {
+  TempDir dir;
+  const std::filesystem::path wt = dir.path() / "wt";
+  const std::vector<Record> records = state(100);
+  writeLegacyDir(wt, records);
+  {
+    RawDb raw(wt);
+    raw.put(kDataTables[0], "zz-not-a-row", "x");
+  }
+  {
+    WiredTigerBackend b;
+    CHECK(openLogged(b, wt).msg == "data dir not rewritten into the newest row layout");
+    b.close();
+  }
+  {
+    // The next open does not start a copy: one line, naming the earlier
+    // finding and the setting that retries.
+    WiredTigerBackend b;
+    CapturingLogger logger;
+    Options o = at(wt);
+    o.logger = &logger;
+    REQUIRE(b.open(o).isOk());
+    REQUIRE(logger.lines.size() == 1);
+    CHECK(logger.lines[0].level == LogLevel::Warn);
+    CHECK(logger.lines[0].msg == "data dir not rewritten into the newest row layout");
+    CHECK_THAT(logger.lines[0].fields, Catch::Contains("an earlier rewrite found"));
+    CHECK_THAT(logger.lines[0].fields, Catch::Contains("is not in row layout 1"));
+    CHECK_THAT(logger.lines[0].fields, Catch::Contains("upgrade_layout=force"));
+    CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
+    CHECK(getOne(b, kKeyBucket, "rev000000042") == records[3 + 42].value);
+    b.close();
+  }
+  {
+    // Forced while the row is still there: refused again, still recorded.
+    WiredTigerBackend b;
+    CapturingLogger logger;
+    Options o = at(wt, std::string("force"));
+    o.logger = &logger;
+    REQUIRE(b.open(o).isOk());
+    REQUIRE(logger.lines.size() == 2);
+    CHECK_THAT(logger.lines[1].fields, Catch::Contains("is not in row layout 1"));
+    CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
+    b.close();
+  }
+  {
+    RawDb raw(wt);
+    REQUIRE(raw.get(kMetaTable, kRewriteRefusedKey).has_value());
+    raw.del(kDataTables[0], "zz-not-a-row");
+  }
+  {
+    // The row is gone, but the record stays until a forced open rewrites.
+    WiredTigerBackend b;
+    REQUIRE(b.open(at(wt)).isOk());
+    CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
+    b.close();
+  }
+  {
+    WiredTigerBackend b;
+    REQUIRE(b.open(at(wt, std::string("force"))).isOk());
+    CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
+    CHECK(exportAll(b) == expectedExport(records));
+    b.close();
+  }
+  RawDb raw(wt);
+  CHECK(raw.get(kMetaTable, kLayoutKey) == "2");
+  CHECK_FALSE(raw.get(kMetaTable, kRewriteRefusedKey).has_value());
+}
+
+TEST_CASE("wiredtiger upgrade: upgrade_layout takes true, false or force",
+          "[wiredtiger][upgrade]") {
+  TempDir dir;
+  WiredTigerBackend b;
+  Status st = b.open(at(dir.path() / "wt", std::string("yes")));
+  CHECK(st.code() == StatusCode::InvalidArgument);
+  CHECK(st.message() == "wiredtiger: invalid value 'yes' for storage option 'upgrade_layout'");
 }
 
 TEST_CASE("wiredtiger upgrade: rows an interrupted rewrite left in the other table are dropped",
