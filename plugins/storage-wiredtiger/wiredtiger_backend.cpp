@@ -63,6 +63,21 @@ std::string WiredTigerBackend::activeTable() const {
   return activeTable_;
 }
 
+Status WiredTigerBackend::metaRow(std::string_view key, std::string* out) {
+  out->clear();
+  CursorGuard meta;
+  if (Status st = openCursor(writeSession_, kMetaTable, meta); !st.isOk()) return st;
+  WT_ITEM k = item(key);
+  meta.cursor->set_key(meta.cursor, &k);
+  int ret = meta.cursor->search(meta.cursor);
+  if (ret == WT_NOTFOUND) return Status::ok();
+  WT_ITEM v{};
+  if (ret == 0) ret = meta.cursor->get_value(meta.cursor, &v);
+  if (ret != 0) return wtStatus(ret, "read meta table");
+  *out = std::string(view(v));
+  return Status::ok();
+}
+
 Status WiredTigerBackend::open(const Options& options) {
   if (conn_ != nullptr) {
     return Status(StatusCode::FailedPrecondition, "wiredtiger backend is already open");
@@ -142,28 +157,11 @@ Status WiredTigerBackend::open(const Options& options) {
   }
   std::string active;
   std::string layout;
-  {
-    CursorGuard meta;
-    if (Status st = openCursor(s, kMetaTable, meta); !st.isOk()) return fail(st);
-    // One meta row into *out; false (and *out empty) if the row is absent.
-    auto readMeta = [&](std::string_view key, std::string* out) -> Status {
-      WT_ITEM k = item(key);
-      meta.cursor->set_key(meta.cursor, &k);
-      int r = meta.cursor->search(meta.cursor);
-      if (r == WT_NOTFOUND) return Status::ok();
-      WT_ITEM v{};
-      if (r == 0) r = meta.cursor->get_value(meta.cursor, &v);
-      if (r != 0) return wtStatus(r, "read meta table");
-      *out = std::string(view(v));
-      return Status::ok();
-    };
-    if (Status st = readMeta(kActiveKey, &active); !st.isOk()) return fail(st);
-    if (Status st = readMeta(kLayoutKey, &layout); !st.isOk()) return fail(st);
-    if (!active.empty() && active != kDataTables[0] && active != kDataTables[1]) {
-      return fail(Status(
-          StatusCode::DataLoss,
-          "wiredtiger: meta table in " + path_ + " names an unknown data table '" + active + "'"));
-    }
+  if (Status st = metaRow(kActiveKey, &active); !st.isOk()) return fail(st);
+  if (Status st = metaRow(kLayoutKey, &layout); !st.isOk()) return fail(st);
+  if (!active.empty() && active != kDataTables[0] && active != kDataTables[1]) {
+    return fail(Status(StatusCode::DataLoss, "wiredtiger: meta table in " + path_ +
+                                                 " names an unknown data table '" + active + "'"));
   }
   if (!active.empty()) {
     if (layout.empty()) {

@@ -83,6 +83,9 @@ class WiredTigerBackend : public Backend {
 
  private:
   Status checkpointLocked();  // requires checkpointMutex_
+  // The meta table's row `key` into *out ("" when there is none); open()
+  // only, on writeSession_.
+  Status metaRow(std::string_view key, std::string* out);
   void checkpointLoop();
   std::string activeTable() const;
   // open()'s rewrite of an older row layout (wiredtiger_backend_upgrade.cpp):
@@ -92,8 +95,6 @@ class WiredTigerBackend : public Backend {
   Status copyRowsInLayout(const std::string& from, const std::string& to,
                           const wt_key::RowLayout& target, uint64_t& rows);
   Status switchTable(const std::string& next, const wt_key::RowLayout& target);
-  // The meta table's row `key` into *out ("" when there is none).
-  Status metaRow(std::string_view key, std::string* out);
   // Records in the meta table why a rewrite found the dir's rows unfit
   // (kRewriteRefusedKey), so later opens do not copy the table again.
   Status recordRefusal(const std::string& why);

@@ -191,21 +191,6 @@ Status WiredTigerBackend::switchTable(const std::string& next, const wt_key::Row
   return Status::ok();
 }
 
-Status WiredTigerBackend::metaRow(std::string_view key, std::string* out) {
-  out->clear();
-  CursorGuard meta;
-  if (Status st = openCursor(writeSession_, kMetaTable, meta); !st.isOk()) return st;
-  WT_ITEM k = item(key);
-  meta.cursor->set_key(meta.cursor, &k);
-  int ret = meta.cursor->search(meta.cursor);
-  if (ret == WT_NOTFOUND) return Status::ok();
-  WT_ITEM v{};
-  if (ret == 0) ret = meta.cursor->get_value(meta.cursor, &v);
-  if (ret != 0) return wtStatus(ret, "read meta table");
-  *out = std::string(view(v));
-  return Status::ok();
-}
-
 Status WiredTigerBackend::recordRefusal(const std::string& why) {
   // Made durable by the next checkpoint; lost with a crash before it, the
   // next open only tries once more.

@@ -82,6 +82,19 @@ std::string writeLegacyState(const std::filesystem::path& wt, int revisions) {
   return expectedExport(records);
 }
 
+// A layout 1 dir holding state(100) and a row no layout writes (no bucket
+// separator), after the revisions: a rewrite cannot split it.
+struct StrayRowDir {
+  TempDir dir;
+  const std::filesystem::path wt = dir.path() / "wt";
+  const std::vector<Record> records = state(100);
+  StrayRowDir() {
+    writeLegacyDir(wt, records);
+    RawDb raw(wt);
+    raw.put(kDataTables[0], "zz-not-a-row", "x");
+  }
+};
+
 Options at(const std::filesystem::path& wt, bool upgrade = true) {
   Options o;
   o.path = wt.string();
@@ -183,56 +196,12 @@ TEST_CASE("wiredtiger upgrade: a layout 1 data dir is rewritten into layout 2 at
   CHECK_FALSE(getOne(b, kLeaseBucket, "l1").has_value());
 }
 
-TEST_CASE("wiredtiger upgrade: a rewrite that cannot finish leaves the layout 1 dir working",
-          "[wiredtiger][upgrade]") {
-  TempDir dir;
-  const std::filesystem::path wt = dir.path() / "wt";
-  const std::vector<Record> records = state(100);
-  writeLegacyDir(wt, records);
-  {
-    // A row no layout writes (no bucket separator), after the revisions.
-    RawDb raw(wt);
-    raw.put(kDataTables[0], "zz-not-a-row", "x");
-  }
-  {
-    WiredTigerBackend b;
-    const CapturingLogger::Line logged = openLogged(b, wt);
-    CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
-    CHECK(logged.level == LogLevel::Warn);
-    CHECK(logged.msg == "data dir not rewritten into the newest row layout");
-    CHECK_THAT(logged.fields, Catch::Contains("is not in row layout 1"));
-    CHECK(getOne(b, kKeyBucket, "rev000000042") == records[3 + 42].value);
-    CHECK(scan(b, "key2") == Pairs{{"longer", "3"}});
-    WriteBatch w;
-    w.put(kKeyBucket, "rev000000100", "new");
-    commitOk(b, w);
-    b.close();
-  }
-  CHECK_FALSE(tableFileExists(wt, kDataTables[1]));
-  RawDb raw(wt);
-  CHECK_FALSE(raw.get(kMetaTable, kLayoutKey).has_value());
-  CHECK(raw.get(kMetaTable, kActiveKey) == kDataTables[0]);
-  CHECK(raw.get(kDataTables[0], wt_key::RowLayout(1).prefix(kKeyBucket) + "rev000000100") == "new");
-  const std::optional<std::string> refused = raw.get(kMetaTable, kRewriteRefusedKey);
-  REQUIRE(refused.has_value());
-  CHECK_THAT(*refused, Catch::Contains("is not in row layout 1"));
-}
-
-TEST_CASE("wiredtiger upgrade: a refused rewrite is not tried again until upgrade_layout=force",
-          "[wiredtiger][upgrade]") {
-  TempDir dir;
-  const std::filesystem::path wt = dir.path() / "wt";
-  const std::vector<Record> records = state(100);
-  writeLegacyDir(wt, records);
-  {
-    RawDb raw(wt);
-    raw.put(kDataTables[0], "zz-not-a-row", "x");
-  }
-  {
-    WiredTigerBackend b;
-    CHECK(openLogged(b, wt).msg == "data dir not rewritten into the newest row layout");
-    b.close();
-  }
+// After the first refused rewrite of `stray`: later opens skip the copy
+// until upgrade_layout=force, and a forced rewrite that gets through drops
+// the record.
+void checkRefusalRemembered(const StrayRowDir& stray) {
+  const std::filesystem::path& wt = stray.wt;
+  const std::vector<Record>& records = stray.records;
   {
     // The next open does not start a copy: one line, naming the earlier
     // finding and the setting that retries.
@@ -268,23 +237,61 @@ TEST_CASE("wiredtiger upgrade: a refused rewrite is not tried again until upgrad
     REQUIRE(raw.get(kMetaTable, kRewriteRefusedKey).has_value());
     raw.del(kDataTables[0], "zz-not-a-row");
   }
+  std::string before;
   {
     // The row is gone, but the record stays until a forced open rewrites.
     WiredTigerBackend b;
     REQUIRE(b.open(at(wt)).isOk());
     CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
+    before = exportAll(b);
     b.close();
   }
   {
     WiredTigerBackend b;
     REQUIRE(b.open(at(wt, std::string("force"))).isOk());
     CHECK(b.rowLayout().version() == wt_key::RowLayout::kKeyBucketLast);
-    CHECK(exportAll(b) == expectedExport(records));
+    CHECK(exportAll(b) == before);
+    CHECK(getOne(b, kKeyBucket, "rev000000042") == records[3 + 42].value);
     b.close();
   }
   RawDb raw(wt);
   CHECK(raw.get(kMetaTable, kLayoutKey) == "2");
   CHECK_FALSE(raw.get(kMetaTable, kRewriteRefusedKey).has_value());
+}
+
+TEST_CASE(
+    "wiredtiger upgrade: a rewrite that cannot finish leaves the layout 1 dir working, and is "
+    "not tried again until upgrade_layout=force",
+    "[wiredtiger][upgrade]") {
+  const StrayRowDir stray;
+  const std::filesystem::path& wt = stray.wt;
+  const std::vector<Record>& records = stray.records;
+  {
+    WiredTigerBackend b;
+    const CapturingLogger::Line logged = openLogged(b, wt);
+    CHECK(b.rowLayout().version() == wt_key::RowLayout::kBucketOrder);
+    CHECK(logged.level == LogLevel::Warn);
+    CHECK(logged.msg == "data dir not rewritten into the newest row layout");
+    CHECK_THAT(logged.fields, Catch::Contains("is not in row layout 1"));
+    CHECK(getOne(b, kKeyBucket, "rev000000042") == records[3 + 42].value);
+    CHECK(scan(b, "key2") == Pairs{{"longer", "3"}});
+    WriteBatch w;
+    w.put(kKeyBucket, "rev000000100", "new");
+    commitOk(b, w);
+    b.close();
+  }
+  CHECK_FALSE(tableFileExists(wt, kDataTables[1]));
+  {
+    RawDb raw(wt);
+    CHECK_FALSE(raw.get(kMetaTable, kLayoutKey).has_value());
+    CHECK(raw.get(kMetaTable, kActiveKey) == kDataTables[0]);
+    CHECK(raw.get(kDataTables[0], wt_key::RowLayout(1).prefix(kKeyBucket) + "rev000000100") ==
+          "new");
+    const std::optional<std::string> refused = raw.get(kMetaTable, kRewriteRefusedKey);
+    REQUIRE(refused.has_value());
+    CHECK_THAT(*refused, Catch::Contains("is not in row layout 1"));
+  }
+  checkRefusalRemembered(stray);
 }
 
 TEST_CASE("wiredtiger upgrade: upgrade_layout takes true, false or force",
