@@ -110,6 +110,9 @@ Status MemoryStorage::createSnapshot(uint64_t index, const raftpb::ConfState* cs
 }
 
 Status MemoryStorage::compact(uint64_t compactIndex) {
+  // The discarded prefix (up to --snapshot-count entries and their payloads)
+  // is freed after the lock is released: raft's thread appends under it.
+  std::vector<raftpb::Entry> discarded;
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t offset = ents_[0].index();
   if (compactIndex <= offset) return errCompacted();
@@ -124,8 +127,10 @@ Status MemoryStorage::compact(uint64_t compactIndex) {
   kept.emplace_back();
   kept[0].set_index(ents_[i].index());
   kept[0].set_term(ents_[i].term());
-  kept.insert(kept.end(), ents_.begin() + static_cast<ptrdiff_t>(i + 1), ents_.end());
+  kept.insert(kept.end(), std::make_move_iterator(ents_.begin() + static_cast<ptrdiff_t>(i + 1)),
+              std::make_move_iterator(ents_.end()));
   ents_.swap(kept);
+  discarded.swap(kept);
   return Status::ok();
 }
 

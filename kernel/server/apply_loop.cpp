@@ -113,6 +113,8 @@ void ApplyLoop::applySnapshot(const raftpb::Snapshot& snap) {
           jsonField("current-applied-index", static_cast<long long>(appliedIndex_.load())) + "," +
               jsonField("incoming-leader-snapshot-index", static_cast<long long>(index)));
   }
+  // This member's own snapshot, if one is being taken, finishes first.
+  p_.snapshots.waitIdle();
   if (Status st = p_.installer->install(snap, p_.snapshots.snapshotIndex(), appliedIndex_); !st) {
     fatal(p_.logger, "etcdserver/server.go", "failed to apply snapshot",
           jsonField("error", st.message()));

@@ -430,6 +430,7 @@ void Server::stop() {
   if (watchSyncer_) watchSyncer_->stop();
   if (raft_) raft_->stop();
   if (applyLoop_) applyLoop_->stop();
+  if (snapshots_) snapshots_->stop();
   if (compactor_) compactor_->stop();
   waiters_.failAll(Status(Error::Stopped));
   if (reads_) reads_->stop();

@@ -27,7 +27,7 @@
 
 namespace cairn {
 
-inline constexpr uint32_t kPluginAbiVersion = 8;
+inline constexpr uint32_t kPluginAbiVersion = 9;
 inline constexpr const char* kPluginEntrySymbol = "cairn_plugin_v1";
 
 enum class PluginKind : uint32_t {

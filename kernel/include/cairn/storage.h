@@ -122,7 +122,10 @@ class Backend {
   // Applies `batch` atomically. Thread-safe against readers; the kernel
   // commits from one thread at a time.
   virtual Status commit(const WriteBatch& batch) = 0;
-  // Makes every batch committed so far durable (e.g. a checkpoint).
+  // Makes every batch committed so far durable (e.g. a checkpoint): every
+  // batch whose commit() returned before sync() was called. The kernel may
+  // call it from a thread other than the committing one, while commits go on
+  // (the member's snapshots are taken off the apply loop).
   virtual Status sync() = 0;
 
   virtual std::unique_ptr<ReadTxn> beginRead() = 0;

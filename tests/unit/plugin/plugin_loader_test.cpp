@@ -99,13 +99,13 @@ TEST_CASE("a plugin built for another ABI is refused with both versions named") 
 }
 
 TEST_CASE("a plugin built against SDK 5 is refused with the rebuild hint") {
-  REQUIRE(cairn::kPluginAbiVersion == 8);
+  REQUIRE(cairn::kPluginAbiVersion == 9);
   LoadedPlugin p;
   auto st = kLoader.load("old-abi", &p);
   CHECK(st.code() == StatusCode::FailedPrecondition);
   CHECK(st.message() == "plugin \"old-abi\": " + std::string(TEST_PLUGIN_DIR) +
                             "/old-abi.so was built for plugin ABI version 5, this cairn requires "
-                            "ABI version 8; rebuild the plugin against this SDK");
+                            "ABI version 9; rebuild the plugin against this SDK");
   CHECK(p.instance() == nullptr);
 }
 
