@@ -70,13 +70,6 @@ class GatedSyncBackend final : public storage::Backend {
   int waiting_ = 0;   // guarded by mu_
 };
 
-// Opens the gate when the test leaves, whatever it checked: the server's
-// stop syncs too.
-struct OpenOnExit {
-  GatedSyncBackend& backend;
-  ~OpenOnExit() { backend.setOpen(true); }
-};
-
 Status putKey(KvService& kv, const std::string& key, std::chrono::seconds limit) {
   etcdserverpb::PutRequest req;
   req.set_key(key);
@@ -99,46 +92,65 @@ int countSnapFiles(const fs::path& dir) {
   return n;
 }
 
+// A member on a gated WiredTiger at --snapshot-count 20, written past the
+// count with the gate closed: its snapshot's sync is waiting.
+struct SyncHeldMember {
+  // Opens the gate however the test ends, while the server (which owns the
+  // backend) is still there: its stop() syncs too.
+  struct GateOpener {
+    GatedSyncBackend* backend = nullptr;
+    const std::unique_ptr<Server>* server = nullptr;
+    ~GateOpener() {
+      if (backend != nullptr && *server != nullptr) backend->setOpen(true);
+    }
+  };
+
+  TempDir dir;
+  JsonLogger logger{LogLevel::Warn, {"stderr"}};
+  EmptyRegistry plugins{logger};
+  ServerOptions opts = fastMemberOptions(dir.path);
+  GatedSyncBackend* backend = nullptr;
+  std::unique_ptr<Server> server;
+  GateOpener opener;
+  int written = 0;
+
+  SyncHeldMember() {
+    opts.snapshotCount = 20;
+    auto owned = std::make_unique<GatedSyncBackend>();
+    backend = owned.get();
+    server = std::make_unique<Server>(opts, std::move(owned), logger, plugins.registry);
+    REQUIRE(server->start().isOk());
+    opener.server = &server;
+    opener.backend = backend;
+    backend->setOpen(false);
+    for (; written < 30; ++written) {
+      REQUIRE(putKey(server->kv(), "k" + std::to_string(written), std::chrono::seconds(10)).isOk());
+    }
+    REQUIRE(backend->waitForWaitingSync(std::chrono::seconds(10)));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("writes are applied and answered while a snapshot's backend sync waits") {
-  TempDir dir;
-  JsonLogger logger(LogLevel::Warn, {"stderr"});
-  EmptyRegistry plugins(logger);
-  ServerOptions opts = fastMemberOptions(dir.path);
-  opts.snapshotCount = 20;
-  auto owned = std::make_unique<GatedSyncBackend>();
-  GatedSyncBackend& backend = *owned;
-  {
-    Server server(opts, std::move(owned), logger, plugins.registry);
-    REQUIRE(server.start().isOk());
-    OpenOnExit opener{backend};
-    backend.setOpen(false);
-    KvService& kv = server.kv();
-    int written = 0;
-    // Enough writes to pass --snapshot-count: the snapshot's sync blocks.
-    for (; written < 30; ++written) {
-      REQUIRE(putKey(kv, "k" + std::to_string(written), std::chrono::seconds(10)).isOk());
-    }
-    REQUIRE(backend.waitForWaitingSync(std::chrono::seconds(10)));
-    CHECK(countSnapFiles(dir.path) == 0);
-    // The apply loop is not the one waiting: these are applied and answered.
-    for (; written < 60; ++written) {
-      Status st = putKey(kv, "k" + std::to_string(written), std::chrono::seconds(5));
-      INFO(st.message());
-      REQUIRE(st.isOk());
-    }
-    // The snapshot lands once its sync gets through.
-    backend.setOpen(true);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (countSnapFiles(dir.path) == 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    CHECK(countSnapFiles(dir.path) >= 1);
-    server.stop();
+  SyncHeldMember m;
+  CHECK(countSnapFiles(m.dir.path) == 0);
+  // The apply loop is not the one waiting: these are applied and answered.
+  for (; m.written < 60; ++m.written) {
+    Status st = putKey(m.server->kv(), "k" + std::to_string(m.written), std::chrono::seconds(5));
+    INFO(st.message());
+    REQUIRE(st.isOk());
   }
+  // The snapshot lands once its sync gets through.
+  m.backend->setOpen(true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (countSnapFiles(m.dir.path) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(countSnapFiles(m.dir.path) >= 1);
+  m.server.reset();
   // A restart from the snapshot and the WAL after it has every write.
-  Server server(opts, makeBackend("wiredtiger"), logger, plugins.registry);
+  Server server(m.opts, makeBackend("wiredtiger"), m.logger, m.plugins.registry);
   REQUIRE(server.start().isOk());
   etcdserverpb::RangeRequest req;
   req.set_key("k");
@@ -152,26 +164,12 @@ TEST_CASE("writes are applied and answered while a snapshot's backend sync waits
 }
 
 TEST_CASE("stopping while a snapshot's backend sync waits finishes that snapshot") {
-  TempDir dir;
-  JsonLogger logger(LogLevel::Warn, {"stderr"});
-  EmptyRegistry plugins(logger);
-  ServerOptions opts = fastMemberOptions(dir.path);
-  opts.snapshotCount = 20;
-  auto owned = std::make_unique<GatedSyncBackend>();
-  GatedSyncBackend& backend = *owned;
-  Server server(opts, std::move(owned), logger, plugins.registry);
-  REQUIRE(server.start().isOk());
-  OpenOnExit opener{backend};
-  backend.setOpen(false);
-  for (int i = 0; i < 30; ++i) {
-    REQUIRE(putKey(server.kv(), "k" + std::to_string(i), std::chrono::seconds(10)).isOk());
-  }
-  REQUIRE(backend.waitForWaitingSync(std::chrono::seconds(10)));
-  auto stopped = std::async(std::launch::async, [&] { server.stop(); });
+  SyncHeldMember m;
+  auto stopped = std::async(std::launch::async, [&] { m.server->stop(); });
   // stop() waits for the snapshot rather than closing the WAL or the
   // backend under it.
   CHECK(stopped.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
-  backend.setOpen(true);
+  m.backend->setOpen(true);
   REQUIRE(stopped.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-  CHECK(countSnapFiles(dir.path) == 1);
+  CHECK(countSnapFiles(m.dir.path) == 1);
 }
