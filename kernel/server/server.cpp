@@ -435,11 +435,8 @@ void Server::stop() {
   waiters_.failAll(Status(Error::Stopped));
   if (reads_) reads_->stop();
   if (replyPool_) replyPool_->join();
-  if (backend_ && store_) {
-    if (Status st = backend_->sync(); !st) {
-      logger_.error(kCaller, "failed to sync backend on shutdown",
-                    jsonField("error", st.message()));
-    }
+  if (Status st = backend_ && store_ ? backend_->sync() : Status::ok(); !st) {
+    logger_.error(kCaller, "failed to sync backend on shutdown", jsonField("error", st.message()));
   }
   if (raft_) raft_->closeWal();
   // The store and the facets stay (answering Error::Stopped) until the
