@@ -59,27 +59,13 @@ std::optional<std::chrono::nanoseconds> parseTimeout(std::string_view value) {
   }
 }
 
-const std::string& okHeaders() {
-  static const std::string block = [] {
-    std::string out;
-    const h2::HpackEncoder encoder;
-    encoder.encode(":status", "200", &out);
-    encoder.encode("content-type", "application/grpc", &out);
-    return out;
-  }();
-  return block;
-}
-
-const std::string& okTrailers() {
-  static const std::string block = [] {
-    std::string out;
-    h2::HpackEncoder().encode("grpc-status", "0", &out);
-    return out;
-  }();
-  return block;
-}
-
 namespace {
+
+constexpr std::array<h2::HeaderField, 2> kOkHeaders = {{
+    {":status", "200"},  // static index 8: one byte without the table
+    {"content-type", "application/grpc", true},
+}};
+constexpr std::array<h2::HeaderField, 1> kOkTrailers = {{{"grpc-status", "0", true}}};
 
 // gRPC's percent-encoding of grpc-message: printable ASCII but '%' as is,
 // every other byte as %XX.
@@ -102,13 +88,24 @@ std::string percentEncode(std::string_view text) {
 
 }  // namespace
 
-std::string statusTrailers(const Status& status, bool withHeaders) {
-  std::string out = withHeaders ? okHeaders() : std::string();
-  const h2::HpackEncoder encoder;
-  encoder.encode("grpc-status", std::to_string(static_cast<int>(status.code())), &out);
-  if (!status.message().empty())
-    encoder.encode("grpc-message", percentEncode(status.message()), &out);
-  return out;
+std::span<const h2::HeaderField> okHeaders() {
+  return kOkHeaders;
+}
+
+std::span<const h2::HeaderField> okTrailers() {
+  return kOkTrailers;
+}
+
+StatusTrailers::StatusTrailers(const Status& status, bool withHeaders)
+    : code_(std::to_string(static_cast<int>(status.code()))),
+      message_(percentEncode(status.message())) {
+  if (withHeaders) {
+    for (const h2::HeaderField& f : kOkHeaders) fields_[count_++] = f;
+  }
+  // Error codes vary and are rare on a connection: never entered in the
+  // table, so they cannot crowd out the fields every answer repeats.
+  fields_[count_++] = {"grpc-status", code_, status.isOk()};
+  if (!message_.empty()) fields_[count_++] = {"grpc-message", message_};
 }
 
 }  // namespace cairn::api::grpcwire

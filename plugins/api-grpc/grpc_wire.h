@@ -7,14 +7,17 @@
 
 #include <google/protobuf/message.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "cairn/status.h"
+#include "h2/hpack_encoder.h"
 #include "wire_codec.h"
 
 namespace cairn::api::grpcwire {
@@ -34,12 +37,28 @@ Status decode(std::string_view bytes, int maxRequestBytes, CallShape shape,
 // "1000m", "5S", ...: nullopt if malformed (the header is then ignored).
 std::optional<std::chrono::nanoseconds> parseTimeout(std::string_view value);
 
-// ":status: 200" and "content-type: application/grpc", HPACK-encoded.
-const std::string& okHeaders();
-// "grpc-status: 0".
-const std::string& okTrailers();
+// ":status: 200" and "content-type: application/grpc" (reused: every
+// answer's headers).
+std::span<const h2::HeaderField> okHeaders();
+// "grpc-status: 0" (reused: every successful answer's trailers).
+std::span<const h2::HeaderField> okTrailers();
+
 // grpc-status and grpc-message (percent-encoded as gRPC asks), preceded by
-// okHeaders() for a trailers-only answer when `withHeaders`.
-std::string statusTrailers(const Status& status, bool withHeaders);
+// okHeaders() for a trailers-only answer when `withHeaders`. The fields
+// view this object's strings, so it is neither copied nor moved.
+class StatusTrailers {
+ public:
+  StatusTrailers(const Status& status, bool withHeaders);
+  StatusTrailers(const StatusTrailers&) = delete;
+  StatusTrailers& operator=(const StatusTrailers&) = delete;
+
+  std::span<const h2::HeaderField> fields() const { return {fields_.data(), count_}; }
+
+ private:
+  std::string code_;
+  std::string message_;
+  std::array<h2::HeaderField, 4> fields_{};
+  std::size_t count_ = 0;
+};
 
 }  // namespace cairn::api::grpcwire

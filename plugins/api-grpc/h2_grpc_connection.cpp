@@ -307,7 +307,8 @@ void H2GrpcConnection::finishLocked(std::uint32_t id, const Status& status, bool
   if (status.isOk() && call->headersSent) {
     session_.sendTrailers(id, grpcwire::okTrailers());
   } else {
-    session_.sendTrailers(id, grpcwire::statusTrailers(status, !call->headersSent));
+    const grpcwire::StatusTrailers trailers(status, !call->headersSent);
+    session_.sendTrailers(id, trailers.fields());
   }
   if (postFlush) postFlushLocked();
   if (call->watch || call->stream) toClose_.push_back(std::move(call));

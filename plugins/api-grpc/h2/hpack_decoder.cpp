@@ -9,8 +9,6 @@ namespace {
 
 constexpr std::uint32_t kMaxInteger = 0x7fffffff;
 constexpr int kMaxContinuationBytes = 5;
-// RFC 7541 4.1: an entry's size counts 32 bytes of overhead.
-constexpr std::size_t kEntryOverhead = 32;
 constexpr std::size_t kInitialSlots = 8;
 
 }  // namespace

@@ -14,6 +14,10 @@
 
 namespace cairn::api::h2 {
 
+// RFC 7541 4.1: a dynamic table entry's size is its name and value plus 32,
+// on either side of the connection.
+inline constexpr std::size_t kEntryOverhead = 32;
+
 struct StaticTableEntry {
   std::string_view name;
   std::string_view value;

@@ -268,8 +268,10 @@ bool Session::onSettings(const FrameHeader& h, std::string_view payload) {
         }
         peerMaxFrame_ = value;
         break;
+      case SettingId::HeaderTableSize:
+        encoder_.setPeerTableSize(value);
+        break;
       default:
-        // HEADER_TABLE_SIZE: our encoder never uses the dynamic table.
         // MAX_CONCURRENT_STREAMS: we open no streams. Unknown: ignored.
         break;
     }

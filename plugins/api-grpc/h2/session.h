@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory_resource>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,6 +36,7 @@
 
 #include "h2/frame.h"
 #include "h2/hpack_decoder.h"
+#include "h2/hpack_encoder.h"
 
 namespace cairn::api::h2 {
 
@@ -76,12 +78,13 @@ class Session {
   // queued and closes the socket. Handler callbacks run inside.
   bool receive(std::string_view bytes);
 
-  // Answers. `block` is an HPACK-encoded header block (HpackEncoder).
-  // sendHeaders goes out before any data queued after it; sendTrailers
-  // (END_STREAM) after everything queued on the stream, and closes it.
-  void sendHeaders(std::uint32_t stream, std::string_view block);
+  // Answers. Header fields are HPACK-encoded by the connection's encoder as
+  // their block goes into the output. sendHeaders goes out before any data
+  // queued after it; sendTrailers (END_STREAM) after everything queued on
+  // the stream (the fields are copied if they must wait), and closes it.
+  void sendHeaders(std::uint32_t stream, std::span<const HeaderField> fields);
   void sendData(std::uint32_t stream, std::string_view bytes);
-  void sendTrailers(std::uint32_t stream, std::string_view block);
+  void sendTrailers(std::uint32_t stream, std::span<const HeaderField> fields);
   // Ends the stream now: its queued data is dropped. No onReset follows.
   void resetStream(std::uint32_t stream, ErrorCode code);
   // Bytes queued on the stream that flow control has not let out yet.
@@ -116,6 +119,11 @@ class Session {
   const std::string& failure() const { return failure_; }
 
  private:
+  struct QueuedField {
+    std::string name;
+    std::string value;
+    bool reused;
+  };
   struct Stream {
     std::int64_t sendWindow = 0;
     std::uint32_t recvUnacked = 0;  // received, not yet credited back
@@ -124,7 +132,7 @@ class Session {
     bool trailersQueued = false;
     std::string pending;  // DATA payload waiting for flow control
     std::size_t pendingOffset = 0;
-    std::string trailers;  // sent once `pending` is empty
+    std::vector<QueuedField> trailers;  // sent once `pending` is empty
   };
 
   bool processFrames();
@@ -144,7 +152,7 @@ class Session {
   // Stream error: RST_STREAM, forget the stream, tell the handler.
   void streamError(std::uint32_t id, ErrorCode code);
   void creditConnection(std::uint32_t n);
-  void writeHeaderBlock(std::uint32_t id, std::string_view block, bool endStream);
+  void writeHeaderBlock(std::uint32_t id, std::span<const HeaderField> fields, bool endStream);
   void enqueueSend(std::uint32_t id, Stream& s);
   void flushData();
   void closeStream(std::uint32_t id);
@@ -156,6 +164,8 @@ class Session {
   SessionHandler& handler_;
   const SessionSettings settings_;
   HpackDecoder decoder_;
+  HpackEncoder encoder_;
+  std::string blockScratch_;  // the header block being written, reused
 
   std::string in_;             // unparsed input
   std::size_t inOffset_ = 0;   // parsed prefix of in_

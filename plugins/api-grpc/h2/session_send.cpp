@@ -23,8 +23,14 @@ void Session::goAway(ErrorCode code, std::string_view debug) {
   out_.append(debug);
 }
 
-void Session::writeHeaderBlock(std::uint32_t id, std::string_view block, bool endStream) {
+void Session::writeHeaderBlock(std::uint32_t id, std::span<const HeaderField> fields,
+                               bool endStream) {
   framedData_ = true;
+  // Encoded here, as the block enters the output: the peer's decoder
+  // updates its table in the order blocks arrive.
+  blockScratch_.clear();
+  encoder_.encodeBlock(fields, &blockScratch_);
+  std::string_view block = blockScratch_;
   // Split into HEADERS + CONTINUATION frames of the peer's frame size.
   std::uint8_t first = endStream ? flags::kEndStream : 0;
   FrameType type = FrameType::Headers;
@@ -40,9 +46,9 @@ void Session::writeHeaderBlock(std::uint32_t id, std::string_view block, bool en
   } while (!block.empty());
 }
 
-void Session::sendHeaders(std::uint32_t stream, std::string_view block) {
+void Session::sendHeaders(std::uint32_t stream, std::span<const HeaderField> fields) {
   if (streams_.find(stream) == streams_.end() || failed_) return;
-  writeHeaderBlock(stream, block, false);
+  writeHeaderBlock(stream, fields, false);
 }
 
 void Session::sendData(std::uint32_t stream, std::string_view bytes) {
@@ -68,17 +74,20 @@ void Session::sendData(std::uint32_t stream, std::string_view bytes) {
   if (s.sendWindow > 0) enqueueSend(stream, s);
 }
 
-void Session::sendTrailers(std::uint32_t stream, std::string_view block) {
+void Session::sendTrailers(std::uint32_t stream, std::span<const HeaderField> fields) {
   const auto it = streams_.find(stream);
   if (it == streams_.end() || failed_ || it->second.trailersQueued) return;
   Stream& s = it->second;
   if (s.pending.size() == s.pendingOffset) {
-    writeHeaderBlock(stream, block, true);
+    writeHeaderBlock(stream, fields, true);
     closeStream(stream);
     return;
   }
   s.trailersQueued = true;
-  s.trailers.assign(block);
+  s.trailers.clear();
+  for (const HeaderField& f : fields) {
+    s.trailers.push_back(QueuedField{std::string(f.name), std::string(f.value), f.reused});
+  }
 }
 
 void Session::resetStream(std::uint32_t stream, ErrorCode code) {
@@ -148,7 +157,10 @@ void Session::flushData() {
       }
       s.pendingOffset = 0;
       if (s.trailersQueued) {
-        writeHeaderBlock(id, s.trailers, true);
+        std::vector<HeaderField> fields;
+        fields.reserve(s.trailers.size());
+        for (const QueuedField& f : s.trailers) fields.push_back({f.name, f.value, f.reused});
+        writeHeaderBlock(id, fields, true);
         closeStream(id);
       }
       continue;

@@ -171,6 +171,24 @@ TEST_CASE("A unary call answers HEADERS, DATA and trailers with grpc-status 0", 
   for (const Header& h : headers) fields.push_back(h.name + ": " + h.value);
   CHECK(fields == std::vector<std::string>{":status: 200", "content-type: application/grpc",
                                            "grpc-status: 0"});
+  // The first answer entered content-type and grpc-status in the dynamic
+  // table (RFC 7541 6.2.1); the next call's answer names them by index, one
+  // byte each: content-type 63 (older), grpc-status 62 (newest).
+  CHECK(static_cast<unsigned char>(frames[0].payload[1]) == 0x5f);  // 01, index 31
+  CHECK(static_cast<unsigned char>(frames[2].payload[0]) == 0x40);  // 01, literal name
+  client.send(rangeCall(3));
+  frames.clear();
+  REQUIRE(answerOf(client, 3, &frames));
+  REQUIRE(frames.size() == 3);
+  CHECK(frames[0].payload == "\x88\xbf");
+  CHECK(frames[2].payload == "\xbe");
+  headers.clear();
+  REQUIRE(decoder.decode(frames[0].payload, &headers) == HpackDecoder::Result::Ok);
+  REQUIRE(decoder.decode(frames[2].payload, &headers) == HpackDecoder::Result::Ok);
+  fields.clear();
+  for (const Header& h : headers) fields.push_back(h.name + ": " + h.value);
+  CHECK(fields == std::vector<std::string>{":status: 200", "content-type: application/grpc",
+                                           "grpc-status: 0"});
 }
 
 TEST_CASE("Pings with nothing sent in between earn too_many_pings", "[h2transport]") {
@@ -320,26 +338,27 @@ TEST_CASE("Answers queued together from another thread each reach their own stre
   }
 
   std::map<std::uint32_t, std::vector<Frame>> byStream;
+  // Header blocks are decoded as they arrive, with one decoder: the
+  // connection's dynamic table follows the wire order, not the streams'.
+  HpackDecoder decoder;
+  std::map<std::uint32_t, std::map<std::string, std::string>> fieldsByStream;
   std::size_t ended = 0;
   Frame f;
   while (ended < kCalls - 1 && client.next(&f)) {
     if (f.stream == 0) continue;
     byStream[f.stream].push_back(f);
-    if (f.type == FrameType::Headers && (f.flags & flags::kEndStream) != 0) ++ended;
+    if (f.type == FrameType::Headers) {
+      HeaderList headers;
+      REQUIRE(decoder.decode(f.payload, &headers) == HpackDecoder::Result::Ok);
+      for (const Header& h : headers) fieldsByStream[f.stream][h.name] = h.value;
+      if ((f.flags & flags::kEndStream) != 0) ++ended;
+    }
   }
   REQUIRE(ended == kCalls - 1);
   CHECK(byStream.count(7) == 0);
-  HpackDecoder decoder;  // one per connection: the blocks are decoded in order
   for (const auto& [stream, frames] : byStream) {
     INFO("stream " << stream);
-    HeaderList headers;
-    for (const Frame& frame : frames) {
-      if (frame.type == FrameType::Headers) {
-        REQUIRE(decoder.decode(frame.payload, &headers) == HpackDecoder::Result::Ok);
-      }
-    }
-    std::map<std::string, std::string> fields;
-    for (const Header& h : headers) fields[h.name] = h.value;
+    auto& fields = fieldsByStream[stream];
     if (stream % 5 == 0) {
       REQUIRE(frames.size() == 1);  // trailers only
       CHECK(fields["grpc-status"] == "9");

@@ -15,7 +15,7 @@ TEST_CASE("outbound flow control", "[session]") {
   SECTION("the stream window") {
     peer.connect({{SettingId::InitialWindowSize, 100}});
     peer.open(1, true);
-    peer.session.sendHeaders(1, kResponseBlock);
+    peer.session.sendHeaders(1, kResponseFields);
     peer.session.sendData(1, body);
     CHECK(peer.take() == frames(headers(1, kResponseBlock) + data(1, body.substr(0, 100))));
     CHECK(peer.session.queuedBytes(1) == 150);
@@ -25,7 +25,7 @@ TEST_CASE("outbound flow control", "[session]") {
     CHECK(peer.take() == frames(data(1, body.substr(100, 100))));
     CHECK(peer.session.queuedBytes(1) == 50);
     SECTION("trailers wait for the queued data") {
-      peer.session.sendTrailers(1, kTrailersBlock);
+      peer.session.sendTrailers(1, kTrailersFields);
       CHECK(peer.take().empty());
       CHECK(peer.session.activeStreams() == 1);
       REQUIRE(peer.receive(windowUpdate(1, 1000)));
@@ -103,7 +103,7 @@ TEST_CASE("max concurrent streams: REFUSED_STREAM", "[session]") {
   REQUIRE(peer.receive(headers(3, kRequestBlock, kEndHeaders | kEndStream)));
   CHECK(peer.handler.log.empty());
   CHECK(peer.take() == frames(rstStream(3, ErrorCode::RefusedStream)));
-  peer.session.sendTrailers(1, kTrailersBlock);
+  peer.session.sendTrailers(1, kTrailersFields);
   CHECK(peer.take().size() == 1);
   peer.open(5);
 }
@@ -174,9 +174,9 @@ TEST_CASE("a large header block leaves as HEADERS + CONTINUATION", "[session]") 
   REQUIRE(hpack.size() < 3 * 16384);
   const bool trailers = GENERATE(false, true);
   if (trailers) {
-    peer.session.sendTrailers(1, hpack);
+    peer.session.sendTrailers(1, viewsOf(big));
   } else {
-    peer.session.sendHeaders(1, hpack);
+    peer.session.sendHeaders(1, viewsOf(big));
   }
   CHECK(peer.take() == frames(headers(1, hpack.substr(0, 16384), trailers ? kEndStream : 0) +
                               continuation(1, hpack.substr(16384, 16384), 0) +
@@ -258,4 +258,59 @@ TEST_CASE("hasOutput after the client resets a stream with queued data", "[sessi
   REQUIRE(peer.receive(rstStream(1, ErrorCode::Cancel)));
   CHECK_FALSE(peer.session.hasOutput());
   CHECK(peer.take().empty());
+}
+
+TEST_CASE("header blocks are encoded as they enter the output, with the peer's table size",
+          "[session]") {
+  // Reused fields (content-type, grpc-status 0) go into the connection's
+  // HPACK table. The client's decoder follows the wire order, so a block
+  // queued behind flow control is encoded when it leaves, not when it was
+  // handed over.
+  const std::vector<cairn::api::h2::HeaderField> okHeaders = {
+      {":status", "200"}, {"content-type", "application/grpc", true}};
+  const std::vector<cairn::api::h2::HeaderField> okTrailers = {{"grpc-status", "0", true}};
+  const Fields okHeadersDecoded = {{":status", "200"}, {"content-type", "application/grpc"}};
+  const Fields okTrailersDecoded = {{"grpc-status", "0"}};
+  Peer peer;
+  SECTION("trailers that waited for a window use the table as it is when they leave") {
+    peer.connect({{SettingId::InitialWindowSize, 10}});
+    peer.open(1, true);
+    peer.open(3, true);
+    peer.session.sendHeaders(1, okHeaders);
+    peer.session.sendData(1, std::string(20, 'x'));
+    peer.session.sendTrailers(1, okTrailers);  // waits: 10 bytes still queued
+    peer.session.sendHeaders(3, okHeaders);
+    peer.session.sendData(3, "y");
+    peer.session.sendTrailers(3, okTrailers);
+    REQUIRE(peer.receive(windowUpdate(1, 100)));
+    const Frames out = peer.take();
+    std::vector<std::pair<uint32_t, Fields>> blocks;
+    for (const Frame& f : out) {
+      if (f.type == FrameType::Headers)
+        blocks.emplace_back(f.stream, decodeBlock(peer.decoder, f.payload));
+    }
+    CHECK(blocks == std::vector<std::pair<uint32_t, Fields>>{{1, okHeadersDecoded},
+                                                             {3, okHeadersDecoded},
+                                                             {3, okTrailersDecoded},
+                                                             {1, okTrailersDecoded}});
+    // Stream 3's trailers entered grpc-status; stream 1's, later on the
+    // wire, name it by index.
+    CHECK(out.back().stream == 1);
+    CHECK(out.back().payload == "\xbe");
+  }
+  SECTION("a client that allows no table gets literals, after a size update of 0") {
+    peer.connect({{SettingId::HeaderTableSize, 0}});
+    for (uint32_t stream = 1; stream <= 3; stream += 2) {
+      peer.open(stream, true);
+      peer.session.sendHeaders(stream, okHeaders);
+      peer.session.sendTrailers(stream, okTrailers);
+      const Frames out = peer.take();
+      REQUIRE(out.size() == 2);
+      // The update opens the first block only.
+      CHECK((static_cast<unsigned char>(out[0].payload[0]) == 0x20) == (stream == 1));
+      CHECK(decodeBlock(peer.decoder, out[0].payload) == okHeadersDecoded);
+      CHECK(decodeBlock(peer.decoder, out[1].payload) == okTrailersDecoded);
+      CHECK(out[1].payload == block(okTrailersDecoded));
+    }
+  }
 }

@@ -109,6 +109,17 @@ const std::string kRequestBlock = block(kRequest);
 const std::string kResponseBlock = block(kResponse);
 const std::string kTrailersBlock = block(kTrailers);
 
+// `fields` as the session's sendHeaders/sendTrailers take them (views into
+// `fields`, which must outlive them). None is marked reused, so the session
+// encodes them exactly as block() does.
+inline std::vector<cairn::api::h2::HeaderField> viewsOf(const Fields& fields) {
+  std::vector<cairn::api::h2::HeaderField> out;
+  for (const auto& [name, value] : fields) out.push_back({name, value});
+  return out;
+}
+const std::vector<cairn::api::h2::HeaderField> kResponseFields = viewsOf(kResponse);
+const std::vector<cairn::api::h2::HeaderField> kTrailersFields = viewsOf(kTrailers);
+
 struct Frame {
   FrameType type;
   uint8_t flags;
@@ -234,10 +245,10 @@ struct Peer {
 // The server's answer on a stream the client has half-closed: HEADERS, DATA,
 // trailers, nothing held back.
 inline Frames answer(Peer& peer, uint32_t stream) {
-  peer.session.sendHeaders(stream, kResponseBlock);
+  peer.session.sendHeaders(stream, kResponseFields);
   peer.session.sendData(stream, "answer");
   CHECK(peer.session.hasOutput());
-  peer.session.sendTrailers(stream, kTrailersBlock);
+  peer.session.sendTrailers(stream, kTrailersFields);
   const Frames out = peer.take();
   CHECK(out == frames(headers(stream, kResponseBlock) + data(stream, "answer") +
                       headers(stream, kTrailersBlock, kEndHeaders | kEndStream)));

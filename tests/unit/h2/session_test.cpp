@@ -174,7 +174,7 @@ TEST_CASE("answers: HEADERS, DATA, trailers", "[session]") {
   }
   SECTION("before the client's END_STREAM") {
     peer.open(1);
-    peer.session.sendTrailers(1, kTrailersBlock);
+    peer.session.sendTrailers(1, kTrailersFields);
     // RFC 9113 8.1: RST_STREAM NO_ERROR asks the client to stop sending.
     CHECK(peer.take() == frames(headers(1, kTrailersBlock, kEndHeaders | kEndStream) +
                                 rstStream(1, ErrorCode::NoError)));
