@@ -61,6 +61,10 @@ enum class SettingId : std::uint16_t {
 inline constexpr std::size_t kFrameHeaderSize = 9;
 inline constexpr std::uint32_t kDefaultWindow = 65535;
 inline constexpr std::uint32_t kDefaultMaxFrameSize = 16384;
+// SETTINGS_HEADER_TABLE_SIZE before any SETTINGS (6.5.2): the HPACK dynamic
+// table size both ends start with. We advertise no other, and our encoder
+// never uses more even if the peer allows it.
+inline constexpr std::uint32_t kDefaultHeaderTableSize = 4096;
 inline constexpr std::uint32_t kMaxFrameSizeLimit = (1u << 24) - 1;
 inline constexpr std::int64_t kMaxWindow = 0x7fffffff;
 inline constexpr std::string_view kClientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "h2/frame.h"
 #include "h2/header_list.h"
 
 namespace cairn::api::h2 {
@@ -105,7 +106,8 @@ class HpackDecoder {
   // avoids that race.)
   // maxHeaderListSize: the limit on the decoded list (RFC 7540 6.5.2
   // accounting: name + value + 32 per field).
-  explicit HpackDecoder(std::size_t maxTableSize = 4096, std::size_t maxHeaderListSize = 16 << 20);
+  explicit HpackDecoder(std::size_t maxTableSize = kDefaultHeaderTableSize,
+                        std::size_t maxHeaderListSize = 16 << 20);
 
   enum class Result {
     Ok,

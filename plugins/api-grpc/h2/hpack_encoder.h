@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "h2/frame.h"
+
 namespace cairn::api::h2 {
 
 // Appends `value` as an HPACK integer (RFC 7541 5.1) with a `prefixBits`-bit
@@ -36,11 +38,6 @@ struct HeaderField {
 
 class HpackEncoder {
  public:
-  // The table size both ends start with (RFC 9113 6.5.2), and the most this
-  // encoder uses even if the peer allows more: our reused fields need about
-  // a hundred bytes.
-  static constexpr std::size_t kDefaultTableSize = 4096;
-
   // Appends one header field as a "literal header field without indexing"
   // (RFC 7541 6.2.2), using a static table index for the name when one
   // matches the name exactly (e.g. content-type = 31), Huffman-coding a
@@ -79,7 +76,9 @@ class HpackEncoder {
   // owner, under the connection's mutex).
   std::vector<Entry> table_;
   std::size_t size_ = 0;
-  std::size_t capacity_ = kDefaultTableSize;
+  // Starts at the protocol's default; our reused fields need about a
+  // hundred bytes, so a peer allowing more changes nothing.
+  std::size_t capacity_ = kDefaultHeaderTableSize;
   bool sizeUpdateOwed_ = false;
 };
 

@@ -30,7 +30,9 @@ bool stripPadding(std::uint8_t frameFlags, std::string_view* payload) {
 }  // namespace
 
 Session::Session(SessionHandler& handler, const SessionSettings& settings)
-    : handler_(handler), settings_(settings), decoder_(4096, settings.maxHeaderListSize) {
+    : handler_(handler),
+      settings_(settings),
+      decoder_(kDefaultHeaderTableSize, settings.maxHeaderListSize) {
   // The server preface: our SETTINGS, then the connection window raised
   // from the protocol's 64 KiB.
   std::string payload;
